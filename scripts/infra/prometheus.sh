@@ -1,0 +1,123 @@
+#!/usr/bin/env bash
+# Local Prometheus (Debian prometheus 2.42) scraping the SalesPipeline apps.
+#   scripts/infra/prometheus.sh install|start|stop|restart|status
+#   scripts/infra/prometheus.sh reload     # re-render the config, check it, POST /-/reload
+#   scripts/infra/prometheus.sh targets    # prints the file-sd directory for target JSON files
+# UI/API: http://127.0.0.1:19090  (e.g. /api/v1/query?query=up, /api/v1/targets)
+# Scrape targets: drop [{"targets":["127.0.0.1:PORT"],"labels":{"app":"NAME"}}] into
+# $SP_STATE_DIR/prometheus/targets/NAME.json (see the comment in scripts/infra/prometheus/prometheus.yml).
+# A distro prometheus service (:9090), if running, is left alone and never used.
+source "$(dirname "$0")/lib.sh"
+
+PROM_NAME=prometheus
+PROM_DIR="$SP_STATE_DIR/prometheus"
+PROM_CNF="$PROM_DIR/prometheus.yml"
+PROM_TARGETS="$PROM_DIR/targets"
+PROM_URL="http://127.0.0.1:$SP_PROMETHEUS_PORT"
+PROM_TEMPLATE="$SP_REPO_DIR/scripts/infra/prometheus/prometheus.yml"
+
+# While apt installs, keep the package's init script from starting the distro service (in a
+# container without systemd that may fail and abort the install). Only a policy-rc.d we created
+# ourselves is removed again.
+_prom_policy_marker="# salespipeline temporary policy-rc.d"
+_prom_apt_install() { # same arguments as sp_apt_install
+  command -v "$1" >/dev/null 2>&1 && return 0
+  local created=""
+  if [ ! -e /usr/sbin/policy-rc.d ] && [ -w /usr/sbin ]; then
+    printf '#!/bin/sh\n%s\nexit 101\n' "$_prom_policy_marker" >/usr/sbin/policy-rc.d
+    chmod 755 /usr/sbin/policy-rc.d; created=1
+    trap '_prom_remove_policy' EXIT
+  fi
+  sp_apt_install "$@"
+  [ -z "$created" ] || _prom_remove_policy
+}
+_prom_remove_policy() {
+  if [ -f /usr/sbin/policy-rc.d ] && grep -qF "$_prom_policy_marker" /usr/sbin/policy-rc.d; then
+    rm -f /usr/sbin/policy-rc.d
+  fi
+}
+
+svc_install() {
+  local fresh=""; command -v prometheus >/dev/null 2>&1 || fresh=1
+  _prom_apt_install prometheus prometheus
+  sp_require prometheus "install the Debian prometheus package"
+  if [ -n "$fresh" ] && command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
+    # On a systemd host the package enables and starts prometheus on :9090; we do not use it.
+    local sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo"
+    $sudo systemctl disable --now prometheus >/dev/null 2>&1 \
+      && sp_log "disabled the distro prometheus service (ours runs on :$SP_PROMETHEUS_PORT)" || true
+  fi
+}
+
+_prom_render() {
+  mkdir -p "$PROM_DIR/data" "$PROM_TARGETS"
+  sed -e "s|@SP_STATE_DIR@|$SP_STATE_DIR|g" -e "s|@SP_REPO_DIR@|$SP_REPO_DIR|g" \
+      -e "s|@SP_PROMETHEUS_PORT@|$SP_PROMETHEUS_PORT|g" "$PROM_TEMPLATE" >"$PROM_CNF.tmp"
+  if command -v promtool >/dev/null 2>&1; then
+    local out
+    if ! out="$(promtool check config "$PROM_CNF.tmp" 2>&1)"; then
+      rm -f "$PROM_CNF.tmp"; printf '%s\n' "$out" >&2
+      sp_die "invalid prometheus config/rules (template $PROM_TEMPLATE)"
+    fi
+  fi
+  mv "$PROM_CNF.tmp" "$PROM_CNF"
+}
+
+_prom_ready() {
+  curl -fsS --max-time 2 "$PROM_URL/-/ready" >/dev/null \
+    && curl -fsS --max-time 2 "$PROM_URL/api/v1/query?query=up" | grep -q '"status":"success"'
+}
+
+# sp_running, but a killed process that init has not reaped yet (zombie) counts as dead.
+_prom_alive() {
+  sp_running "$PROM_NAME" || return 1
+  local st; st="$(ps -o stat= -p "$(cat "$(sp_pidfile "$PROM_NAME")")" 2>/dev/null)" || return 1
+  [[ "$st" != Z* ]]
+}
+
+svc_start() {
+  if sp_running "$PROM_NAME"; then
+    local i
+    for ((i = 0; i < 60; i++)); do
+      if _prom_ready >/dev/null 2>&1; then sp_log "prometheus already running: $PROM_URL"; return 0; fi
+      _prom_alive || break
+      sleep 1
+    done
+    _prom_alive && sp_fail_with_log "$PROM_NAME" "running (pid $(cat "$(sp_pidfile "$PROM_NAME")")) but not ready"
+    sp_log "prometheus: stale pid file (process died), starting afresh"
+    rm -f "$(sp_pidfile "$PROM_NAME")"
+  fi
+  if sp_tcp_open "$SP_PROMETHEUS_PORT"; then
+    sp_die "port $SP_PROMETHEUS_PORT is in use by another process (not our prometheus)"
+  fi
+  _prom_render
+  sp_spawn "$PROM_NAME" "$(command -v prometheus)" \
+    --config.file="$PROM_CNF" \
+    --storage.tsdb.path="$PROM_DIR/data" \
+    --storage.tsdb.retention.time=2d \
+    --web.listen-address="127.0.0.1:$SP_PROMETHEUS_PORT" \
+    --web.enable-lifecycle \
+    --log.level=info
+  sp_wait_ready "$PROM_NAME" 60 _prom_ready
+  sp_log "prometheus up: $PROM_URL (targets: $PROM_TARGETS/*.json)"
+}
+
+svc_stop() { sp_stop "$PROM_NAME" 60; }
+
+svc_status() {
+  sp_status_line "$PROM_NAME" "$PROM_URL"
+  if sp_running "$PROM_NAME" && ! _prom_ready >/dev/null 2>&1; then
+    printf '  %-16s WARNING: process alive but %s/-/ready fails\n' "" "$PROM_URL"
+  fi
+}
+
+case "${1:-}" in
+  reload)
+    sp_running "$PROM_NAME" || sp_die "prometheus is not running (scripts/infra/prometheus.sh start)"
+    _prom_render
+    curl -fsS --max-time 10 -X POST "$PROM_URL/-/reload" || sp_fail_with_log "$PROM_NAME" "reload failed"
+    sp_log "prometheus reloaded"
+    exit 0 ;;
+  targets) mkdir -p "$PROM_TARGETS"; echo "$PROM_TARGETS"; exit 0 ;;
+esac
+sp_main "$@"
