@@ -1,0 +1,57 @@
+import cassandra from 'cassandra-driver';
+import { Kafka, logLevel, type LogEntry } from 'kafkajs';
+import mysql from 'mysql2/promise';
+import type { ConfigOf } from './config.js';
+import type { cassandraSettings, kafkaSettings, mysqlSettings } from './infra.js';
+import type { Logger } from './logger.js';
+
+const kafkaToPino: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
+  [logLevel.ERROR]: 'error',
+  [logLevel.WARN]: 'warn',
+  [logLevel.INFO]: 'info',
+  [logLevel.DEBUG]: 'debug',
+};
+
+export function createKafka(config: ConfigOf<typeof kafkaSettings>, logger: Logger): Kafka {
+  const kafkaLogger = logger.child({ component: 'kafkajs' });
+  return new Kafka({
+    clientId: config.kafkaClientId,
+    brokers: config.kafkaBrokers,
+    logLevel: logLevel.WARN,
+    logCreator:
+      () =>
+      ({ level, log }: LogEntry) => {
+        const { message, ...extra } = log;
+        kafkaLogger[kafkaToPino[level] ?? 'info'](extra, message);
+      },
+  });
+}
+
+export function createCassandraClient(
+  config: ConfigOf<typeof cassandraSettings>,
+  options: { keyspace?: string } = {},
+): cassandra.Client {
+  const { cassandraUsername: username, cassandraPassword: password } = config;
+  return new cassandra.Client({
+    contactPoints: config.cassandraContactPoints,
+    localDataCenter: config.cassandraLocalDc,
+    ...(options.keyspace ? { keyspace: options.keyspace } : {}),
+    ...(username ? { credentials: { username, password: password ?? '' } } : {}),
+    queryOptions: { prepare: true, consistency: cassandra.types.consistencies.localQuorum },
+  });
+}
+
+export function createMysqlPool(
+  config: ConfigOf<typeof mysqlSettings>,
+  options: { connectionLimit?: number } = {},
+): mysql.Pool {
+  return mysql.createPool({
+    uri: config.mysqlUrl,
+    connectionLimit: options.connectionLimit ?? 10,
+    timezone: 'Z',
+    dateStrings: false,
+    supportBigNumbers: true,
+    decimalNumbers: true,
+    enableKeepAlive: true,
+  });
+}

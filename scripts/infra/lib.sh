@@ -1,0 +1,117 @@
+#!/usr/bin/env bash
+# Common helpers for the local infrastructure scripts. Source it; do not run it.
+# Every service: binaries cached under $SP_CACHE_DIR (shared by clones on this machine),
+# runtime data, logs and pid files under $SP_STATE_DIR (ignored by git), bound to 127.0.0.1.
+set -euo pipefail
+
+SP_REPO_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+SP_CACHE_DIR="${SALESPIPELINE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/salespipeline}"
+SP_STATE_DIR="${SALESPIPELINE_STATE:-$SP_REPO_DIR/.local}"
+export SP_REPO_DIR SP_CACHE_DIR SP_STATE_DIR
+
+# Ports: non-default so nothing collides with a system service. Keep in sync with
+# apps/shared/src/config (the Node defaults) and the README table.
+: "${SP_KAFKA_PORT:=19092}" "${SP_KAFKA_CONTROLLER_PORT:=19093}"
+: "${SP_CASSANDRA_PORT:=19042}" "${SP_CASSANDRA_STORAGE_PORT:=17000}" "${SP_CASSANDRA_JMX_PORT:=17199}"
+: "${SP_MYSQL_PORT:=13306}"
+: "${SP_ETCD_PORT:=12379}" "${SP_ETCD_PEER_PORT:=12380}" "${SP_KUBE_APISERVER_PORT:=16443}"
+: "${SP_PROMETHEUS_PORT:=19090}"
+
+sp_log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+sp_die() { sp_log "ERROR: $*"; exit 1; }
+
+sp_require() { # sp_require CMD [HINT]
+  command -v "$1" >/dev/null 2>&1 || sp_die "'$1' not found${2:+: $2}"
+}
+
+# Installs Debian packages only when a listed binary is missing (apt-get update once per call).
+sp_apt_install() { # sp_apt_install BINARY PACKAGE...
+  local bin="$1"; shift
+  command -v "$bin" >/dev/null 2>&1 && return 0
+  sp_log "installing Debian packages: $*"
+  local sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo"
+  # Several service scripts may install at once (make up): wait for the dpkg/apt locks, do not fail.
+  $sudo apt-get -o DPkg::Lock::Timeout=600 update -qq >/dev/null
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends "$@" >/dev/null \
+    || sp_die "apt-get install $* failed"
+}
+
+sp_pidfile() { echo "$SP_STATE_DIR/$1/$1.pid"; }
+sp_logfile() { echo "$SP_STATE_DIR/$1/$1.log"; }
+
+sp_running() { # sp_running NAME -> 0 when its pid file names a live process
+  local pf; pf="$(sp_pidfile "$1")"
+  [ -f "$pf" ] && kill -0 "$(cat "$pf")" 2>/dev/null
+}
+
+# Starts a command in the background as its own process group, logging to the service's log file.
+sp_spawn() { # sp_spawn NAME CMD...
+  local name="$1"; shift
+  mkdir -p "$SP_STATE_DIR/$name"
+  local lf; lf="$(sp_logfile "$name")"
+  echo "--- start $(date -Is): $*" >>"$lf"
+  setsid "$@" >>"$lf" 2>&1 </dev/null &
+  echo $! >"$(sp_pidfile "$name")"
+}
+
+sp_fail_with_log() { # sp_fail_with_log NAME MESSAGE
+  local lf; lf="$(sp_logfile "$1")"
+  sp_log "ERROR: $1: $2"
+  if [ -f "$lf" ]; then
+    sp_log "last lines of $lf:"
+    tail -n 40 "$lf" >&2
+  fi
+  exit 1
+}
+
+# Polls CHECK (a shell command) until it succeeds, the process dies, or TIMEOUT seconds pass.
+sp_wait_ready() { # sp_wait_ready NAME TIMEOUT CHECK...
+  local name="$1" timeout="$2"; shift 2
+  local start=$SECONDS
+  while true; do
+    if "$@" >/dev/null 2>&1; then
+      printf '\r' >&2; sp_log "$name ready after $((SECONDS - start))s"; return 0
+    fi
+    if ! sp_running "$name"; then printf '\n' >&2; sp_fail_with_log "$name" "process exited before it was ready"; fi
+    if (( SECONDS - start >= timeout )); then printf '\n' >&2; sp_fail_with_log "$name" "not ready after ${timeout}s"; fi
+    printf '\r[%s] waiting for %s ... %ss' "$(date +%H:%M:%S)" "$name" "$((SECONDS - start))" >&2
+    sleep 1
+  done
+}
+
+sp_stop() { # sp_stop NAME [TIMEOUT] -> TERM the process group, KILL after TIMEOUT seconds
+  local name="$1" timeout="${2:-30}" pf pid
+  pf="$(sp_pidfile "$name")"
+  if ! sp_running "$name"; then rm -f "$pf"; sp_log "$name not running"; return 0; fi
+  pid="$(cat "$pf")"
+  kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
+  local i=0
+  while kill -0 "$pid" 2>/dev/null && (( i < timeout * 5 )); do sleep 0.2; i=$((i + 1)); done
+  if kill -0 "$pid" 2>/dev/null; then
+    sp_log "$name did not stop in ${timeout}s, killing"
+    kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null || true
+  fi
+  rm -f "$pf"; sp_log "$name stopped"
+}
+
+sp_tcp_open() { # sp_tcp_open PORT
+  (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
+}
+
+sp_status_line() { # sp_status_line NAME URL-or-address
+  if sp_running "$1"; then printf '  %-16s running (pid %s)  %s\n' "$1" "$(cat "$(sp_pidfile "$1")")" "$2"
+  else printf '  %-16s stopped\n' "$1"; fi
+}
+
+# Each service script ends with: sp_main "$@" after defining svc_install, svc_start, svc_stop, svc_status.
+sp_main() {
+  local cmd="${1:-}"
+  case "$cmd" in
+    install) svc_install ;;
+    start) svc_install; svc_start ;;
+    stop) svc_stop ;;
+    restart) svc_stop; svc_install; svc_start ;;
+    status) svc_status ;;
+    *) echo "usage: $(basename "$0") install|start|stop|restart|status" >&2; exit 2 ;;
+  esac
+}
