@@ -40,8 +40,11 @@ sp_pidfile() { echo "$SP_STATE_DIR/$1/$1.pid"; }
 sp_logfile() { echo "$SP_STATE_DIR/$1/$1.log"; }
 
 sp_running() { # sp_running NAME -> 0 when its pid file names a live process
-  local pf; pf="$(sp_pidfile "$1")"
-  [ -f "$pf" ] && kill -0 "$(cat "$pf")" 2>/dev/null
+  local pf st; pf="$(sp_pidfile "$1")"
+  [ -f "$pf" ] || return 1
+  # A killed process that init has not reaped yet (a zombie) counts as dead.
+  st="$(ps -o stat= -p "$(cat "$pf")" 2>/dev/null)" || return 1
+  [[ "$st" != Z* ]]
 }
 
 # Starts a command in the background as its own process group, logging to the service's log file.

@@ -96,23 +96,16 @@ FLUSH PRIVILEGES;
 SQL
 }
 
-# sp_running, but a killed process that init has not reaped yet (zombie) counts as dead.
-_mdb_alive() {
-  sp_running "$MDB_NAME" || return 1
-  local st; st="$(ps -o stat= -p "$(cat "$(sp_pidfile "$MDB_NAME")")" 2>/dev/null)" || return 1
-  [[ "$st" != Z* ]]
-}
-
 svc_start() {
   if sp_running "$MDB_NAME"; then
     _mdb_render_cnf
     local i
     for ((i = 0; i < 60; i++)); do
       if _mdb_ready; then sp_log "mariadb already running: $MDB_DSN"; return 0; fi
-      _mdb_alive || break
+      sp_running "$MDB_NAME" || break
       sleep 1
     done
-    _mdb_alive && sp_fail_with_log "$MDB_NAME" "running (pid $(cat "$(sp_pidfile "$MDB_NAME")")) but not answering"
+    sp_running "$MDB_NAME" && sp_fail_with_log "$MDB_NAME" "running (pid $(cat "$(sp_pidfile "$MDB_NAME")")) but not answering"
     sp_log "mariadb: stale pid file (process died), starting afresh"
     rm -f "$(sp_pidfile "$MDB_NAME")"
   fi

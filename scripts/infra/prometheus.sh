@@ -68,22 +68,15 @@ _prom_ready() {
     && curl -fsS --max-time 2 "$PROM_URL/api/v1/query?query=up" | grep -q '"status":"success"'
 }
 
-# sp_running, but a killed process that init has not reaped yet (zombie) counts as dead.
-_prom_alive() {
-  sp_running "$PROM_NAME" || return 1
-  local st; st="$(ps -o stat= -p "$(cat "$(sp_pidfile "$PROM_NAME")")" 2>/dev/null)" || return 1
-  [[ "$st" != Z* ]]
-}
-
 svc_start() {
   if sp_running "$PROM_NAME"; then
     local i
     for ((i = 0; i < 60; i++)); do
       if _prom_ready >/dev/null 2>&1; then sp_log "prometheus already running: $PROM_URL"; return 0; fi
-      _prom_alive || break
+      sp_running "$PROM_NAME" || break
       sleep 1
     done
-    _prom_alive && sp_fail_with_log "$PROM_NAME" "running (pid $(cat "$(sp_pidfile "$PROM_NAME")")) but not ready"
+    sp_running "$PROM_NAME" && sp_fail_with_log "$PROM_NAME" "running (pid $(cat "$(sp_pidfile "$PROM_NAME")")) but not ready"
     sp_log "prometheus: stale pid file (process died), starting afresh"
     rm -f "$(sp_pidfile "$PROM_NAME")"
   fi
