@@ -5,3 +5,4 @@ export * from './metrics.js';
 export * from './ops.js';
 export * from './process.js';
 export * from './clients.js';
+export * from './order/index.js';

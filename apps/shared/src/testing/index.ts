@@ -44,3 +44,4 @@ export function testKubeconfigPath(): string {
 export function testPrometheusUrl(): string {
   return process.env.PROMETHEUS_URL ?? 'http://127.0.0.1:19090';
 }
+export * from './orders.js';

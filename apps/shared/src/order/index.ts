@@ -1,0 +1,5 @@
+export * from './schema.js';
+export * from './money.js';
+export * from './validate.js';
+export * from './openapi.js';
+export * from './storage.js';

@@ -1,0 +1,41 @@
+/**
+ * Money in integer cents (minor units, 2 decimals). JSON numbers are converted once, after validation,
+ * and every sum is then an exact integer; DECIMAL strings are produced for MySQL/Cassandra.
+ */
+
+/** Cents of a non-negative amount, or undefined when it has more than 2 decimals. */
+export function toCents(amount: number): number | undefined {
+  const cents = Math.round(amount * 100);
+  // A value written with ≤ 2 decimals parses to a double within a few ulps of cents/100.
+  return Math.abs(cents - amount * 100) < 1e-6 * Math.max(1, Math.abs(amount)) ? cents : undefined;
+}
+
+export function centsOf(amount: number): number {
+  const cents = toCents(amount);
+  if (cents === undefined) throw new RangeError(`${amount} has more than 2 decimals`);
+  return cents;
+}
+
+/** "1234.05" from 123405; exact for any safe integer. */
+export function centsToDecimal(cents: number | bigint): string {
+  const big = BigInt(cents);
+  const negative = big < 0n;
+  const abs = negative ? -big : big;
+  const units = abs / 100n;
+  const rest = (abs % 100n).toString().padStart(2, '0');
+  return `${negative ? '-' : ''}${units}.${rest}`;
+}
+
+/** 123405 from "1234.05" / 1234.05 (a DECIMAL read back from a database). */
+export function decimalToCents(value: string | number): number {
+  const s = typeof value === 'number' ? value.toFixed(2) : value.trim();
+  const m = /^(-?)(\d+)(?:\.(\d{1,2})\d*)?$/.exec(s);
+  if (!m) throw new RangeError(`not a decimal: ${s}`);
+  const cents = Number(m[2]) * 100 + Number((m[3] ?? '0').padEnd(2, '0'));
+  return m[1] ? -cents : cents;
+}
+
+/** Net amount of a line in cents: price × qty − discount. */
+export function lineNetCents(item: { price: number; qty_ordered: number; discount_amount: number }): number {
+  return centsOf(item.price) * item.qty_ordered - centsOf(item.discount_amount);
+}

@@ -1,0 +1,90 @@
+/**
+ * Where orders are stored, shared by the processor (which owns the migrations) and the readers
+ * (dashboard). MySQL holds the exact per-minute aggregates, the stream offsets and the order ids
+ * already counted; Cassandra holds the raw orders, by id and by hour for "latest orders".
+ */
+
+/** Dimensions of `sales_by_minute`; `total` has the single value ''. */
+export const SALES_DIMENSIONS = ['total', 'status', 'category', 'payment_method', 'sku'] as const;
+export type SalesDimension = (typeof SALES_DIMENSIONS)[number];
+
+export interface MysqlMigration {
+  version: number;
+  name: string;
+  statements: string[];
+}
+
+/**
+ * Applied in order, each once (recorded in schema_migrations); every statement is idempotent too.
+ * Text keys use binary collations: ids and names are compared exactly (the validator rejects
+ * leading/trailing whitespace, so PAD SPACE collations cannot merge two values).
+ */
+export const MYSQL_MIGRATIONS: MysqlMigration[] = [
+  {
+    version: 1,
+    name: 'stream offsets, processed orders, sales by minute',
+    statements: [
+      `CREATE TABLE IF NOT EXISTS stream_offsets (
+        topic VARCHAR(249) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
+        kafka_partition INT NOT NULL,
+        next_offset BIGINT NOT NULL,
+        updated_at DATETIME(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3) ON UPDATE CURRENT_TIMESTAMP(3),
+        PRIMARY KEY (topic, kafka_partition)
+      ) ENGINE=InnoDB`,
+      `CREATE TABLE IF NOT EXISTS processed_orders (
+        order_id VARCHAR(64) CHARACTER SET ascii COLLATE ascii_bin NOT NULL PRIMARY KEY,
+        kafka_partition INT NOT NULL,
+        kafka_offset BIGINT NOT NULL,
+        event_minute DATETIME NOT NULL,
+        late TINYINT NOT NULL,
+        accepted_at DATETIME(3) NOT NULL,
+        processed_at DATETIME(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3),
+        KEY processed_at (processed_at)
+      ) ENGINE=InnoDB`,
+      `CREATE TABLE IF NOT EXISTS sales_by_minute (
+        dim ENUM('total','status','category','payment_method','sku') NOT NULL,
+        minute DATETIME NOT NULL,
+        dim_value VARCHAR(128) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL,
+        orders BIGINT NOT NULL,
+        items BIGINT NOT NULL,
+        revenue DECIMAL(20,2) NOT NULL,
+        discount DECIMAL(20,2) NOT NULL,
+        PRIMARY KEY (dim, minute, dim_value)
+      ) ENGINE=InnoDB`,
+    ],
+  },
+];
+
+export const MYSQL_MIGRATIONS_TABLE = `CREATE TABLE IF NOT EXISTS schema_migrations (
+  version INT NOT NULL PRIMARY KEY,
+  name VARCHAR(200) NOT NULL,
+  applied_at DATETIME(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3)
+) ENGINE=InnoDB`;
+
+/** The CQL schema in keyspace `ks`; every statement is idempotent. */
+export function cassandraSchema(keyspace: string, replication: string): string[] {
+  return [
+    `CREATE KEYSPACE IF NOT EXISTS ${keyspace} WITH replication = ${replication}`,
+    `CREATE TYPE IF NOT EXISTS ${keyspace}.order_line (
+      item_id text, sku text, category text, price decimal, qty_ordered int, discount_amount decimal)`,
+    // Point reads by id (the idempotency key): an upsert of the same order is a no-op.
+    `CREATE TABLE IF NOT EXISTS ${keyspace}.orders_by_id (
+      order_id text PRIMARY KEY,
+      created_at timestamp, status text, customer_id text, payment_method text, currency text,
+      grand_total decimal, items frozen<list<frozen<order_line>>>,
+      accepted_at timestamp, kafka_partition int, kafka_offset bigint)`,
+    // "Latest orders": one partition per UTC hour of event time, newest first.
+    `CREATE TABLE IF NOT EXISTS ${keyspace}.orders_by_hour (
+      day date, hour tinyint, created_at timestamp, order_id text,
+      status text, customer_id text, payment_method text, currency text, grand_total decimal, item_count int,
+      PRIMARY KEY ((day, hour), created_at, order_id)
+    ) WITH CLUSTERING ORDER BY (created_at DESC, order_id ASC)`,
+  ];
+}
+
+/** Kafka topics derived from the orders topic. */
+export const topicsOf = (ordersTopic: string) => ({
+  orders: ordersTopic,
+  dlq: `${ordersTopic}.dlq`,
+  late: `${ordersTopic}.late`,
+});
