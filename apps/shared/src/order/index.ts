@@ -3,3 +3,4 @@ export * from './money.js';
 export * from './validate.js';
 export * from './openapi.js';
 export * from './storage.js';
+export * from './topics.js';

@@ -1,0 +1,176 @@
+/**
+ * The ingest HTTP API: validates orders against the shared schema and answers 202 only once Kafka
+ * acknowledged them. Errors have a machine-readable body {error, message, errors?: [{index?, path, message}]}.
+ */
+import express, { type NextFunction, type Request, type Response } from 'express';
+import type { Kafka } from 'kafkajs';
+import { Counter, Histogram, type Registry } from 'prom-client';
+import {
+  createOpsHandler,
+  openApiDocument,
+  validateBatch,
+  validateOrder,
+  type AcceptedOrder,
+  type ConfigOf,
+  type Logger,
+} from '@salespipeline/shared';
+import type { ingestSpec } from './config.js';
+import { OrderProducer, UnavailableError } from './producer.js';
+
+export type IngestConfig = ConfigOf<typeof ingestSpec>;
+
+type ErrorCode =
+  'invalid_json' | 'invalid_order' | 'too_large' | 'unsupported_media_type' | 'unavailable' | 'not_found';
+
+export interface IngestApp {
+  app: express.Express;
+  producer: OrderProducer;
+  close: () => Promise<void>;
+}
+
+export function createIngestApp(
+  config: IngestConfig,
+  deps: { kafka: Kafka; registry: Registry; logger: Logger },
+): IngestApp {
+  const { kafka, registry, logger } = deps;
+  const producer = new OrderProducer(kafka, {
+    topic: config.ordersTopic,
+    maxRequestBytes: config.maxRequestBytes,
+    maxQueuedBytes: config.maxQueuedBytes,
+    ackTimeoutMs: config.ackTimeoutMs,
+    registry,
+    logger,
+  });
+  void producer.start();
+
+  const accepted = new Counter({
+    name: 'ingest_orders_accepted_total',
+    help: 'Orders acknowledged by Kafka and answered 202',
+    registers: [registry],
+  });
+  const rejected = new Counter({
+    name: 'ingest_orders_rejected_total',
+    help: 'Requests answered with an error, by reason',
+    labelNames: ['reason'],
+    registers: [registry],
+  });
+  const duration = new Histogram({
+    name: 'ingest_request_duration_seconds',
+    help: 'Request latency by route and status',
+    labelNames: ['route', 'status'],
+    buckets: [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [registry],
+  });
+
+  const admin = kafka.admin();
+  let adminConnected: Promise<void> | undefined;
+  const ops = createOpsHandler({
+    registry,
+    logger,
+    checks: [
+      {
+        name: 'kafka',
+        check: async () => {
+          if (!producer.isConnected) throw new Error('producer not connected');
+          adminConnected ??= admin.connect().catch((err: unknown) => {
+            adminConnected = undefined;
+            throw err;
+          });
+          await adminConnected;
+          const meta = await admin.fetchTopicMetadata({ topics: [config.ordersTopic] });
+          if (!meta.topics[0]?.partitions.length) throw new Error(`topic ${config.ordersTopic} has no partitions`);
+        },
+      },
+    ],
+  });
+  const openapi = JSON.stringify(openApiDocument());
+
+  const fail = (res: Response, status: number, error: ErrorCode, message: string, extra: object = {}) => {
+    rejected.inc({ reason: error });
+    res.status(status).json({ error, message, ...extra });
+  };
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  app.use((req, res, next) => {
+    if (!ops(req, res)) next();
+  });
+  app.get('/openapi.json', (_req, res) => {
+    res.type('application/json').send(openapi);
+  });
+
+  const jsonOnly = (req: Request, res: Response, next: NextFunction) => {
+    if (!req.is('application/json')) {
+      fail(res, 415, 'unsupported_media_type', 'Content-Type must be application/json');
+      return;
+    }
+    next();
+  };
+  const parseJson = express.json({ limit: config.maxBodyBytes, strict: false, type: () => true });
+  const timed = (route: string) => (_req: Request, res: Response, next: NextFunction) => {
+    const end = duration.startTimer({ route });
+    res.once('finish', () => end({ status: String(res.statusCode) }));
+    next();
+  };
+
+  const produce = async (res: Response, orders: AcceptedOrder[]) => {
+    try {
+      await producer.send(orders.map((o) => ({ key: o.order_id, value: JSON.stringify(o) })));
+    } catch (err) {
+      if (!(err instanceof UnavailableError)) logger.error({ err }, 'unexpected produce failure');
+      res.setHeader('Retry-After', String(config.retryAfterSeconds));
+      fail(res, 503, 'unavailable', `orders not accepted: ${(err as Error).message}`);
+      return;
+    }
+    accepted.inc(orders.length);
+    res.status(202).json({ accepted: orders.length });
+  };
+
+  app.post('/v1/orders', timed('order'), jsonOnly, parseJson, async (req, res) => {
+    const result = validateOrder(req.body, { defaultCurrency: config.defaultCurrency });
+    if (!result.ok) return fail(res, 400, 'invalid_order', 'the order is invalid', { errors: result.errors });
+    await produce(res, [result.order]);
+  });
+
+  app.post('/v1/orders/batch', timed('batch'), jsonOnly, parseJson, async (req, res) => {
+    const result = validateBatch(req.body, { defaultCurrency: config.defaultCurrency });
+    if (!result.ok) {
+      return fail(res, 400, 'invalid_order', 'the batch is invalid; no order was accepted', { errors: result.errors });
+    }
+    await produce(res, result.orders);
+  });
+
+  app.use((_req: Request, res: Response) => fail(res, 404, 'not_found', 'no such route'));
+
+  // Body-parser errors: oversized, malformed, unsupported encoding.
+  app.use(
+    (err: { type?: string; status?: number; message?: string }, _req: Request, res: Response, next: NextFunction) => {
+      if (res.headersSent) return next(err);
+      switch (err.type) {
+        case 'entity.too.large':
+          return fail(res, 413, 'too_large', `body larger than ${config.maxBodyBytes} bytes`);
+        case 'entity.parse.failed':
+          return fail(res, 400, 'invalid_json', `body is not valid JSON: ${err.message ?? ''}`);
+        case 'encoding.unsupported':
+        case 'charset.unsupported':
+          return fail(res, 415, 'unsupported_media_type', err.message ?? 'unsupported encoding');
+        default:
+          if (err.status && err.status >= 400 && err.status < 500) {
+            return fail(res, err.status, 'invalid_json', err.message ?? 'bad request');
+          }
+          logger.error({ err }, 'unhandled error');
+          res.status(500).json({ error: 'internal', message: 'internal error' });
+      }
+    },
+  );
+
+  return {
+    app,
+    producer,
+    close: async () => {
+      await producer.close();
+      if (adminConnected) await admin.disconnect();
+    },
+  };
+}

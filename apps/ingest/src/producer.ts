@@ -1,0 +1,207 @@
+/**
+ * Sends orders to Kafka through one idempotent producer (acks=all, key = order_id). Requests are
+ * coalesced: while one produce request is in flight, new orders queue and go together in the next
+ * one, so the number of produce requests does not grow with the number of HTTP requests.
+ * An order is only reported sent once Kafka acknowledged it.
+ */
+import type { Kafka, Producer } from 'kafkajs';
+import type { Counter, Histogram, Registry } from 'prom-client';
+import { Counter as PCounter, Histogram as PHistogram } from 'prom-client';
+import type { Logger } from '@salespipeline/shared';
+
+export interface OutMessage {
+  key: string;
+  value: string;
+}
+
+interface Pending {
+  messages: OutMessage[];
+  bytes: number;
+  deadline: number;
+  remaining: number;
+  resolve: () => void;
+  reject: (err: Error) => void;
+  settled: boolean;
+}
+
+export class UnavailableError extends Error {
+  override name = 'UnavailableError';
+}
+
+export interface OrderProducerOptions {
+  topic: string;
+  maxRequestBytes: number;
+  maxQueuedBytes: number;
+  /** Time Kafka has to acknowledge a request. */
+  ackTimeoutMs: number;
+  registry: Registry;
+  logger: Logger;
+}
+
+export class OrderProducer {
+  private readonly producer: Producer;
+  private readonly queue: Array<{ pending: Pending; message: OutMessage }> = [];
+  private queuedBytes = 0;
+  private inFlight = false;
+  private connected = false;
+  private closed = false;
+  private connecting: Promise<void> | undefined;
+  private readonly sendDuration: Histogram;
+  private readonly requestSize: Histogram;
+  private readonly sendErrors: Counter;
+
+  constructor(
+    kafka: Kafka,
+    private readonly opts: OrderProducerOptions,
+  ) {
+    this.producer = kafka.producer({
+      idempotent: true,
+      maxInFlightRequests: 1,
+      allowAutoTopicCreation: false,
+      retry: { retries: 3, initialRetryTime: 100, maxRetryTime: 1000 },
+    });
+    this.producer.on(this.producer.events.DISCONNECT, () => {
+      this.connected = false;
+    });
+    this.sendDuration = new PHistogram({
+      name: 'ingest_kafka_send_duration_seconds',
+      help: 'Time from a produce request to its acknowledgement',
+      buckets: [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers: [opts.registry],
+    });
+    this.requestSize = new PHistogram({
+      name: 'ingest_kafka_request_orders',
+      help: 'Orders per produce request',
+      buckets: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000],
+      registers: [opts.registry],
+    });
+    this.sendErrors = new PCounter({
+      name: 'ingest_kafka_send_errors_total',
+      help: 'Produce requests that failed',
+      registers: [opts.registry],
+    });
+  }
+
+  get isConnected(): boolean {
+    return this.connected;
+  }
+
+  /** Connects, retrying in the background until it succeeds or close() is called. */
+  start(): Promise<void> {
+    this.connecting ??= (async () => {
+      let delay = 250;
+      while (!this.closed && !this.connected) {
+        try {
+          await this.producer.connect();
+          this.connected = true;
+          this.opts.logger.info({ topic: this.opts.topic }, 'producer connected');
+        } catch (err) {
+          if (this.closed) break;
+          this.opts.logger.warn({ err: String(err), retryInMs: delay }, 'producer cannot connect to Kafka');
+          await new Promise((r) => setTimeout(r, delay).unref());
+          delay = Math.min(delay * 2, 5000);
+        }
+      }
+    })().finally(() => {
+      this.connecting = undefined;
+    });
+    return this.connecting;
+  }
+
+  /** Resolves once Kafka acknowledged every message; rejects with UnavailableError otherwise. */
+  send(messages: OutMessage[]): Promise<void> {
+    if (!this.connected) {
+      void this.start();
+      return Promise.reject(new UnavailableError('not connected to Kafka'));
+    }
+    const bytes = messages.reduce((s, m) => s + m.value.length + m.key.length, 0);
+    if (this.queuedBytes + bytes > this.opts.maxQueuedBytes) {
+      return Promise.reject(new UnavailableError('too many orders waiting for Kafka'));
+    }
+    return new Promise<void>((resolve, reject) => {
+      const pending: Pending = {
+        messages,
+        bytes,
+        deadline: Date.now() + this.opts.ackTimeoutMs,
+        remaining: messages.length,
+        resolve,
+        reject,
+        settled: false,
+      };
+      const timer = setTimeout(
+        () =>
+          this.settle(pending, new UnavailableError(`Kafka did not acknowledge within ${this.opts.ackTimeoutMs} ms`)),
+        this.opts.ackTimeoutMs,
+      );
+      const done = pending.resolve;
+      pending.resolve = () => (clearTimeout(timer), done());
+      const fail = pending.reject;
+      pending.reject = (err) => (clearTimeout(timer), fail(err));
+      for (const message of messages) this.queue.push({ pending, message });
+      this.queuedBytes += bytes;
+      this.pump();
+    });
+  }
+
+  private settle(pending: Pending, err?: Error): void {
+    if (pending.settled) return;
+    pending.settled = true;
+    if (err) pending.reject(err);
+    else pending.resolve();
+  }
+
+  private pump(): void {
+    if (this.inFlight || this.queue.length === 0) return;
+    this.inFlight = true;
+    void this.flush().finally(() => {
+      this.inFlight = false;
+      this.pump();
+    });
+  }
+
+  private async flush(): Promise<void> {
+    const now = Date.now();
+    const batch: Array<{ pending: Pending; message: OutMessage }> = [];
+    let bytes = 0;
+    while (this.queue.length > 0) {
+      const next = this.queue[0]!;
+      const size = next.message.value.length + next.message.key.length;
+      if (batch.length > 0 && bytes + size > this.opts.maxRequestBytes) break;
+      this.queue.shift();
+      this.queuedBytes -= size;
+      // The client already had its 503: do not send what it will retry anyway.
+      if (next.pending.settled || next.pending.deadline <= now) continue;
+      batch.push(next);
+      bytes += size;
+    }
+    if (batch.length === 0) return;
+    const end = this.sendDuration.startTimer();
+    try {
+      await this.producer.send({
+        topic: this.opts.topic,
+        acks: -1,
+        timeout: this.opts.ackTimeoutMs,
+        messages: batch.map(({ message }) => ({ key: message.key, value: message.value, timestamp: String(now) })),
+      });
+      end();
+      this.requestSize.observe(batch.length);
+      for (const { pending } of batch) {
+        pending.remaining -= 1;
+        if (pending.remaining === 0) this.settle(pending);
+      }
+    } catch (err) {
+      this.sendErrors.inc();
+      this.opts.logger.warn({ err: String(err), orders: batch.length }, 'produce request failed');
+      const error = new UnavailableError(`Kafka did not acknowledge: ${String(err)}`);
+      for (const { pending } of batch) this.settle(pending, error);
+    }
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.connecting) await Promise.race([this.connecting, new Promise((r) => setTimeout(r, 3000).unref())]);
+    while (this.inFlight || this.queue.length > 0) await new Promise((r) => setTimeout(r, 10));
+    await this.producer.disconnect();
+    this.connected = false;
+  }
+}
