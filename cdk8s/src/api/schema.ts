@@ -1,0 +1,309 @@
+/**
+ * The SalesPipeline API (salespipeline.io/v1alpha1): ONE source of truth for the TypeScript types,
+ * the OpenAPI v3 schema, the defaults and the CEL rules. `Static<typeof ...>` gives the types; the
+ * CRD (src/crd.ts) embeds the same schema objects; `applyDefaults` (defaults.ts) fills the same
+ * defaults in-process that the apiserver fills on admission.
+ */
+import { Kind, Type, TypeRegistry, type Static, type TSchema } from '@sinclair/typebox';
+
+export const group = 'salespipeline.io';
+export const version = 'v1alpha1';
+export const apiVersion = `${group}/${version}`;
+export const kind = 'SalesPipeline';
+export const plural = 'salespipelines';
+
+/**
+ * A CEL rule, as the apiserver takes it (x-kubernetes-validations). `holds` is the same rule in
+ * TypeScript, for the operator's own check of a spec (validate.ts); JSON serialisation drops it, so
+ * the CRD carries only the CEL. Transition rules (oldSelf) have no `holds`: only the apiserver sees
+ * the old object.
+ */
+export interface CelRule {
+  rule: string;
+  message: string;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  holds?: (self: any) => boolean;
+}
+const cel = (...rules: CelRule[]) => ({ 'x-kubernetes-validations': rules });
+
+// A string enum as the apiserver wants it ({type: string, enum}), checkable by TypeBox's Value too.
+TypeRegistry.Set<{ enum: string[] }>(
+  'StringEnum',
+  (schema, value) => typeof value === 'string' && schema.enum.includes(value),
+);
+const enumOf = <const T extends string>(values: readonly T[], options: { default?: T; description?: string } = {}) =>
+  Type.Unsafe<T>({ [Kind]: 'StringEnum', type: 'string', enum: [...values], ...options });
+
+const quantityPattern = '^([0-9]+(\\.[0-9]+)?)(m|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei)?$';
+const quantity = (def: string | undefined, description: string) =>
+  Type.String({ pattern: quantityPattern, maxLength: 32, description, ...(def === undefined ? {} : { default: def }) });
+const image = (def: string) =>
+  Type.String({ minLength: 1, maxLength: 512, default: def, description: 'Container image' });
+const dnsLabel = (def: string, maxLength: number, description: string) =>
+  Type.String({ pattern: '^[a-z]([-a-z0-9]*[a-z0-9])?$', minLength: 1, maxLength, default: def, description });
+
+const resourceList = Type.Object({
+  cpu: Type.Optional(quantity(undefined, 'CPU, e.g. 500m')),
+  memory: Type.Optional(quantity(undefined, 'Memory, e.g. 256Mi')),
+});
+const resources = (requests: { cpu: string; memory: string }, limits: { memory: string }) =>
+  Type.Object(
+    { requests: Type.Optional(resourceList), limits: Type.Optional(resourceList) },
+    { default: { requests, limits }, description: 'Container resources (requests and limits)' },
+  );
+
+const storage = (size: string) =>
+  Type.Object(
+    {
+      size: quantity(size, 'Volume size per replica'),
+      storageClassName: Type.Optional(
+        Type.String({ maxLength: 253, description: 'StorageClass (cluster default if unset)' }),
+      ),
+    },
+    { default: {} },
+  );
+
+export const imageVersion = '0.1.0';
+export const defaultImage = (app: string) => `ghcr.io/salespipeline/${app}:${imageVersion}`;
+
+export const kafkaSpecSchema = Type.Object(
+  {
+    version: Type.String({
+      pattern: '^[0-9]+\\.[0-9]+\\.[0-9]+$',
+      default: '3.9.0',
+      description: 'Kafka version (Strimzi)',
+    }),
+    replicas: Type.Integer({ minimum: 1, maximum: 15, default: 3, description: 'Brokers (KRaft, combined roles)' }),
+    storage: storage('20Gi'),
+    topics: Type.Object(
+      {
+        name: Type.String({
+          pattern: '^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$',
+          maxLength: 200,
+          default: 'orders',
+          description: 'Orders topic; the DLQ and late topics are <name>.dlq and <name>.late',
+        }),
+        partitions: Type.Integer({
+          minimum: 1,
+          maximum: 1000,
+          default: 12,
+          description: 'Partitions of the orders topic (never decreases)',
+          ...cel({ rule: 'self >= oldSelf', message: 'partitions can only grow' }),
+        }),
+        retentionHours: Type.Integer({
+          minimum: 1,
+          maximum: 87600,
+          default: 168,
+          description: 'Retention of the topics',
+        }),
+      },
+      { default: {} },
+    ),
+  },
+  { default: {} },
+);
+
+export const cassandraSpecSchema = Type.Object(
+  {
+    clusterName: dnsLabel('salespipeline', 40, 'Cassandra cluster name (immutable)'),
+    datacenter: Type.Object(
+      {
+        name: dnsLabel('dc1', 40, 'Datacenter name; also CASSANDRA_LOCAL_DC of the apps'),
+        size: Type.Integer({ minimum: 1, maximum: 50, default: 3, description: 'Cassandra nodes in the datacenter' }),
+      },
+      { default: {} },
+    ),
+    serverVersion: Type.String({
+      pattern: '^[0-9]+\\.[0-9]+\\.[0-9]+$',
+      default: '4.1.8',
+      description: 'Cassandra version',
+    }),
+    storage: Type.Object(
+      {
+        size: quantity('50Gi', 'Volume size per node'),
+        storageClassName: Type.Optional(Type.String({ maxLength: 253, description: 'StorageClass (immutable)' })),
+      },
+      {
+        default: {},
+        ...cel({
+          rule: 'has(self.storageClassName) == has(oldSelf.storageClassName) && (!has(self.storageClassName) || self.storageClassName == oldSelf.storageClassName)',
+          message: 'storageClassName is immutable',
+        }),
+      },
+    ),
+    heapSize: Type.String({ pattern: '^[0-9]+[MG]$', default: '1G', description: 'JVM heap, e.g. 1G' }),
+  },
+  {
+    default: {},
+    ...cel({ rule: 'self.clusterName == oldSelf.clusterName', message: 'clusterName is immutable' }),
+  },
+);
+
+export const mysqlSpecSchema = Type.Object(
+  {
+    image: image('mysql:8.4'),
+    storage: storage('20Gi'),
+    database: Type.String({ pattern: '^[a-zA-Z_][a-zA-Z0-9_]*$', maxLength: 64, default: 'salespipeline' }),
+    existingSecret: Type.Optional(
+      Type.String({
+        pattern: '^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$',
+        maxLength: 253,
+        description: 'Secret with keys username, password, root-password; generated when unset',
+      }),
+    ),
+  },
+  { default: {} },
+);
+
+export const ingestSpecSchema = Type.Object(
+  {
+    replicas: Type.Integer({ minimum: 0, maximum: 100, default: 2 }),
+    image: image(defaultImage('ingest')),
+    resources: resources({ cpu: '100m', memory: '128Mi' }, { memory: '256Mi' }),
+    serviceType: enumOf(['ClusterIP', 'NodePort', 'LoadBalancer'] as const, { default: 'ClusterIP' }),
+  },
+  { default: {} },
+);
+
+export const processorSpecSchema = Type.Object(
+  {
+    minReplicas: Type.Integer({ minimum: 1, maximum: 100, default: 1 }),
+    maxReplicas: Type.Integer({ minimum: 1, maximum: 100, default: 6 }),
+    lagThreshold: Type.Integer({
+      minimum: 1,
+      default: 10000,
+      description: 'Consumer lag per replica before scaling out',
+    }),
+    image: image(defaultImage('processor')),
+    resources: resources({ cpu: '200m', memory: '256Mi' }, { memory: '512Mi' }),
+  },
+  {
+    default: {},
+    ...cel({
+      rule: 'self.maxReplicas >= self.minReplicas',
+      message: 'maxReplicas must be >= minReplicas',
+      holds: (self: { minReplicas: number; maxReplicas: number }) => self.maxReplicas >= self.minReplicas,
+    }),
+  },
+);
+
+export const dashboardSpecSchema = Type.Object(
+  {
+    enabled: Type.Boolean({ default: true }),
+    replicas: Type.Integer({ minimum: 0, maximum: 20, default: 1 }),
+    image: image(defaultImage('dashboard')),
+  },
+  { default: {} },
+);
+
+export const monitoringSpecSchema = Type.Object(
+  {
+    serviceMonitor: Type.Object(
+      {
+        enabled: Type.Boolean({ default: false }),
+        interval: Type.String({ pattern: '^[0-9]+(ms|s|m|h)$', default: '30s' }),
+      },
+      { default: {} },
+    ),
+    grafanaDashboards: Type.Object({ enabled: Type.Boolean({ default: false }) }, { default: {} }),
+  },
+  { default: {} },
+);
+
+export const specSchema = Type.Object(
+  {
+    deletionPolicy: enumOf(['Retain', 'Delete'] as const, {
+      default: 'Retain',
+      description: 'What happens to the PersistentVolumeClaims on deletion',
+    }),
+    kafka: kafkaSpecSchema,
+    cassandra: cassandraSpecSchema,
+    mysql: mysqlSpecSchema,
+    ingest: ingestSpecSchema,
+    processor: processorSpecSchema,
+    dashboard: dashboardSpecSchema,
+    monitoring: monitoringSpecSchema,
+  },
+  {
+    default: {},
+    ...cel({
+      rule: 'self.processor.maxReplicas <= self.kafka.topics.partitions',
+      message: 'processor.maxReplicas must not exceed kafka.topics.partitions (extra consumers would sit idle)',
+      holds: (self: { processor: { maxReplicas: number }; kafka: { topics: { partitions: number } } }) =>
+        self.processor.maxReplicas <= self.kafka.topics.partitions,
+    }),
+  },
+);
+
+export const conditionTypes = [
+  'KafkaReady',
+  'CassandraReady',
+  'MySQLReady',
+  'IngestReady',
+  'ProcessorReady',
+  'Ready',
+] as const;
+export type ConditionType = (typeof conditionTypes)[number];
+
+export const phases = ['Pending', 'Provisioning', 'Ready', 'Degraded', 'Invalid', 'Paused', 'Deleting'] as const;
+export type Phase = (typeof phases)[number];
+
+/** The metav1.Condition shape. */
+export const conditionSchema = Type.Object({
+  type: Type.String({ maxLength: 316 }),
+  status: enumOf(['True', 'False', 'Unknown'] as const),
+  observedGeneration: Type.Optional(Type.Integer({ minimum: 0 })),
+  lastTransitionTime: Type.String({ format: 'date-time' }),
+  reason: Type.String({ maxLength: 1024, pattern: '^[A-Za-z]([A-Za-z0-9_,:]*[A-Za-z0-9_])?$' }),
+  message: Type.String({ maxLength: 32768 }),
+});
+
+export const statusSchema = Type.Object({
+  phase: Type.Optional(enumOf(phases)),
+  observedGeneration: Type.Optional(Type.Integer({ minimum: 0 })),
+  conditions: Type.Optional(
+    Type.Array(conditionSchema, { 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['type'] }),
+  ),
+  endpoints: Type.Optional(
+    Type.Object({
+      kafkaBootstrap: Type.Optional(Type.String()),
+      cassandra: Type.Optional(Type.String()),
+      mysql: Type.Optional(Type.String()),
+      ingest: Type.Optional(Type.String()),
+      dashboard: Type.Optional(Type.String()),
+    }),
+  ),
+  processors: Type.Optional(Type.String({ description: 'ready/desired processor replicas' })),
+});
+
+export type SalesPipelineSpec = Static<typeof specSchema>;
+export type SalesPipelineStatus = Static<typeof statusSchema>;
+export type Condition = Static<typeof conditionSchema>;
+
+type DeepPartial<T> = T extends object ? { [K in keyof T]?: DeepPartial<T[K]> } : T;
+/** What a user writes: every field with a default may be left out. */
+export type SalesPipelineSpecInput = DeepPartial<SalesPipelineSpec>;
+
+export interface ObjectMeta {
+  name: string;
+  namespace: string;
+  uid?: string;
+  generation?: number;
+  resourceVersion?: string;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+  finalizers?: string[];
+  deletionTimestamp?: string | Date;
+  creationTimestamp?: string | Date;
+}
+
+/** A SalesPipeline as read from the apiserver (spec possibly not yet defaulted or valid). */
+export interface SalesPipeline {
+  apiVersion: typeof apiVersion;
+  kind: typeof kind;
+  metadata: ObjectMeta;
+  spec?: SalesPipelineSpecInput;
+  status?: SalesPipelineStatus;
+}
+
+export type { Static, TSchema };

@@ -1,0 +1,166 @@
+/** The data-plane apps: ingest, processor (with its schema migration) and dashboard, wired to the stores. */
+import { Chart } from 'cdk8s';
+import { k8s } from 'cdk8s-plus-33';
+import type { Construct } from 'constructs';
+import { cassandraNames } from './cassandra.js';
+import { commonLabels, names, selectorLabels, type Context } from './context.js';
+
+export const appPort = 8080;
+type App = 'ingest' | 'processor' | 'dashboard';
+
+/** Processor replicas: what the autoscaler observed (issue 5), else minReplicas; always within bounds. */
+export function processorReplicas(ctx: Context): number {
+  const { minReplicas, maxReplicas } = ctx.spec.processor;
+  const wanted = ctx.observed.processorReplicas ?? minReplicas;
+  return Math.min(maxReplicas, Math.max(minReplicas, Math.round(wanted)));
+}
+
+/** The endpoints the apps are given, also reported in the SalesPipeline status. */
+export function endpoints(ctx: Context) {
+  const sp = ctx.owner.name;
+  const n = names(sp);
+  const { cassandra } = ctx.spec;
+  const cass = cassandraNames(cassandra.clusterName, cassandra.datacenter.name);
+  return {
+    kafkaBootstrap: `${n.kafkaBootstrap}:9092`,
+    cassandra: `${cass.service}:9042`,
+    mysql: `${n.mysql}.${ctx.owner.namespace}.svc:3306`,
+    ingest: `http://${n.app('ingest')}:${appPort}`,
+    ...(ctx.spec.dashboard.enabled ? { dashboard: `http://${n.app('dashboard')}:${appPort}` } : {}),
+  };
+}
+
+function env(ctx: Context, needs: { kafka?: boolean; cassandra?: boolean; mysql?: boolean }): k8s.EnvVar[] {
+  const { cassandra } = ctx.spec;
+  const n = names(ctx.owner.name);
+  const e = endpoints(ctx);
+  const superuser = cassandraNames(cassandra.clusterName, cassandra.datacenter.name).superuserSecret;
+  return [
+    { name: 'PORT', value: String(appPort) },
+    ...(needs.kafka
+      ? [
+          { name: 'KAFKA_BROKERS', value: e.kafkaBootstrap },
+          { name: 'ORDERS_TOPIC', value: ctx.spec.kafka.topics.name },
+        ]
+      : []),
+    ...(needs.cassandra
+      ? [
+          { name: 'CASSANDRA_CONTACT_POINTS', value: e.cassandra },
+          { name: 'CASSANDRA_LOCAL_DC', value: cassandra.datacenter.name },
+          { name: 'CASSANDRA_USERNAME', valueFrom: { secretKeyRef: { name: superuser, key: 'username' } } },
+          { name: 'CASSANDRA_PASSWORD', valueFrom: { secretKeyRef: { name: superuser, key: 'password' } } },
+        ]
+      : []),
+    ...(needs.mysql
+      ? [{ name: 'MYSQL_URL', valueFrom: { secretKeyRef: { name: n.mysqlUrlSecret, key: 'url' } } }]
+      : []),
+  ];
+}
+
+const quantities = (list: { cpu?: string; memory?: string } | undefined) =>
+  list &&
+  Object.fromEntries(Object.entries(list).map(([key, value]) => [key, k8s.Quantity.fromString(value as string)]));
+
+function deployment(
+  chart: Chart,
+  ctx: Context,
+  app: App,
+  opts: {
+    replicas: number;
+    image: string;
+    env: k8s.EnvVar[];
+    resources?: { requests?: { cpu?: string; memory?: string }; limits?: { cpu?: string; memory?: string } };
+    initContainers?: k8s.Container[];
+  },
+) {
+  const sp = ctx.owner.name;
+  const labels = commonLabels(sp, app);
+  const http = k8s.IntOrString.fromString('http');
+  new k8s.KubeDeployment(chart, `${app}-deployment`, {
+    metadata: { name: names(sp).app(app), labels },
+    spec: {
+      replicas: opts.replicas,
+      selector: { matchLabels: selectorLabels(sp, app) },
+      template: {
+        metadata: { labels },
+        spec: {
+          ...(opts.initContainers ? { initContainers: opts.initContainers } : {}),
+          containers: [
+            {
+              name: app,
+              image: opts.image,
+              ports: [{ name: 'http', containerPort: appPort }],
+              env: opts.env,
+              readinessProbe: { httpGet: { path: '/readyz', port: http }, periodSeconds: 5 },
+              livenessProbe: { httpGet: { path: '/healthz', port: http }, periodSeconds: 10, failureThreshold: 6 },
+              ...(opts.resources
+                ? {
+                    resources: {
+                      ...(opts.resources.requests ? { requests: quantities(opts.resources.requests) } : {}),
+                      ...(opts.resources.limits ? { limits: quantities(opts.resources.limits) } : {}),
+                    },
+                  }
+                : {}),
+            },
+          ],
+        },
+      },
+    },
+  });
+}
+
+function service(chart: Chart, ctx: Context, app: App, type = 'ClusterIP') {
+  const sp = ctx.owner.name;
+  new k8s.KubeService(chart, `${app}-service`, {
+    metadata: { name: names(sp).app(app), labels: commonLabels(sp, app) },
+    spec: {
+      type,
+      selector: selectorLabels(sp, app),
+      ports: [{ name: 'http', port: appPort, targetPort: k8s.IntOrString.fromString('http') }],
+    },
+  });
+}
+
+function pdb(chart: Chart, ctx: Context, app: App) {
+  const sp = ctx.owner.name;
+  new k8s.KubePodDisruptionBudget(chart, `${app}-pdb`, {
+    metadata: { name: names(sp).app(app), labels: commonLabels(sp, app) },
+    spec: { maxUnavailable: k8s.IntOrString.fromNumber(1), selector: { matchLabels: selectorLabels(sp, app) } },
+  });
+}
+
+export function desiredApps(scope: Construct, ctx: Context): Chart {
+  const chart = new Chart(scope, 'apps', { disableResourceNameHashes: true });
+  const { ingest, processor, dashboard } = ctx.spec;
+
+  deployment(chart, ctx, 'ingest', {
+    replicas: ingest.replicas,
+    image: ingest.image,
+    env: env(ctx, { kafka: true }),
+    resources: ingest.resources,
+  });
+  service(chart, ctx, 'ingest', ingest.serviceType);
+  pdb(chart, ctx, 'ingest');
+
+  const processorEnv = env(ctx, { kafka: true, cassandra: true, mysql: true });
+  deployment(chart, ctx, 'processor', {
+    replicas: processorReplicas(ctx),
+    image: processor.image,
+    env: processorEnv,
+    resources: processor.resources,
+    // Schema init (Cassandra keyspace/tables, MySQL aggregates) before any processor starts; idempotent.
+    initContainers: [{ name: 'migrate', image: processor.image, args: ['migrate'], env: processorEnv }],
+  });
+  service(chart, ctx, 'processor');
+  pdb(chart, ctx, 'processor');
+
+  if (dashboard.enabled) {
+    deployment(chart, ctx, 'dashboard', {
+      replicas: dashboard.replicas,
+      image: dashboard.image,
+      env: env(ctx, { cassandra: true, mysql: true }),
+    });
+    service(chart, ctx, 'dashboard');
+  }
+  return chart;
+}

@@ -1,0 +1,57 @@
+/** K8ssandra: one K8ssandraCluster with one datacenter; cass-operator runs the nodes. */
+import { Chart } from 'cdk8s';
+import type { Construct } from 'constructs';
+import {
+  K8ssandraCluster,
+  K8SsandraClusterSpecCassandraDatacentersConfigJvmOptionsHeapSize,
+  K8SsandraClusterSpecCassandraDatacentersStorageConfigCassandraDataVolumeClaimSpecResourcesRequests,
+} from '../../imports/k8ssandra.io.js';
+import { commonLabels, type Context } from './context.js';
+
+/** cass-operator's names for what it creates from a cluster and datacenter. */
+export const cassandraNames = (clusterName: string, dc: string) => ({
+  service: `${clusterName}-${dc}-service`,
+  superuserSecret: `${clusterName}-superuser`,
+});
+
+export function desiredCassandra(scope: Construct, ctx: Context): Chart {
+  const chart = new Chart(scope, 'cassandra', { disableResourceNameHashes: true });
+  const { cassandra } = ctx.spec;
+  new K8ssandraCluster(chart, 'cluster', {
+    metadata: { name: ctx.owner.name, labels: commonLabels(ctx.owner.name, 'cassandra') },
+    spec: {
+      cassandra: {
+        clusterName: cassandra.clusterName,
+        serverVersion: cassandra.serverVersion,
+        datacenters: [
+          {
+            metadata: { name: cassandra.datacenter.name },
+            size: cassandra.datacenter.size,
+            config: {
+              jvmOptions: {
+                heapSize: K8SsandraClusterSpecCassandraDatacentersConfigJvmOptionsHeapSize.fromString(
+                  cassandra.heapSize,
+                ),
+              },
+            },
+            storageConfig: {
+              cassandraDataVolumeClaimSpec: {
+                accessModes: ['ReadWriteOnce'],
+                ...(cassandra.storage.storageClassName ? { storageClassName: cassandra.storage.storageClassName } : {}),
+                resources: {
+                  requests: {
+                    storage:
+                      K8SsandraClusterSpecCassandraDatacentersStorageConfigCassandraDataVolumeClaimSpecResourcesRequests.fromString(
+                        cassandra.storage.size,
+                      ),
+                  },
+                },
+              },
+            },
+          },
+        ],
+      },
+    },
+  });
+  return chart;
+}

@@ -1,0 +1,60 @@
+/** What every chart builder gets: the SalesPipeline (defaulted spec) and the facts observed in the cluster. */
+import type { SalesPipelineSpec } from '../api/schema.js';
+import { fieldManager, labels } from '../kinds.js';
+
+export interface MysqlCredentials {
+  username: string;
+  password: string;
+  rootPassword: string;
+}
+
+/**
+ * Facts the desired state depends on that the spec does not hold. The builders stay pure: the
+ * reconciler observes (or generates, once) these and passes them in.
+ */
+export interface Observed {
+  /** Credentials in the generated MySQL Secret, or freshly generated ones for the first apply. */
+  mysqlCredentials: MysqlCredentials;
+  /** Processor replicas chosen by the autoscaler (issue 5); clamped to [minReplicas, maxReplicas]. */
+  processorReplicas?: number;
+}
+
+export interface Owner {
+  apiVersion: string;
+  kind: string;
+  name: string;
+  namespace: string;
+  uid: string;
+}
+
+export interface Context {
+  owner: Owner;
+  spec: SalesPipelineSpec;
+  observed: Observed;
+}
+
+/** Names of the children, all derived from the SalesPipeline name (≤ 40 characters). */
+export const names = (sp: string) => ({
+  kafka: sp,
+  nodePool: `${sp}-pool`,
+  kafkaBootstrap: `${sp}-kafka-bootstrap`,
+  topic: (suffix: '' | 'dlq' | 'late') => (suffix ? `${sp}-orders-${suffix}` : `${sp}-orders`),
+  mysql: `${sp}-mysql`,
+  mysqlSecret: `${sp}-mysql`,
+  mysqlUrlSecret: `${sp}-mysql-url`,
+  app: (app: 'ingest' | 'processor' | 'dashboard') => `${sp}-${app}`,
+  dashboards: `${sp}-grafana-dashboards`,
+  serviceMonitor: `${sp}`,
+});
+
+export const commonLabels = (sp: string, component: string): Record<string, string> => ({
+  [labels.name]: component,
+  [labels.instance]: sp,
+  [labels.partOf]: 'salespipeline',
+  [labels.managedBy]: fieldManager,
+});
+
+export const selectorLabels = (sp: string, component: string): Record<string, string> => ({
+  [labels.name]: component,
+  [labels.instance]: sp,
+});

@@ -1,0 +1,11 @@
+export * from './api/schema.js';
+export * from './api/validate.js';
+export * from './kinds.js';
+export * from './crd.js';
+export * from './rbac.js';
+export * from './generated.js';
+export * from './desired.js';
+export * from './charts/context.js';
+export { endpoints, processorReplicas, appPort } from './charts/apps.js';
+export { cassandraNames } from './charts/cassandra.js';
+export { strimziClusterLabel } from './charts/kafka.js';
