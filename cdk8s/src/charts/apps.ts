@@ -16,24 +16,23 @@ export function processorReplicas(ctx: Context): number {
 }
 
 /** The endpoints the apps are given, also reported in the SalesPipeline status. */
-export function endpoints(ctx: Context) {
-  const sp = ctx.owner.name;
-  const n = names(sp);
-  const { cassandra } = ctx.spec;
+export function endpoints(owner: { name: string; namespace: string }, spec: Context['spec']) {
+  const n = names(owner.name);
+  const { cassandra } = spec;
   const cass = cassandraNames(cassandra.clusterName, cassandra.datacenter.name);
   return {
     kafkaBootstrap: `${n.kafkaBootstrap}:9092`,
     cassandra: `${cass.service}:9042`,
-    mysql: `${n.mysql}.${ctx.owner.namespace}.svc:3306`,
+    mysql: `${n.mysql}.${owner.namespace}.svc:3306`,
     ingest: `http://${n.app('ingest')}:${appPort}`,
-    ...(ctx.spec.dashboard.enabled ? { dashboard: `http://${n.app('dashboard')}:${appPort}` } : {}),
+    ...(spec.dashboard.enabled ? { dashboard: `http://${n.app('dashboard')}:${appPort}` } : {}),
   };
 }
 
 function env(ctx: Context, needs: { kafka?: boolean; cassandra?: boolean; mysql?: boolean }): k8s.EnvVar[] {
   const { cassandra } = ctx.spec;
   const n = names(ctx.owner.name);
-  const e = endpoints(ctx);
+  const e = endpoints(ctx.owner, ctx.spec);
   const superuser = cassandraNames(cassandra.clusterName, cassandra.datacenter.name).superuserSecret;
   return [
     { name: 'PORT', value: String(appPort) },

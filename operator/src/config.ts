@@ -1,0 +1,35 @@
+/** The operator's settings (environment variables; --help lists them). */
+import { setting } from '@salespipeline/shared';
+
+export const operatorSettings = {
+  kubeconfig: setting.optionalString({ env: 'KUBECONFIG', doc: 'kubeconfig file (unset: in-cluster service account)' }),
+  watchNamespace: setting.optionalString({ env: 'WATCH_NAMESPACE', doc: 'Namespace to watch (unset: all namespaces)' }),
+  metricsPort: setting.port({ env: 'METRICS_PORT', default: 18083, doc: '/metrics, /healthz, /readyz port' }),
+  metricsHost: setting.string({ env: 'METRICS_HOST', default: '0.0.0.0', doc: 'Address of the ops server' }),
+  workers: setting.int({ env: 'WORKERS', min: 1, max: 64, default: 4, doc: 'Concurrent reconciles' }),
+  resyncSeconds: setting.int({
+    env: 'RESYNC_SECONDS',
+    min: 5,
+    default: 300,
+    doc: 'Periodic re-reconcile of every object',
+  }),
+  watchSilenceSeconds: setting.int({
+    env: 'WATCH_SILENCE_SECONDS',
+    min: 5,
+    default: 120,
+    doc: 'Restart a watch that sent nothing (not even a bookmark) this long',
+  }),
+  queueQps: setting.number({ env: 'QUEUE_QPS', min: 1, default: 50, doc: 'Global reconcile rate limit (per second)' }),
+  queueBurst: setting.int({ env: 'QUEUE_BURST', min: 1, default: 200, doc: 'Global reconcile burst' }),
+  leaderElection: setting.bool({ env: 'LEADER_ELECTION', default: true, doc: 'Elect a leader on a Lease' }),
+  leaderElectionNamespace: setting.string({
+    env: 'LEADER_ELECTION_NAMESPACE',
+    default: 'salespipeline-system',
+    doc: 'Namespace of the Lease',
+  }),
+  leaderElectionId: setting.string({ env: 'LEADER_ELECTION_ID', default: 'salespipeline-operator', doc: 'Lease name' }),
+  leaseDurationSeconds: setting.int({ env: 'LEASE_DURATION_SECONDS', min: 2, default: 15, doc: 'Lease duration' }),
+  renewDeadlineSeconds: setting.int({ env: 'RENEW_DEADLINE_SECONDS', min: 1, default: 10, doc: 'Renew deadline' }),
+  retryPeriodSeconds: setting.number({ env: 'RETRY_PERIOD_SECONDS', min: 0.1, default: 2, doc: 'Lease retry period' }),
+  podName: setting.optionalString({ env: 'POD_NAME', doc: 'Leader identity (default: hostname-pid)' }),
+};

@@ -1,0 +1,198 @@
+/**
+ * List + watch of one kind into a cache, restarted (relist) when the watch fails, ends, gets a 410
+ * Gone, or stays silent longer than `silenceMs` (bookmarks are requested, so a healthy watch talks).
+ */
+import type { Logger } from '@salespipeline/shared';
+import { collectionPath, KubeApiError, type KubeRest, type WatchEvent } from '../kube/rest.js';
+
+export interface KubeObjectMeta {
+  name: string;
+  namespace?: string;
+  uid?: string;
+  resourceVersion?: string;
+  generation?: number;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+  ownerReferences?: Array<{ apiVersion: string; kind: string; name: string; uid: string; controller?: boolean }>;
+  finalizers?: string[];
+  deletionTimestamp?: string;
+}
+export interface Obj {
+  apiVersion?: string;
+  kind?: string;
+  metadata: KubeObjectMeta;
+  [key: string]: unknown;
+}
+
+export type InformerEvent = 'add' | 'update' | 'delete';
+export type Handler<T extends Obj> = (event: InformerEvent, obj: T, old?: T) => void;
+
+export interface InformerOptions {
+  apiVersion: string;
+  plural: string;
+  namespace?: string;
+  labelSelector?: string;
+  silenceMs?: number;
+  onRestart?: (reason: string) => void;
+}
+
+export const objectKey = (o: { metadata: { namespace?: string; name: string } }) =>
+  `${o.metadata.namespace ?? ''}/${o.metadata.name}`;
+
+export class Informer<T extends Obj = Obj> {
+  readonly cache = new Map<string, T>();
+  private readonly handlers: Array<Handler<T>> = [];
+  private abort = new AbortController();
+  private stopped = false;
+  private synced = false;
+  private lastEvent = Date.now();
+  private loop?: Promise<void>;
+  private silenceTimer?: NodeJS.Timeout;
+
+  constructor(
+    private readonly rest: KubeRest,
+    readonly opts: InformerOptions,
+    private readonly logger: Logger,
+  ) {}
+
+  get name(): string {
+    return `${this.opts.apiVersion}/${this.opts.plural}`;
+  }
+
+  on(handler: Handler<T>): void {
+    this.handlers.push(handler);
+  }
+
+  /** Synced once the first list is in, and the watch has not been silent too long since. */
+  isAlive(): boolean {
+    return this.synced && !this.stopped && Date.now() - this.lastEvent < (this.opts.silenceMs ?? 120_000) * 2;
+  }
+
+  hasSynced(): boolean {
+    return this.synced;
+  }
+
+  start(): void {
+    this.loop = this.run();
+    const silenceMs = this.opts.silenceMs ?? 120_000;
+    this.silenceTimer = setInterval(
+      () => {
+        if (this.synced && Date.now() - this.lastEvent > silenceMs) this.restart(`silent for ${silenceMs} ms`);
+      },
+      Math.min(5_000, silenceMs / 2),
+    );
+    this.silenceTimer.unref();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.silenceTimer);
+    this.abort.abort();
+    await this.loop;
+  }
+
+  /** Drops the current watch; the loop relists and watches again. */
+  restart(reason: string): void {
+    if (this.stopped) return;
+    this.logger.warn({ informer: this.name, reason }, 'restarting watch');
+    this.opts.onRestart?.(reason);
+    this.abort.abort();
+  }
+
+  private emit(event: InformerEvent, obj: T, old?: T): void {
+    for (const h of this.handlers) {
+      try {
+        h(event, obj, old);
+      } catch (err) {
+        this.logger.error({ err, informer: this.name }, 'informer handler failed');
+      }
+    }
+  }
+
+  private async run(): Promise<void> {
+    let backoff = 200;
+    while (!this.stopped) {
+      this.abort = new AbortController();
+      try {
+        const rv = await this.list();
+        backoff = 200;
+        await this.watchFrom(rv);
+      } catch (err) {
+        if (this.stopped) break;
+        const gone = err instanceof KubeApiError && err.status === 410;
+        if (!this.abort.signal.aborted || gone) {
+          this.opts.onRestart?.(gone ? 'gone' : 'error');
+          this.logger.warn({ informer: this.name, err: String(err) }, 'watch failed; relisting');
+          await new Promise((r) => setTimeout(r, backoff));
+          backoff = Math.min(10_000, backoff * 2);
+        }
+      }
+    }
+  }
+
+  private async list(): Promise<string> {
+    const path = collectionPath(this.opts.apiVersion, this.opts.plural, this.opts.namespace);
+    const list = await this.rest.request<{ metadata: { resourceVersion: string }; items: T[] }>('GET', path, {
+      query: { labelSelector: this.opts.labelSelector },
+      signal: this.abort.signal,
+    });
+    const apiVersion = this.opts.apiVersion;
+    const seen = new Set<string>();
+    for (const item of list.items) {
+      // Lists leave apiVersion/kind out of the items.
+      const obj = { apiVersion, ...item } as T;
+      const key = objectKey(obj);
+      seen.add(key);
+      const old = this.cache.get(key);
+      this.cache.set(key, obj);
+      if (!old) this.emit('add', obj);
+      else if (old.metadata.resourceVersion !== obj.metadata.resourceVersion) this.emit('update', obj, old);
+    }
+    for (const [key, old] of this.cache) {
+      if (!seen.has(key)) {
+        this.cache.delete(key);
+        this.emit('delete', old);
+      }
+    }
+    this.synced = true;
+    this.lastEvent = Date.now();
+    return list.metadata.resourceVersion;
+  }
+
+  private async watchFrom(resourceVersion: string): Promise<void> {
+    let rv = resourceVersion;
+    while (!this.stopped && !this.abort.signal.aborted) {
+      const path = collectionPath(this.opts.apiVersion, this.opts.plural, this.opts.namespace);
+      await this.rest.watch<T>(
+        path,
+        {
+          labelSelector: this.opts.labelSelector,
+          resourceVersion: rv,
+          allowWatchBookmarks: true,
+          timeoutSeconds: 240 + Math.floor(Math.random() * 60),
+        },
+        (e: WatchEvent<T>) => {
+          this.lastEvent = Date.now();
+          if (e.type === 'ERROR') {
+            const status = e.object as unknown as { code?: number; message?: string };
+            throw new KubeApiError(status.code ?? 500, 'WatchError', status.message ?? 'watch error');
+          }
+          const obj = e.object;
+          if (obj.metadata?.resourceVersion) rv = obj.metadata.resourceVersion;
+          if (e.type === 'BOOKMARK') return;
+          const key = objectKey(obj);
+          const old = this.cache.get(key);
+          if (e.type === 'DELETED') {
+            this.cache.delete(key);
+            this.emit('delete', obj);
+          } else {
+            this.cache.set(key, obj);
+            this.emit(old ? 'update' : 'add', obj, old);
+          }
+        },
+        this.abort.signal,
+      );
+      // The server closed the watch (timeoutSeconds): resume from the last resourceVersion.
+    }
+  }
+}
