@@ -12,7 +12,21 @@ export const maxNameLength = 40;
  */
 export function toOpenApi(schema: TSchema): Record<string, unknown> {
   const plain = JSON.parse(JSON.stringify(schema)) as Record<string, unknown>;
+  // Object defaults written as `{}` are expanded to their fully defaulted value: the apiserver checks
+  // a default against the CEL rules as written, without defaulting inside it first.
+  const filled = (node: Record<string, unknown>, value: unknown): unknown => {
+    const v = value === undefined ? structuredClone(node.default) : value;
+    const properties = node.properties as Record<string, Record<string, unknown>> | undefined;
+    if (!properties || typeof v !== 'object' || v === null) return v;
+    const out = { ...(v as Record<string, unknown>) };
+    for (const [key, child] of Object.entries(properties)) {
+      const c = filled(child, out[key]);
+      if (c !== undefined) out[key] = c;
+    }
+    return out;
+  };
   const walk = (node: Record<string, unknown>) => {
+    if (node.properties && node.default !== undefined) node.default = filled(node, undefined);
     const properties = node.properties as Record<string, Record<string, unknown>> | undefined;
     if (properties) {
       for (const child of Object.values(properties)) walk(child);

@@ -10,3 +10,4 @@ export * from './manager/leader.js';
 export * from './manager/controller.js';
 export * from './manager/metrics.js';
 export * from './reconciler/salespipeline.js';
+export * from './kube/config.js';

@@ -1,6 +1,5 @@
 /** Wires the manager (informers, queue, leader election, metrics) to the SalesPipeline reconciler. */
 import { hostname } from 'node:os';
-import { KubeConfig } from '@kubernetes/client-node';
 import {
   apiVersion,
   fieldManager,
@@ -16,6 +15,7 @@ import type { Registry } from 'prom-client';
 import { Writer } from './apply.js';
 import type { operatorSettings } from './config.js';
 import { EventRecorder } from './events.js';
+import { loadConnection, type Connection } from './kube/config.js';
 import { KubeRest } from './kube/rest.js';
 import { Controller, ownerKey } from './manager/controller.js';
 import { Informer, type Obj } from './manager/informer.js';
@@ -36,20 +36,12 @@ export interface Operator {
   stop: () => Promise<void>;
 }
 
-export function loadKubeConfig(path: string | undefined): KubeConfig {
-  const kc = new KubeConfig();
-  if (path) kc.loadFromFile(path);
-  else kc.loadFromCluster();
-  return kc;
-}
-
 export function startOperator(
   config: OperatorConfig,
   logger: Logger,
-  opts: { kubeconfig?: KubeConfig; registry?: Registry } = {},
+  opts: { connection?: Connection; registry?: Registry } = {},
 ): Operator {
-  const kc = opts.kubeconfig ?? loadKubeConfig(config.kubeconfig);
-  const rest = new KubeRest(kc);
+  const rest = new KubeRest(opts.connection ?? loadConnection(config.kubeconfig));
   const registry = opts.registry ?? createRegistry('salespipeline-operator');
   const metrics = managerMetrics(registry, 'salespipeline');
   const namespace = config.watchNamespace;

@@ -1,11 +1,11 @@
 /**
- * A small typed REST client for the kube-apiserver: the credentials and TLS come from
- * @kubernetes/client-node's KubeConfig, the requests are plain node:https so the operator controls
+ * A small typed REST client for the kube-apiserver: credentials and TLS from a kubeconfig or the
+ * service account (config.ts), requests over plain node:https so the operator controls
  * content types (server-side apply), timeouts and the watch stream (silence detection) exactly.
  */
 import { Agent, request as httpsRequest, type RequestOptions } from 'node:https';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
-import type { KubeConfig } from '@kubernetes/client-node';
+import type { Connection } from './config.js';
 
 export class KubeApiError extends Error {
   constructor(
@@ -33,39 +33,26 @@ export interface WatchEvent<T = unknown> {
   object: T;
 }
 
-const optionsTtlMs = 60_000;
-
 export class KubeRest {
-  private options?: { at: number; value: RequestOptions };
+  private readonly agent: Agent;
   readonly server: URL;
 
-  constructor(readonly kubeconfig: KubeConfig) {
-    const cluster = kubeconfig.getCurrentCluster();
-    if (!cluster) throw new Error('kubeconfig has no current cluster');
-    this.server = new URL(cluster.server);
+  constructor(private readonly connection: Connection) {
+    this.server = new URL(connection.server);
+    const { ca, cert, key } = connection;
+    this.agent = new Agent({
+      ca,
+      cert,
+      key,
+      rejectUnauthorized: !connection.insecureSkipTlsVerify,
+      keepAlive: true,
+      maxSockets: 64,
+    });
   }
 
-  /** TLS and auth options, refreshed every minute (in-cluster tokens rotate); one agent per refresh. */
-  private async baseOptions(): Promise<RequestOptions> {
-    if (!this.options || Date.now() - this.options.at > optionsTtlMs) {
-      const opts: RequestOptions = {};
-      await this.kubeconfig.applyToHTTPSOptions(opts);
-      // Our own keep-alive agent with the same TLS material (client-node's agent does not keep alive).
-      const { ca, cert, key, pfx, passphrase, rejectUnauthorized, servername } = opts;
-      opts.agent = new Agent({
-        ca,
-        cert,
-        key,
-        pfx,
-        passphrase,
-        rejectUnauthorized,
-        servername,
-        keepAlive: true,
-        maxSockets: 64,
-      });
-      this.options = { at: Date.now(), value: opts };
-    }
-    return this.options.value;
+  private baseOptions(): RequestOptions {
+    const token = this.connection.token?.();
+    return { agent: this.agent, headers: token ? { authorization: `Bearer ${token}` } : {} };
   }
 
   private url(path: string, query?: RequestOpts['query']): URL {
@@ -76,7 +63,7 @@ export class KubeRest {
 
   private async open(method: string, path: string, opts: RequestOpts) {
     const url = this.url(path, opts.query);
-    const base = await this.baseOptions();
+    const base = this.baseOptions();
     const payload =
       opts.body === undefined ? undefined : typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body);
     const headers: Record<string, string> = {

@@ -1,0 +1,112 @@
+/** Helpers for the operator's integration tests against the real kube-apiserver (scripts/infra/kube.sh). */
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import yaml from 'js-yaml';
+import { createLogger, loadConfig } from '@salespipeline/shared';
+import { testKubeconfigPath, uniqueName, waitFor } from '@salespipeline/shared/testing';
+import { apiVersion, plural, type SalesPipelineSpecInput } from '@salespipeline/cdk8s';
+import {
+  collectionPath,
+  connectionFromKubeconfig,
+  isNotFound,
+  KubeRest,
+  objectPath,
+  operatorSettings,
+  startOperator,
+  type Operator,
+} from '@salespipeline/operator';
+
+const repo = join(import.meta.dirname, '..', '..');
+
+export function testRest(): KubeRest {
+  return new KubeRest(connectionFromKubeconfig(testKubeconfigPath()));
+}
+
+interface Crd {
+  metadata: { name: string };
+  status?: { conditions?: Array<{ type: string; status: string }> };
+}
+
+/** Installs (server-side apply, idempotent) our CRD and the third-party ones, and waits until Established. */
+export async function installCrds(rest: KubeRest): Promise<void> {
+  const files = [
+    join(repo, 'crds', 'salespipeline.io_salespipelines.yaml'),
+    ...readdirSync(join(repo, 'crds', 'third-party'))
+      .filter((f) => f.endsWith('.yaml'))
+      .map((f) => join(repo, 'crds', 'third-party', f)),
+  ];
+  for (const file of files) {
+    for (const doc of yaml.loadAll(readFileSync(file, 'utf8')) as Crd[]) {
+      if (!doc) continue;
+      await rest.request(
+        'PATCH',
+        objectPath('apiextensions.k8s.io/v1', 'customresourcedefinitions', '', doc.metadata.name),
+        {
+          body: doc,
+          contentType: 'application/apply-patch+yaml',
+          query: { fieldManager: 'salespipeline-tests', force: true },
+        },
+      );
+      await waitFor(
+        async () => {
+          const crd = await rest.request<Crd>(
+            'GET',
+            `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${doc.metadata.name}`,
+          );
+          return crd.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True');
+        },
+        { what: `CRD ${doc.metadata.name} established` },
+      );
+    }
+  }
+}
+
+export async function createNamespace(rest: KubeRest, prefix: string): Promise<string> {
+  const name = uniqueName(prefix).replace(/_/g, '-');
+  await rest.request('POST', '/api/v1/namespaces', { body: { metadata: { name } } });
+  return name;
+}
+
+export async function deleteNamespace(rest: KubeRest, name: string): Promise<void> {
+  await rest.request('DELETE', `/api/v1/namespaces/${name}`).catch(() => undefined);
+}
+
+export const quietLogger = () => createLogger('operator-test', process.env.TEST_LOG_LEVEL ?? 'warn');
+
+export function testOperator(namespace: string, env: Record<string, string> = {}): Operator {
+  const config = loadConfig(operatorSettings, {
+    KUBECONFIG: testKubeconfigPath(),
+    WATCH_NAMESPACE: namespace,
+    LEADER_ELECTION: 'false',
+    LEADER_ELECTION_NAMESPACE: namespace,
+    RESYNC_SECONDS: '5',
+    WATCH_SILENCE_SECONDS: '30',
+    ...env,
+  });
+  return startOperator(config, quietLogger());
+}
+
+export const spPath = (ns: string, name?: string) =>
+  name ? objectPath(apiVersion, plural, ns, name) : collectionPath(apiVersion, plural, ns);
+
+export async function createSp(rest: KubeRest, ns: string, name: string, spec: SalesPipelineSpecInput = {}) {
+  return rest.request<{ metadata: { uid: string } }>('POST', spPath(ns), {
+    body: { apiVersion, kind: 'SalesPipeline', metadata: { name, namespace: ns }, spec },
+  });
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export async function get<T = any>(rest: KubeRest, path: string): Promise<T | undefined> {
+  try {
+    return await rest.request<T>('GET', path);
+  } catch (err) {
+    if (isNotFound(err)) return undefined;
+    throw err;
+  }
+}
+
+export async function mergePatch(rest: KubeRest, path: string, body: unknown) {
+  return rest.request('PATCH', path, { body, contentType: 'application/merge-patch+json' });
+}
+
+export { waitFor };
