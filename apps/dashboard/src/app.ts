@@ -1,0 +1,109 @@
+/** The dashboard server: the static page, the JSON API with its SSE stream, and /healthz /readyz /metrics. */
+import { createRequire } from 'node:module';
+import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type cassandra from 'cassandra-driver';
+import express, { type NextFunction, type Request, type Response } from 'express';
+import type mysql from 'mysql2/promise';
+import type { Registry } from 'prom-client';
+import {
+  createCassandraClient,
+  createMysqlPool,
+  createOpsHandler,
+  type ConfigOf,
+  type Logger,
+} from '@salespipeline/shared';
+import { createApi } from './api.js';
+import type { dashboardSpec } from './config.js';
+import { dashboardMetrics } from './metrics.js';
+import { LiveDashboard } from './poller.js';
+import { SalesReader } from './queries.js';
+
+export type DashboardConfig = ConfigOf<typeof dashboardSpec>;
+
+export interface DashboardApp {
+  app: express.Express;
+  live: LiveDashboard;
+  reader: SalesReader;
+  pool: mysql.Pool;
+  cassandra: cassandra.Client;
+  /** Ends the SSE streams' loop and closes the database clients (close the HTTP server first). */
+  close: () => Promise<void>;
+}
+
+export const publicDir = fileURLToPath(new URL('../public/', import.meta.url));
+const uplotDir = dirname(createRequire(import.meta.url).resolve('uplot'));
+
+export function createDashboardApp(
+  config: DashboardConfig,
+  deps: { registry: Registry; logger: Logger },
+): DashboardApp {
+  const { registry, logger } = deps;
+  const metrics = dashboardMetrics(registry);
+  const pool = createMysqlPool(config, { connectionLimit: config.mysqlPoolSize });
+  // Unhandled 'error' events of idle connections (server gone) must not crash the process.
+  pool.pool.on('connection', (conn) => conn.on('error', () => undefined));
+  const cassandraClient = createCassandraClient(config);
+  const reader = new SalesReader(pool, cassandraClient, config.cassandraKeyspace);
+  const live = new LiveDashboard(
+    reader,
+    {
+      pollIntervalMs: config.pollIntervalMs,
+      queryTimeoutMs: config.queryTimeoutMs,
+      topN: config.topN,
+      latestOrders: config.latestOrders,
+      latestOrdersLookbackHours: config.latestOrdersLookbackHours,
+    },
+    metrics,
+    logger,
+  );
+
+  const ops = createOpsHandler({
+    registry,
+    logger,
+    checks: [
+      { name: 'mysql', check: async () => void (await pool.query('SELECT 1')) },
+      { name: 'cassandra', check: async () => void (await cassandraClient.execute('SELECT key FROM system.local')) },
+    ],
+  });
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  app.use((req, res, next) => {
+    if (!ops(req, res)) next();
+  });
+  app.use(
+    '/api',
+    createApi(
+      live,
+      reader,
+      { heartbeatMs: config.heartbeatMs, queryTimeoutMs: config.queryTimeoutMs },
+      metrics,
+      logger,
+    ),
+  );
+  app.use('/vendor/uplot', express.static(uplotDir, { maxAge: '1h', index: false }));
+  app.use(express.static(publicDir, { maxAge: 0, index: 'index.html' }));
+  app.use((_req: Request, res: Response) => {
+    res.status(404).json({ error: 'not_found', message: 'no such route' });
+  });
+  app.use((err: unknown, _req: Request, res: Response, next: NextFunction) => {
+    if (res.headersSent) return next(err);
+    logger.error({ err }, 'unhandled error');
+    res.status(500).json({ error: 'internal', message: 'internal error' });
+  });
+
+  return {
+    app,
+    live,
+    reader,
+    pool,
+    cassandra: cassandraClient,
+    close: async () => {
+      live.close();
+      await pool.end().catch(() => undefined);
+      await cassandraClient.shutdown().catch(() => undefined);
+    },
+  };
+}
