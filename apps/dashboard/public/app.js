@@ -226,7 +226,7 @@ function latest(orders) {
 
 // ---- charts (uPlot) --------------------------------------------------------------------------
 
-function barChart(container, color, label) {
+function barChart(container, color, label, integer = false) {
   let plot = null;
   let data = [[], [], []];
   const make = () => {
@@ -245,6 +245,9 @@ function barChart(container, color, label) {
           {
             stroke: '#5f6b7a',
             size: 48,
+            ...(integer
+              ? { incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10_000, 20_000, 50_000, 100_000] }
+              : {}),
             values: (_u, vals) => vals.map((v) => fmtCompact.format(v)),
             grid: { stroke: '#eef1f4' },
           },
@@ -281,7 +284,7 @@ function barChart(container, color, label) {
 
 const charts = {
   revenue: barChart($('chart-revenue'), 'rgba(37,99,235,0.85)', 'Revenue'),
-  orders: barChart($('chart-orders'), 'rgba(37,99,235,0.85)', 'Orders'),
+  orders: barChart($('chart-orders'), 'rgba(37,99,235,0.85)', 'Orders', true),
 };
 
 // ---- range selector --------------------------------------------------------------------------

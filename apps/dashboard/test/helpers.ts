@@ -248,3 +248,19 @@ export async function metricValue(url: string, name: string, labels: Record<stri
   }
   return sum;
 }
+
+/** The Debian Chromium, launched by playwright-core (no browser is ever downloaded). */
+export const chromiumOptions = {
+  executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+  args: [
+    '--no-sandbox',
+    '--disable-gpu',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+    '--no-first-run',
+    '--disable-quic',
+  ],
+};
+
+export const artifactsDir = new URL('../../../test-artifacts/', import.meta.url).pathname;
