@@ -9,3 +9,4 @@ export * from './charts/context.js';
 export { endpoints, processorReplicas, appPort } from './charts/apps.js';
 export { cassandraNames } from './charts/cassandra.js';
 export { strimziClusterLabel } from './charts/kafka.js';
+export * from './install/index.js';

@@ -1,0 +1,3 @@
+export * from './operator.js';
+export * from './samples.js';
+export { chartDir, installFiles, operatorRules } from './files.js';

@@ -1,0 +1,74 @@
+import { describe, expect, it } from '@jest/globals';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import yaml from 'js-yaml';
+import { checkSpec } from '../api/validate.js';
+import { salesPipelineCrd } from '../crd.js';
+import { operatorSettings } from '../../../operator/src/config.js';
+import { chartDir, installFiles, operatorRules } from './files.js';
+import { operatorInstallObjects } from './operator.js';
+import { samples } from './samples.js';
+
+/* eslint-disable @typescript-eslint/no-explicit-any */
+const root = join(import.meta.dirname, '..', '..', '..');
+const files = installFiles();
+const listed = (dir: string): string[] =>
+  readdirSync(join(root, dir), { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? listed(`${dir}/${e.name}`) : [`${dir}/${e.name}`],
+  );
+
+describe('k8s/ and the chart’s generated files', () => {
+  it.each(Object.keys(files))('%s is up to date (run: npx tsx cdk8s/src/install/synth.ts)', (path) => {
+    expect(existsSync(join(root, path))).toBe(true);
+    expect(readFileSync(join(root, path), 'utf8')).toBe(files[path]);
+  });
+
+  it('k8s/ holds nothing the sources do not produce', () => {
+    expect(listed('k8s').filter((p) => !(p in files) && p !== 'k8s/README.md')).toEqual([]);
+  });
+
+  it('the chart’s CRD is byte-identical to crds/ (one generator)', () => {
+    const crd = 'crds/salespipeline.io_salespipelines.yaml';
+    expect(readFileSync(join(root, chartDir, crd), 'utf8')).toBe(readFileSync(join(root, crd), 'utf8'));
+  });
+
+  it('the chart’s RBAC rules are those of crds/rbac.yaml', () => {
+    const rbac = yaml.loadAll(readFileSync(join(root, 'crds/rbac.yaml'), 'utf8')) as any[];
+    const chartRules = (f: string) => yaml.load(readFileSync(join(root, chartDir, 'files', f), 'utf8'));
+    expect(chartRules('clusterrole-rules.yaml')).toEqual(rbac.find((d) => d.kind === 'ClusterRole').rules);
+    expect(chartRules('leader-election-rules.yaml')).toEqual(rbac.find((d) => d.kind === 'Role').rules);
+    expect(operatorRules().cluster.length).toBeGreaterThan(5);
+  });
+
+  it('k8s/operator carries the CRD as crd.ts generates it, and the Namespace first', () => {
+    const objects = operatorInstallObjects();
+    expect(objects[0]!.kind).toBe('Namespace');
+    const crd = objects.find((o) => o.kind === 'CustomResourceDefinition');
+    expect(crd).toEqual(JSON.parse(JSON.stringify(salesPipelineCrd())));
+  });
+
+  it('the operator Deployment: non-root, read-only root filesystem, probes, resources, known env only', () => {
+    const deployment = operatorInstallObjects().find((o) => o.kind === 'Deployment') as any;
+    const pod = deployment.spec.template.spec;
+    const c = pod.containers[0];
+    expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 65532 });
+    expect(c.securityContext).toMatchObject({
+      readOnlyRootFilesystem: true,
+      allowPrivilegeEscalation: false,
+      capabilities: { drop: ['ALL'] },
+    });
+    expect(c.livenessProbe.httpGet.path).toBe('/healthz');
+    expect(c.readinessProbe.httpGet.path).toBe('/readyz');
+    expect(c.resources.limits.memory).toBeDefined();
+    expect(c.image).toBe('ghcr.io/salespipeline/operator:0.1.0');
+    const known = new Set(Object.values(operatorSettings).map((s) => s.env));
+    known.add('LOG_LEVEL');
+    for (const e of c.env) expect(known).toContain(e.name);
+    expect(pod.serviceAccountName).toBe('salespipeline-operator');
+  });
+
+  it.each(samples.map((s) => [s.folder, s] as const))('sample %s is a valid spec', (_folder, sample) => {
+    const checked = checkSpec(sample.spec);
+    expect(checked.ok ? [] : checked.problems).toEqual([]);
+  });
+});
