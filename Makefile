@@ -3,7 +3,7 @@ SHELL := /usr/bin/env bash
 .DEFAULT_GOAL := help
 INFRA := scripts/infra/all.sh
 
-.PHONY: help setup build up down test test-unit bench lint format infra-up infra-down infra-status clean
+.PHONY: help setup build up down test test-unit bench lint format infra-up infra-down infra-status clean images kind-up kind-down manifests
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -47,3 +47,50 @@ infra-status: ## Show which local services run and where
 clean: ## Remove build output and the local services' data (keeps the download cache)
 	@$(INFRA) down || true
 	@npx tsc -b --clean; rm -rf .local test-artifacts
+
+# ---------------------------------------------------------------------------------------------
+# Kubernetes packaging (issue 7). `images` and `kind-up` need a Docker engine: not run in CI here.
+# ---------------------------------------------------------------------------------------------
+IMAGE_REGISTRY ?= ghcr.io/salespipeline
+IMAGE_TAG ?= 0.1.0
+APP_IMAGES := ingest processor dashboard loadgen
+KIND_CLUSTER ?= salespipeline
+KIND ?= kind
+# Versions the SalesPipeline CRDs and charts are tested against (crds/third-party/SOURCES.md).
+STRIMZI_VERSION ?= 0.45.0
+K8SSANDRA_OPERATOR_VERSION ?= 1.20.0
+CERT_MANAGER_VERSION ?= v1.16.2
+
+manifests: ## Regenerate crds/, k8s/ and the chart's generated files from the cdk8s sources
+	@npm run --silent -w @salespipeline/cdk8s generate && npx tsx cdk8s/src/install/synth.ts
+
+images: ## Build the operator and app images with Docker (IMAGE_REGISTRY, IMAGE_TAG)
+	@command -v docker >/dev/null 2>&1 || { echo "make images: the docker CLI is not installed (needs a Docker engine; none on the CI machines)" >&2; exit 1; }
+	@docker info >/dev/null 2>&1 || { echo "make images: no Docker engine reachable (docker info failed); start Docker or set DOCKER_HOST" >&2; exit 1; }
+	docker build -f operator/Dockerfile -t $(IMAGE_REGISTRY)/operator:$(IMAGE_TAG) .
+	@for app in $(APP_IMAGES); do \
+	  echo "docker build -f apps/Dockerfile --build-arg APP=$$app -t $(IMAGE_REGISTRY)/$$app:$(IMAGE_TAG) ."; \
+	  docker build -f apps/Dockerfile --build-arg APP=$$app -t $(IMAGE_REGISTRY)/$$app:$(IMAGE_TAG) . || exit 1; \
+	done
+
+kind-up: images ## kind cluster + cert-manager, Strimzi, k8ssandra-operator, the operator chart and the dev sample (needs Docker, kind, kubectl, helm)
+	@for tool in $(KIND) kubectl helm; do command -v $$tool >/dev/null 2>&1 || { echo "make kind-up: $$tool not found on PATH" >&2; exit 1; }; done
+	@$(KIND) get clusters 2>/dev/null | grep -qx '$(KIND_CLUSTER)' || $(KIND) create cluster --name $(KIND_CLUSTER) --wait 120s
+	kubectl config use-context kind-$(KIND_CLUSTER)
+	kubectl apply -f https://github.com/cert-manager/cert-manager/releases/download/$(CERT_MANAGER_VERSION)/cert-manager.yaml
+	kubectl -n cert-manager rollout status deployment/cert-manager-webhook --timeout=180s
+	helm upgrade --install strimzi oci://quay.io/strimzi-helm/strimzi-kafka-operator --version $(STRIMZI_VERSION) \
+	  --namespace strimzi --create-namespace --set watchAnyNamespace=true --wait
+	helm repo add k8ssandra https://helm.k8ssandra.io/stable --force-update
+	helm upgrade --install k8ssandra-operator k8ssandra/k8ssandra-operator --version $(K8SSANDRA_OPERATOR_VERSION) \
+	  --namespace k8ssandra-operator --create-namespace --set global.clusterScoped=true --wait
+	@for img in operator $(APP_IMAGES); do $(KIND) load docker-image --name $(KIND_CLUSTER) $(IMAGE_REGISTRY)/$$img:$(IMAGE_TAG) || exit 1; done
+	helm upgrade --install salespipeline charts/salespipeline-operator --namespace salespipeline-system --create-namespace \
+	  --set image.repository=$(IMAGE_REGISTRY)/operator --set image.tag=$(IMAGE_TAG) --wait
+	kubectl apply -k k8s/samples/dev
+	@echo "Watch it come up: kubectl get sp -A -w   (dashboard: kubectl -n salespipeline-dev port-forward svc/dev-dashboard 8080)"
+
+kind-down: ## Delete the SalesPipelines (the operator tears them down), uninstall, delete the kind cluster
+	kubectl delete salespipelines --all --all-namespaces --wait --timeout=10m || true
+	helm uninstall salespipeline --namespace salespipeline-system --timeout 10m || true
+	$(KIND) delete cluster --name $(KIND_CLUSTER)
