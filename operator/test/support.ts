@@ -67,7 +67,14 @@ export async function createNamespace(rest: KubeRest, prefix: string): Promise<s
   return name;
 }
 
+/** Deletes a test namespace; SalesPipelines left behind lose their finalizer first (no operator runs then). */
 export async function deleteNamespace(rest: KubeRest, name: string): Promise<void> {
+  const left = await rest
+    .request<{ items: Array<{ metadata: { name: string } }> }>('GET', spPath(name))
+    .catch(() => ({ items: [] }));
+  for (const sp of left.items) {
+    await mergePatch(rest, spPath(name, sp.metadata.name), { metadata: { finalizers: null } }).catch(() => undefined);
+  }
   await rest.request('DELETE', `/api/v1/namespaces/${name}`).catch(() => undefined);
 }
 

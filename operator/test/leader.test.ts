@@ -1,0 +1,77 @@
+/** Two operator replicas against the real kube-apiserver: only the Lease holder writes; failover. */
+import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
+import { objectPath, type KubeRest, type Operator } from '@salespipeline/operator';
+import {
+  createNamespace,
+  createSp,
+  deleteNamespace,
+  get,
+  installCrds,
+  mergePatch,
+  testOperator,
+  testRest,
+  waitFor,
+} from './support.js';
+
+jest.setTimeout(60_000);
+let rest: KubeRest;
+let ns: string;
+let replicas: Operator[] = [];
+
+const leaderEnv = {
+  LEADER_ELECTION: 'true',
+  LEASE_DURATION_SECONDS: '3',
+  RENEW_DEADLINE_SECONDS: '2',
+  RETRY_PERIOD_SECONDS: '0.5',
+};
+const reconciles = async (op: Operator) =>
+  (await op.registry.getSingleMetric('controller_reconcile_total')!.get()).values.reduce((n, v) => n + v.value, 0);
+
+beforeAll(async () => {
+  rest = testRest();
+  await installCrds(rest);
+  ns = await createNamespace(rest, 'leader');
+  replicas = [
+    testOperator(ns, { ...leaderEnv, POD_NAME: 'replica-a' }),
+    testOperator(ns, { ...leaderEnv, POD_NAME: 'replica-b' }),
+  ];
+});
+
+afterAll(async () => {
+  await Promise.all(replicas.map((r) => r.stop()));
+  await deleteNamespace(rest, ns);
+});
+
+describe('leader election on a Lease', () => {
+  it('only the leader reconciles and writes; the follower takes over when the leader stops', async () => {
+    const leader = await waitFor(
+      async () => replicas.filter((r) => r.isLeader()).length === 1 && replicas.find((r) => r.isLeader()),
+      {
+        what: 'one leader',
+      },
+    );
+    const follower = replicas.find((r) => r !== leader)!;
+    const lease = await get(rest, objectPath('coordination.k8s.io/v1', 'leases', ns, 'salespipeline-operator'));
+    expect(['replica-a', 'replica-b']).toContain(lease.spec.holderIdentity);
+
+    await createSp(rest, ns, 'ha');
+    const ingest = objectPath('apps/v1', 'deployments', ns, 'ha-ingest');
+    await waitFor(() => get(rest, ingest), { what: 'children applied by the leader' });
+    expect(await reconciles(leader)).toBeGreaterThan(0);
+    expect(await reconciles(follower)).toBe(0);
+    expect(follower.controller.isRunning).toBe(false);
+
+    // The leader steps down (releases the Lease); the follower takes over and corrects drift.
+    await leader.stop();
+    await waitFor(async () => follower.isLeader(), { what: 'follower leads', timeoutMs: 10_000 });
+    expect(
+      (await get(rest, objectPath('coordination.k8s.io/v1', 'leases', ns, 'salespipeline-operator'))).spec
+        .holderIdentity,
+    ).toBe(follower === replicas[0] ? 'replica-a' : 'replica-b');
+    await mergePatch(rest, ingest, { spec: { replicas: 5 } });
+    await waitFor(async () => (await get(rest, ingest))?.spec.replicas === 2, {
+      what: 'drift reverted by the new leader',
+    });
+    expect(await reconciles(follower)).toBeGreaterThan(0);
+  });
+});
