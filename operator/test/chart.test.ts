@@ -521,13 +521,17 @@ describe('k8s/ manifests on the real kube-apiserver', () => {
     });
     const d = await get(rest, objectPath('apps/v1', 'deployments', k8sNs, `salespipeline-operator${suffix}`));
     expect(d.spec.template.spec.serviceAccountName).toBe(`salespipeline-operator${suffix}`);
-    // kwok plays the kubelet: the Deployment becomes available (nothing is executed).
-    await waitFor(
-      async () =>
-        (await get(rest, objectPath('apps/v1', 'deployments', k8sNs, `salespipeline-operator${suffix}`)))?.status
-          ?.availableReplicas === 1,
-      { what: 'k8s/ operator Deployment available', timeoutMs: 30_000 },
+    // The ReplicaSet controller creates the pod: the pod template passes admission as written.
+    const pods = await waitFor(
+      async () => {
+        const list = await rest.request<any>('GET', `/api/v1/namespaces/${k8sNs}/pods`);
+        return list.items.length > 0 && list.items;
+      },
+      { what: 'k8s/ operator pod created', timeoutMs: 30_000 },
     );
+    expect(pods[0].spec.serviceAccountName).toBe(`salespipeline-operator${suffix}`);
+    expect(pods[0].spec.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 65532 });
+    expect(pods[0].spec.containers[0].securityContext.readOnlyRootFilesystem).toBe(true);
   });
 
   it.each(['dev', 'production'])(
