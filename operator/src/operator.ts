@@ -11,11 +11,12 @@ import {
   type SalesPipeline,
 } from '@salespipeline/cdk8s';
 import { createRegistry, type ConfigOf, type Logger } from '@salespipeline/shared';
+import type { KubeConfig } from '@kubernetes/client-node';
 import type { Registry } from 'prom-client';
 import { Writer } from './apply.js';
 import type { operatorSettings } from './config.js';
 import { EventRecorder } from './events.js';
-import { loadConnection, type Connection } from './kube/config.js';
+import { loadKubeConfig } from './kube/config.js';
 import { KubeRest } from './kube/rest.js';
 import { Controller, ownerKey } from './manager/controller.js';
 import { Informer, type Obj } from './manager/informer.js';
@@ -39,9 +40,9 @@ export interface Operator {
 export function startOperator(
   config: OperatorConfig,
   logger: Logger,
-  opts: { connection?: Connection; registry?: Registry } = {},
+  opts: { kubeConfig?: KubeConfig; registry?: Registry } = {},
 ): Operator {
-  const rest = new KubeRest(opts.connection ?? loadConnection(config.kubeconfig));
+  const rest = new KubeRest(opts.kubeConfig ?? loadKubeConfig(config.kubeconfig));
   const registry = opts.registry ?? createRegistry('salespipeline-operator');
   const metrics = managerMetrics(registry, 'salespipeline');
   const namespace = config.watchNamespace;

@@ -7,7 +7,7 @@ import { testKubeconfigPath, uniqueName, waitFor } from '@salespipeline/shared/t
 import { apiVersion, plural, type SalesPipelineSpecInput } from '@salespipeline/cdk8s';
 import {
   collectionPath,
-  connectionFromKubeconfig,
+  loadKubeConfig,
   isNotFound,
   KubeRest,
   objectPath,
@@ -19,7 +19,7 @@ import {
 const repo = join(import.meta.dirname, '..', '..');
 
 export function testRest(): KubeRest {
-  return new KubeRest(connectionFromKubeconfig(testKubeconfigPath()));
+  return new KubeRest(loadKubeConfig(testKubeconfigPath()));
 }
 
 interface Crd {

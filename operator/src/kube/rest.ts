@@ -5,7 +5,7 @@
  */
 import { Agent, request as httpsRequest, type RequestOptions } from 'node:https';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
-import type { Connection } from './config.js';
+import type { KubeConfig } from '@kubernetes/client-node';
 
 export class KubeApiError extends Error {
   constructor(
@@ -34,25 +34,32 @@ export interface WatchEvent<T = unknown> {
 }
 
 export class KubeRest {
-  private readonly agent: Agent;
   readonly server: URL;
+  private agent: Agent | undefined;
 
-  constructor(private readonly connection: Connection) {
-    this.server = new URL(connection.server);
-    const { ca, cert, key } = connection;
-    this.agent = new Agent({
-      ca,
-      cert,
-      key,
-      rejectUnauthorized: !connection.insecureSkipTlsVerify,
+  constructor(private readonly kubeConfig: KubeConfig) {
+    const cluster = kubeConfig.getCurrentCluster();
+    if (!cluster) throw new Error('KubeRest: the kubeconfig has no current cluster');
+    this.server = new URL(cluster.server);
+  }
+
+  /**
+   * TLS material and credentials as client-node applies them. Applied per request, so a rotated
+   * service-account token or an exec plugin's fresh token is picked up; the keep-alive agent is ours.
+   */
+  private async baseOptions(): Promise<RequestOptions> {
+    const applied: RequestOptions = {};
+    await this.kubeConfig.applyToHTTPSOptions(applied);
+    this.agent ??= new Agent({
+      ca: applied.ca,
+      cert: applied.cert,
+      key: applied.key,
+      servername: applied.servername,
+      ...(applied.rejectUnauthorized === undefined ? {} : { rejectUnauthorized: applied.rejectUnauthorized }),
       keepAlive: true,
       maxSockets: 64,
     });
-  }
-
-  private baseOptions(): RequestOptions {
-    const token = this.connection.token?.();
-    return { agent: this.agent, headers: token ? { authorization: `Bearer ${token}` } : {} };
+    return { agent: this.agent, headers: applied.headers ?? {}, ...(applied.auth ? { auth: applied.auth } : {}) };
   }
 
   private url(path: string, query?: RequestOpts['query']): URL {
@@ -63,7 +70,7 @@ export class KubeRest {
 
   private async open(method: string, path: string, opts: RequestOpts) {
     const url = this.url(path, opts.query);
-    const base = this.baseOptions();
+    const base = await this.baseOptions();
     const payload =
       opts.body === undefined ? undefined : typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body);
     const headers: Record<string, string> = {
