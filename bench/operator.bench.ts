@@ -6,7 +6,7 @@
  */
 import { ownedKinds } from '@salespipeline/cdk8s';
 import { testKubeconfigPath } from '@salespipeline/shared/testing';
-import { collectionPath, connectionFromKubeconfig, KubeRest } from '@salespipeline/operator';
+import { collectionPath, loadKubeConfig, KubeRest } from '@salespipeline/operator';
 import { createNamespace, createSp, deleteNamespace, installCrds, testOperator } from '../operator/test/support.js';
 import { quantile, writeResult } from './results.js';
 
@@ -14,7 +14,7 @@ const LATENCY_RUNS = Number(process.env.LATENCY_RUNS ?? 10);
 const COUNT = Number(process.env.SP_COUNT ?? 100);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-const rest = new KubeRest(connectionFromKubeconfig(testKubeconfigPath()));
+const rest = new KubeRest(loadKubeConfig(testKubeconfigPath()));
 await installCrds(rest);
 const ns = await createNamespace(rest, 'bench');
 const operator = testOperator(ns, { RESYNC_SECONDS: '300', WORKERS: '4' });

@@ -22,7 +22,11 @@ export interface BenchResult {
 
 const resultsDir = new URL('./results/', import.meta.url).pathname;
 
-export function writeResult(benchmark: string, config: Record<string, unknown>, figures: Record<string, Figure>): BenchResult {
+export function writeResult(
+  benchmark: string,
+  config: Record<string, unknown>,
+  figures: Record<string, Figure>,
+): BenchResult {
   const result: BenchResult = {
     benchmark,
     date: new Date().toISOString(),
@@ -47,7 +51,8 @@ function printTable(result: BenchResult): void {
   const rows = Object.entries(result.figures).map(([name, f]) => [name, formatValue(f.value), f.unit, f.target ?? '']);
   const header = ['figure', 'value', 'unit', 'target'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i === 1 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ');
+  const line = (cells: string[]) =>
+    cells.map((c, i) => (i === 1 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ');
   process.stdout.write(`\n${result.benchmark} (${result.machine.cpus} CPUs, ${result.machine.memory})\n`);
   process.stdout.write(`${line(header)}\n${widths.map((w) => '-'.repeat(w)).join('  ')}\n`);
   for (const row of rows) process.stdout.write(`${line(row)}\n`);

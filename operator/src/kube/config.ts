@@ -10,7 +10,9 @@ export function loadKubeConfig(path?: string): KubeConfig {
   if (path) kubeConfig.loadFromFile(path);
   else kubeConfig.loadFromDefault();
   if (!kubeConfig.getCurrentCluster()) {
-    throw new Error(`no cluster in ${path ?? 'the default kubeconfig'} (context ${kubeConfig.getCurrentContext() || 'unset'})`);
+    throw new Error(
+      `no cluster in ${path ?? 'the default kubeconfig'} (context ${kubeConfig.getCurrentContext() || 'unset'})`,
+    );
   }
   return kubeConfig;
 }

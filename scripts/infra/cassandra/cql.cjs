@@ -231,8 +231,7 @@ function onFrame(flags, opcode, body) {
       const target = r.string();
       const ks = r.string();
       console.log(`schema ${change} ${target} ${target === 'KEYSPACE' ? ks : `${ks}.${r.string()}`}`);
-    }
-    else console.log('OK');
+    } else console.log('OK');
   }
   sendNext();
 }
