@@ -14,9 +14,10 @@ KUBE_STAGING_VERSION="v0.${KUBE_VERSION#v1.}"  # k8s.io/api etc. are tagged v0.<
 HELM_VERSION="${SP_HELM_VERSION:-v3.22.0}"
 KWOK_VERSION="${SP_KWOK_VERSION:-v0.8.0}"
 : "${SP_KUBE_CONTROLLER_MANAGER_PORT:=20257}" "${SP_KUBE_SCHEDULER_PORT:=20259}" "${SP_KWOK_PORT:=20247}"
-# Service IPs and kwok's fake pod IPs must not overlap.
-SP_KUBE_SERVICE_CIDR="10.0.0.0/24"
-SP_KUBE_POD_CIDR="10.244.0.1/24"
+# Service IPs and kwok's fake pod IPs must not overlap; /16 each, so benchmarks with hundreds of
+# SalesPipelines do not exhaust them.
+: "${SP_KUBE_SERVICE_CIDR:=10.0.0.0/16}"
+: "${SP_KUBE_POD_CIDR:=10.244.0.1/16}"
 
 KUBE_CACHE="$SP_CACHE_DIR/kube/$KUBE_VERSION"
 KUBE_BIN="$KUBE_CACHE/bin"
