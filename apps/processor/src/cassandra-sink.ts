@@ -1,0 +1,115 @@
+/**
+ * Raw orders to Cassandra: prepared upserts (idempotent: the same order writes the same cells),
+ * grouped in small unlogged batches and sent with bounded concurrency.
+ */
+import cassandra from 'cassandra-driver';
+import { centsOf, centsToDecimal, type AcceptedOrder } from '@salespipeline/shared';
+
+export interface RawOrder {
+  order: AcceptedOrder;
+  acceptedAt: number;
+  partition: number;
+  offset: string;
+}
+
+const decimal = (amount: number) => cassandra.types.BigDecimal.fromString(centsToDecimal(centsOf(amount)));
+
+export class CassandraSink {
+  private readonly byId: string;
+  private readonly byHour: string;
+
+  constructor(
+    private readonly client: cassandra.Client,
+    keyspace: string,
+    private readonly opts: { concurrency: number; batchRows: number },
+  ) {
+    this.byId = `INSERT INTO ${keyspace}.orders_by_id (order_id, created_at, status, customer_id, payment_method,
+      currency, grand_total, items, accepted_at, kafka_partition, kafka_offset) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+    this.byHour = `INSERT INTO ${keyspace}.orders_by_hour (day, hour, created_at, order_id, status, customer_id,
+      payment_method, currency, grand_total, item_count) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+  }
+
+  async write(orders: RawOrder[]): Promise<void> {
+    if (orders.length === 0) return;
+    const byId: cassandra.ArrayOrObject[] = [];
+    const byHour = new Map<string, cassandra.ArrayOrObject[]>();
+    for (const { order, acceptedAt, partition, offset } of orders) {
+      const created = new Date(order.created_at);
+      const total = decimal(order.grand_total);
+      byId.push([
+        order.order_id,
+        created,
+        order.status,
+        order.customer_id,
+        order.payment_method,
+        order.currency,
+        total,
+        order.items.map((i) => ({
+          item_id: i.item_id,
+          sku: i.sku,
+          category: i.category,
+          price: decimal(i.price),
+          qty_ordered: i.qty_ordered,
+          discount_amount: decimal(i.discount_amount),
+        })),
+        new Date(acceptedAt),
+        partition,
+        cassandra.types.Long.fromString(offset),
+      ]);
+      const day = cassandra.types.LocalDate.fromDate(created);
+      const hour = created.getUTCHours();
+      const key = `${day.toString()}/${hour}`;
+      const rows = byHour.get(key) ?? [];
+      rows.push([
+        day,
+        hour,
+        created,
+        order.order_id,
+        order.status,
+        order.customer_id,
+        order.payment_method,
+        order.currency,
+        total,
+        order.items.reduce((s, i) => s + i.qty_ordered, 0),
+      ]);
+      byHour.set(key, rows);
+    }
+    const requests: Array<{ query: string; rows: cassandra.ArrayOrObject[] }> = [];
+    const chunk = (query: string, rows: cassandra.ArrayOrObject[]) => {
+      for (let i = 0; i < rows.length; i += this.opts.batchRows) {
+        requests.push({ query, rows: rows.slice(i, i + this.opts.batchRows) });
+      }
+    };
+    chunk(this.byId, byId);
+    // orders_by_hour batches stay within one partition (day, hour): cheap for Cassandra at any size.
+    for (const rows of byHour.values()) {
+      for (let i = 0; i < rows.length; i += 50) requests.push({ query: this.byHour, rows: rows.slice(i, i + 50) });
+    }
+    await runBounded(requests, this.opts.concurrency, async ({ query, rows }) => {
+      if (rows.length === 1) await this.client.execute(query, rows[0], { prepare: true });
+      else
+        await this.client.batch(
+          rows.map((params) => ({ query, params })),
+          { prepare: true, logged: false },
+        );
+    });
+  }
+}
+
+/** Runs fn over items with at most `limit` in flight; rejects with the first error once all settled. */
+export async function runBounded<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  let failure: unknown;
+  const worker = async () => {
+    while (next < items.length && failure === undefined) {
+      const item = items[next++]!;
+      try {
+        await fn(item);
+      } catch (err) {
+        failure ??= err;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  if (failure !== undefined) throw failure instanceof Error ? failure : new Error(String(failure));
+}

@@ -1,0 +1,107 @@
+import { cassandraSettings, kafkaSettings, mysqlSettings, setting } from '@salespipeline/shared';
+
+/** Where the orders are stored; shared by `run` and `migrate`. */
+export const storageSpec = {
+  ...cassandraSettings,
+  ...mysqlSettings,
+  cassandraKeyspace: setting.string({
+    env: 'CASSANDRA_KEYSPACE',
+    default: 'salespipeline',
+    pattern: /^[a-z][a-z0-9_]{0,47}$/,
+    doc: 'Keyspace of the raw orders',
+  }),
+  cassandraReplication: setting.string({
+    env: 'CASSANDRA_REPLICATION',
+    default: "{'class': 'SimpleStrategy', 'replication_factor': 1}",
+    doc: 'Replication map used when the keyspace is created',
+  }),
+};
+
+export const topicSpec = {
+  ...kafkaSettings,
+  ordersTopic: setting.string({
+    env: 'ORDERS_TOPIC',
+    default: 'orders',
+    pattern: /^[A-Za-z0-9._-]{1,200}$/,
+    doc: 'Kafka topic of accepted orders (<topic>.dlq and <topic>.late are derived)',
+  }),
+  topicPartitions: setting.int({
+    env: 'TOPIC_PARTITIONS',
+    default: 6,
+    min: 1,
+    max: 1000,
+    doc: 'Partitions of the orders topic (ensure-topics only)',
+  }),
+  topicRetentionMs: setting.int({
+    env: 'TOPIC_RETENTION_MS',
+    default: 7 * 24 * 3600_000,
+    min: 60_000,
+    doc: 'retention.ms of the orders topic (ensure-topics only)',
+  }),
+};
+
+export const processorSpec = {
+  ...storageSpec,
+  ...topicSpec,
+  groupId: setting.string({
+    env: 'PROCESSOR_GROUP_ID',
+    default: 'salespipeline-processor',
+    doc: 'Kafka consumer group',
+  }),
+  opsPort: setting.port({ env: 'PROCESSOR_OPS_PORT', default: 18081, doc: 'Port of /healthz /readyz /metrics' }),
+  opsHost: setting.string({ env: 'PROCESSOR_OPS_HOST', default: '0.0.0.0', doc: 'Address of the ops server' }),
+  maxBatch: setting.int({
+    env: 'PROCESSOR_MAX_BATCH',
+    default: 2000,
+    min: 1,
+    max: 20_000,
+    doc: 'Most messages of a partition applied in one MySQL transaction',
+  }),
+  partitionsConcurrently: setting.int({
+    env: 'PROCESSOR_PARTITIONS_CONCURRENCY',
+    default: 3,
+    min: 1,
+    max: 64,
+    doc: 'Partition batches processed at the same time',
+  }),
+  cassandraConcurrency: setting.int({
+    env: 'CASSANDRA_CONCURRENCY',
+    default: 16,
+    min: 1,
+    max: 1024,
+    doc: 'Cassandra requests in flight per partition batch',
+  }),
+  cassandraBatchRows: setting.int({
+    env: 'CASSANDRA_BATCH_ROWS',
+    default: 10,
+    min: 1,
+    max: 500,
+    doc: 'Rows per unlogged batch to Cassandra (1: one request per row)',
+  }),
+  lateBoundMs: setting.int({
+    env: 'LATE_BOUND_MS',
+    default: 24 * 3600_000,
+    min: 0,
+    doc: 'Orders whose event time is older than this when accepted go to <topic>.late, raw only',
+  }),
+  retryMaxMs: setting.int({
+    env: 'PROCESSOR_RETRY_MAX_MS',
+    default: 10_000,
+    min: 100,
+    doc: 'Longest backoff between retries of a batch while a sink is down',
+  }),
+  mysqlPoolSize: setting.int({ env: 'MYSQL_POOL_SIZE', default: 8, min: 1, max: 200, doc: 'MySQL connections' }),
+  fetchMaxWaitMs: setting.int({
+    env: 'KAFKA_FETCH_MAX_WAIT_MS',
+    default: 100,
+    min: 0,
+    max: 10_000,
+    doc: 'Longest a Kafka fetch waits for data (latency vs. batch size)',
+  }),
+  maxBytesPerPartition: setting.int({
+    env: 'KAFKA_MAX_BYTES_PER_PARTITION',
+    default: 1_048_576,
+    min: 1024,
+    doc: 'Most bytes fetched per partition per request',
+  }),
+};

@@ -1,0 +1,74 @@
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+
+export function processorMetrics(registry: Registry) {
+  const registers = [registry];
+  return {
+    consumed: new Counter({ name: 'processor_messages_consumed_total', help: 'Messages read from Kafka', registers }),
+    processed: new Counter({
+      name: 'processor_orders_processed_total',
+      help: 'New orders committed (raw stored, aggregated unless late)',
+      registers,
+    }),
+    duplicates: new Counter({
+      name: 'processor_orders_duplicate_total',
+      help: 'Orders whose order_id was already counted: they change nothing',
+      registers,
+    }),
+    fenced: new Counter({
+      name: 'processor_messages_fenced_total',
+      help: 'Messages skipped because their offset was already applied (restart, rebalance, zombie)',
+      registers,
+    }),
+    late: new Counter({ name: 'processor_orders_late_total', help: 'Orders beyond the lateness bound', registers }),
+    dlq: new Counter({
+      name: 'processor_messages_dlq_total',
+      help: 'Messages sent to the dead-letter topic, by kind',
+      labelNames: ['kind'],
+      registers,
+    }),
+    batchDuration: new Histogram({
+      name: 'processor_batch_duration_seconds',
+      help: 'Time to apply one partition batch (all sinks and the commit)',
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers,
+    }),
+    batchSize: new Histogram({
+      name: 'processor_batch_messages',
+      help: 'Messages per applied batch',
+      buckets: [1, 10, 50, 100, 250, 500, 1000, 2000, 5000],
+      registers,
+    }),
+    sinkDuration: new Histogram({
+      name: 'processor_sink_duration_seconds',
+      help: 'Time spent in each sink per batch',
+      labelNames: ['sink'],
+      buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers,
+    }),
+    sinkErrors: new Counter({
+      name: 'processor_sink_errors_total',
+      help: 'Failed batch attempts, by the step that failed',
+      labelNames: ['sink'],
+      registers,
+    }),
+    lag: new Gauge({
+      name: 'processor_partition_lag',
+      help: 'Messages behind the high watermark, per partition',
+      labelNames: ['partition'],
+      registers,
+    }),
+    paused: new Gauge({
+      name: 'processor_partitions_paused',
+      help: 'Partitions paused while a sink is down',
+      registers,
+    }),
+    freshness: new Histogram({
+      name: 'processor_freshness_seconds',
+      help: 'Aggregate commit time minus accept time, per order',
+      buckets: [0.05, 0.1, 0.2, 0.3, 0.5, 0.75, 1, 1.5, 2, 3, 5, 10, 30, 60],
+      registers,
+    }),
+  };
+}
+
+export type ProcessorMetrics = ReturnType<typeof processorMetrics>;

@@ -1,0 +1,167 @@
+/**
+ * The exactly-once sink. One transaction per partition batch:
+ *   1. lock the partition's row in stream_offsets (SELECT ... FOR UPDATE);
+ *   2. fence: messages below the stored next offset were applied already (a restart, a rebalance or
+ *      a zombie consumer re-reading them) and are skipped;
+ *   3. dedupe: order ids already in processed_orders contribute nothing;
+ *   4. the caller writes the raw orders (Cassandra, idempotent) and the side topics;
+ *   5. insert the new order ids, add the aggregate deltas, store the new next offset, commit.
+ * A crash anywhere before the commit leaves MySQL untouched and the batch is re-read; after it,
+ * the fence skips the batch.
+ */
+import type mysql from 'mysql2/promise';
+import type { ResultSetHeader, RowDataPacket } from 'mysql2';
+import { centsToDecimal } from '@salespipeline/shared';
+import type { AggregateRow } from './aggregate.js';
+
+export interface ProcessedOrder {
+  orderId: string;
+  partition: number;
+  offset: string;
+  minute: number;
+  late: boolean;
+  acceptedAt: number;
+}
+
+export interface OpenBatch {
+  /** The stored next offset of the partition before this batch. */
+  nextOffset: bigint;
+  /** Which of these order ids were counted already (by an earlier batch). */
+  alreadyProcessed(orderIds: string[]): Promise<Set<string>>;
+  commit(processed: ProcessedOrder[], rows: AggregateRow[], newNextOffset: bigint): Promise<void>;
+  rollback(): Promise<void>;
+}
+
+const CHUNK = 1000;
+
+export class MysqlSink {
+  constructor(private readonly pool: mysql.Pool) {}
+
+  /** Makes sure each partition has an offset row (outside any batch transaction). */
+  async ensurePartitions(topic: string, partitions: number[]): Promise<Map<number, bigint>> {
+    if (partitions.length > 0) {
+      await this.pool.query('INSERT IGNORE INTO stream_offsets (topic, kafka_partition, next_offset) VALUES ?', [
+        partitions.map((p) => [topic, p, 0]),
+      ]);
+    }
+    return this.offsets(topic);
+  }
+
+  async offsets(topic: string): Promise<Map<number, bigint>> {
+    const [rows] = await this.pool.query<RowDataPacket[]>(
+      'SELECT kafka_partition, CAST(next_offset AS CHAR) AS next_offset FROM stream_offsets WHERE topic = ?',
+      [topic],
+    );
+    return new Map(rows.map((r) => [Number(r.kafka_partition), BigInt(r.next_offset as string)]));
+  }
+
+  async begin(topic: string, partition: number): Promise<OpenBatch> {
+    const conn = await this.pool.getConnection();
+    let released = false;
+    const release = () => {
+      if (!released) conn.release();
+      released = true;
+    };
+    try {
+      await conn.query('SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED');
+      await conn.beginTransaction();
+      const select = () =>
+        conn.query<RowDataPacket[]>(
+          'SELECT CAST(next_offset AS CHAR) AS next_offset FROM stream_offsets WHERE topic = ? AND kafka_partition = ? FOR UPDATE',
+          [topic, partition],
+        );
+      let [rows] = await select();
+      if (rows.length === 0) {
+        await conn.query('INSERT IGNORE INTO stream_offsets (topic, kafka_partition, next_offset) VALUES (?, ?, 0)', [
+          topic,
+          partition,
+        ]);
+        [rows] = await select();
+      }
+      const nextOffset = BigInt(rows[0]!.next_offset as string);
+      return {
+        nextOffset,
+        alreadyProcessed: async (orderIds) => {
+          const found = new Set<string>();
+          for (let i = 0; i < orderIds.length; i += CHUNK) {
+            const [existing] = await conn.query<RowDataPacket[]>(
+              'SELECT order_id FROM processed_orders WHERE order_id IN (?)',
+              [orderIds.slice(i, i + CHUNK)],
+            );
+            for (const r of existing) found.add(r.order_id as string);
+          }
+          return found;
+        },
+        commit: async (processed, rows, newNextOffset) => {
+          try {
+            for (let i = 0; i < processed.length; i += CHUNK) {
+              const [res] = await conn.query<ResultSetHeader>(
+                'INSERT INTO processed_orders (order_id, kafka_partition, kafka_offset, event_minute, late, accepted_at) VALUES ?',
+                [
+                  processed
+                    .slice(i, i + CHUNK)
+                    .map((p) => [
+                      p.orderId,
+                      p.partition,
+                      p.offset,
+                      new Date(p.minute),
+                      p.late ? 1 : 0,
+                      new Date(p.acceptedAt),
+                    ]),
+                ],
+              );
+              if (res.affectedRows !== Math.min(CHUNK, processed.length - i))
+                throw new Error('processed_orders insert mismatch');
+            }
+            for (let i = 0; i < rows.length; i += CHUNK) {
+              await conn.query(
+                `INSERT INTO sales_by_minute (dim, minute, dim_value, orders, items, revenue, discount) VALUES ?
+                 ON DUPLICATE KEY UPDATE orders = orders + VALUES(orders), items = items + VALUES(items),
+                   revenue = revenue + VALUES(revenue), discount = discount + VALUES(discount)`,
+                [
+                  rows
+                    .slice(i, i + CHUNK)
+                    .map((r) => [
+                      r.dim,
+                      new Date(r.minute),
+                      r.value,
+                      r.orders,
+                      r.items,
+                      centsToDecimal(r.revenueCents),
+                      centsToDecimal(r.discountCents),
+                    ]),
+                ],
+              );
+            }
+            await conn.query('UPDATE stream_offsets SET next_offset = ? WHERE topic = ? AND kafka_partition = ?', [
+              newNextOffset.toString(),
+              topic,
+              partition,
+            ]);
+            await conn.commit();
+          } catch (err) {
+            await conn.rollback().catch(() => undefined);
+            conn.destroy();
+            released = true;
+            throw err;
+          } finally {
+            release();
+          }
+        },
+        rollback: async () => {
+          try {
+            await conn.rollback();
+          } finally {
+            release();
+          }
+        },
+      };
+    } catch (err) {
+      await conn.rollback().catch(() => undefined);
+      // A broken connection must not go back to the pool.
+      conn.destroy();
+      released = true;
+      throw err;
+    }
+  }
+}

@@ -1,0 +1,131 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
+import fc from 'fast-check';
+import type { AcceptedOrder } from '@salespipeline/shared';
+import { orderArbitrary, waitFor } from '@salespipeline/shared/testing';
+import { startProcessor, type RunningProcessor } from '../src/processor.js';
+import {
+  countProcessed,
+  createTestEnv,
+  expectedAggregates,
+  normalise,
+  produceOrders,
+  readAggregates,
+  readRawOrders,
+  type TestEnv,
+} from './helpers.js';
+
+jest.setTimeout(240_000);
+
+const appDir = new URL('..', import.meta.url).pathname;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function makeOrders(prefix: string, n: number): AcceptedOrder[] {
+  const now = Date.now();
+  return fc
+    .sample(orderArbitrary({ minTime: now - 3600_000, maxTime: now }), n)
+    .map((o, i) => ({ ...o, order_id: `${prefix}-${i}` }));
+}
+
+function check(env: TestEnv, produced: AcceptedOrder[]) {
+  const firsts = new Map<string, AcceptedOrder>();
+  for (const o of produced) if (!firsts.has(o.order_id)) firsts.set(o.order_id, normalise(o));
+  return async () => {
+    await waitFor(async () => (await countProcessed(env.pool)) === firsts.size, {
+      timeoutMs: 90_000,
+      what: `${firsts.size} orders processed`,
+    });
+    expect(await readAggregates(env.pool)).toEqual(expectedAggregates(produced));
+    expect(await readRawOrders(env.cassandra, env.keyspace)).toEqual(firsts);
+  };
+}
+
+describe('processor: kill -9 mid-stream and restart (child processes)', () => {
+  let env: TestEnv;
+  let child: ChildProcess | undefined;
+
+  beforeAll(async () => {
+    // The child runs the compiled processor: build it (a no-op when up to date).
+    const build = spawnSync('npx', ['tsc', '-b', appDir], { stdio: 'inherit' });
+    expect(build.status).toBe(0);
+    env = await createTestEnv('crash', 3);
+  });
+  afterAll(async () => {
+    child?.kill('SIGKILL');
+    await env?.cleanup();
+  });
+
+  const start = () =>
+    spawn(process.execPath, [`${appDir}dist/main.js`], {
+      env: { ...process.env, ...env.env, PROCESSOR_MAX_BATCH: '200' },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
+
+  it('counts every order exactly once across a kill -9 and a restart', async () => {
+    const orders = makeOrders('crash', 4000);
+    const produced: AcceptedOrder[] = [];
+    child = start();
+    // Stream in bursts, with re-sent duplicates, and kill the processor while it is busy.
+    let killed = false;
+    for (let i = 0; i < orders.length; i += 250) {
+      const burst = orders.slice(i, i + 250);
+      const dups = burst.filter((_, k) => k % 25 === 0);
+      produced.push(...burst, ...dups);
+      await produceOrders(env.kafka, env.topic, [...burst, ...dups]);
+      if (!killed && (await countProcessed(env.pool)) > 500) {
+        child.kill('SIGKILL');
+        killed = true;
+        await new Promise((r) => child!.once('exit', r));
+        child = start();
+      }
+      await sleep(100);
+    }
+    expect(killed).toBe(true);
+    await check(env, produced)();
+    child.kill('SIGTERM');
+    await new Promise((r) => child!.once('exit', r));
+    child = undefined;
+  });
+});
+
+describe('processor: two processors and rebalances in between (in-process)', () => {
+  let env: TestEnv;
+  const running = new Set<RunningProcessor>();
+  const startOne = async () => {
+    const p = await startProcessor(env.config({ PROCESSOR_MAX_BATCH: '100' }));
+    running.add(p);
+    return p;
+  };
+  const stopOne = async (p: RunningProcessor) => {
+    running.delete(p);
+    await p.stop();
+  };
+
+  beforeAll(async () => {
+    env = await createTestEnv('rebalance', 4);
+  });
+  afterAll(async () => {
+    for (const p of running) await stopOne(p);
+    await env?.cleanup();
+  });
+
+  it('stays exact while a second processor joins and the first leaves', async () => {
+    const produced: AcceptedOrder[] = [];
+    const send = async (orders: AcceptedOrder[]) => {
+      produced.push(...orders);
+      await produceOrders(env.kafka, env.topic, orders);
+    };
+    const first = await startOne();
+    await send(makeOrders('a', 1000));
+    const second = await startOne();
+    const more = makeOrders('b', 1000);
+    await send(more);
+    await send(more.slice(0, 200)); // re-posted during the rebalance
+    await stopOne(first);
+    await send(makeOrders('c', 1000));
+    await check(env, produced)();
+    const metrics = await (await fetch(`${second.opsUrl}/metrics`)).text();
+    expect(metrics).toMatch(/processor_orders_duplicate_total\{app="processor"\} [1-9]/);
+    await stopOne(second);
+  });
+});

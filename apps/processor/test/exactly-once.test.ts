@@ -1,0 +1,130 @@
+import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
+import fc from 'fast-check';
+import type { Kafka, IHeaders } from 'kafkajs';
+import type { AcceptedOrder } from '@salespipeline/shared';
+import { orderArbitrary, uniqueName, waitFor } from '@salespipeline/shared/testing';
+import { startProcessor, type RunningProcessor } from '../src/processor.js';
+import {
+  countByHour,
+  countProcessed,
+  createTestEnv,
+  expectedAggregates,
+  normalise,
+  produceOrders,
+  readAggregates,
+  readRawOrders,
+  type TestEnv,
+} from './helpers.js';
+
+jest.setTimeout(180_000);
+
+async function readTopic(kafka: Kafka, topic: string, n: number) {
+  const consumer = kafka.consumer({ groupId: uniqueName('read') });
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  const seen: Array<{ key: string; value: string; headers: Record<string, string> }> = [];
+  await consumer.run({
+    eachMessage: async ({ message }) => {
+      const headers = Object.fromEntries(
+        Object.entries(message.headers ?? ({} as IHeaders)).map(([k, v]) => [k, String(v)]),
+      );
+      seen.push({ key: String(message.key), value: String(message.value), headers });
+    },
+  });
+  await waitFor(async () => seen.length >= n, { what: `${n} messages on ${topic}`, timeoutMs: 30_000 });
+  await consumer.disconnect();
+  return seen;
+}
+
+describe('processor: exact aggregates and raw orders (real Kafka, Cassandra, MariaDB)', () => {
+  let env: TestEnv;
+  let processor: RunningProcessor;
+  const produced: AcceptedOrder[] = [];
+  const LATE_BOUND_MS = 3 * 3600_000;
+
+  beforeAll(async () => {
+    env = await createTestEnv('exact', 3);
+    processor = await startProcessor(env.config({ LATE_BOUND_MS: String(LATE_BOUND_MS) }));
+  });
+  afterAll(async () => {
+    await processor?.stop();
+    await env?.cleanup();
+  });
+
+  const distinct = () => new Set(produced.map((o) => o.order_id)).size;
+  const firstVersions = () => {
+    const firsts = new Map<string, AcceptedOrder>();
+    for (const o of produced) if (!firsts.has(o.order_id)) firsts.set(o.order_id, normalise(o));
+    return firsts;
+  };
+
+  it('stores exactly the orders sent and aggregates exactly their sums, whatever the stream (property)', async () => {
+    const now = Date.now();
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(orderArbitrary({ minTime: now - 2 * 3600_000, maxTime: now }), { minLength: 1, maxLength: 80 }),
+        fc.array(fc.nat(), { maxLength: 20 }),
+        async (orders, resend) => {
+          // Re-sent order ids: identical copies and changed ones (a different status): the first wins.
+          const again = resend.map((i, k) => {
+            const o = orders[i % orders.length]!;
+            return k % 2 ? o : { ...o, status: o.status === 'complete' ? 'canceled' : 'complete' };
+          });
+          const stream = [...orders, ...again];
+          produced.push(...stream);
+          await produceOrders(env.kafka, env.topic, stream);
+          await waitFor(async () => (await countProcessed(env.pool)) === distinct(), {
+            timeoutMs: 60_000,
+            what: 'every distinct order processed',
+          });
+          expect(await readAggregates(env.pool)).toEqual(expectedAggregates(produced));
+          expect(await readRawOrders(env.cassandra, env.keyspace)).toEqual(firstVersions());
+        },
+      ),
+      { numRuns: 15 },
+    );
+    expect(await countByHour(env.cassandra, env.keyspace)).toBe(distinct());
+    const metrics = await (await fetch(`${processor.opsUrl}/metrics`)).text();
+    expect(metrics).toMatch(/processor_orders_processed_total\{app="processor"\} [1-9]/);
+    expect(metrics).toContain('processor_freshness_seconds_bucket');
+    expect(metrics).toContain('processor_partition_lag{partition=');
+  });
+
+  it('sends poison messages to the DLQ with their origin and goes on', async () => {
+    const before = await countProcessed(env.pool);
+    const [valid] = fc.sample(orderArbitrary({ idPrefix: 'after-poison-', minTime: Date.now() - 3600_000 }), 1);
+    await produceOrders(env.kafka, env.topic, ['{not json', JSON.stringify({ order_id: 'x', status: 'complete' })]);
+    await produceOrders(env.kafka, env.topic, [valid!]);
+    produced.push(valid!);
+    await waitFor(async () => (await countProcessed(env.pool)) === before + 1, { what: 'the order after the poison' });
+    const dlq = await readTopic(env.kafka, `${env.topic}.dlq`, 2);
+    expect(dlq.map((m) => m.value).sort()).toEqual(['{"order_id":"x","status":"complete"}', '{not json'].sort());
+    for (const m of dlq) {
+      expect(m.headers).toEqual(
+        expect.objectContaining({
+          'origin-topic': env.topic,
+          'origin-partition': expect.stringMatching(/^\d+$/),
+          'origin-offset': expect.stringMatching(/^\d+$/),
+          'dlq-reason': expect.any(String),
+        }),
+      );
+    }
+    expect(dlq.find((m) => m.value.startsWith('{not'))!.headers['dlq-reason']).toContain('not JSON');
+    expect(dlq.find((m) => m.value.startsWith('{"order_id"'))!.headers['dlq-reason']).toContain('/created_at');
+    expect(await readAggregates(env.pool)).toEqual(expectedAggregates(produced));
+  });
+
+  it('stores a late order raw, sends it to the late topic, and leaves the aggregates alone', async () => {
+    const before = await countProcessed(env.pool);
+    const now = Date.now();
+    const [late] = fc.sample(orderArbitrary({ minTime: now - 6 * 3600_000, maxTime: now - 4 * 3600_000 }), 1);
+    const order = { ...late!, order_id: uniqueName('late') };
+    await produceOrders(env.kafka, env.topic, [order]);
+    await waitFor(async () => (await countProcessed(env.pool)) === before + 1, { what: 'the late order' });
+    const [message] = await readTopic(env.kafka, `${env.topic}.late`, 1);
+    expect(JSON.parse(message!.value)).toEqual(order);
+    expect(Number(message!.headers['late-by-ms'])).toBeGreaterThan(LATE_BOUND_MS);
+    expect((await readRawOrders(env.cassandra, env.keyspace)).get(order.order_id)).toEqual(normalise(order));
+    expect(await readAggregates(env.pool)).toEqual(expectedAggregates(produced));
+  });
+});

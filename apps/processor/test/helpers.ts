@@ -1,0 +1,275 @@
+/** Test fixtures of the processor: a private topic, MySQL database and keyspace per test file. */
+import { createServer, type Server, type Socket } from 'node:net';
+import type cassandra from 'cassandra-driver';
+import type { Kafka } from 'kafkajs';
+import type mysql from 'mysql2/promise';
+import type { RowDataPacket } from 'mysql2';
+import {
+  centsOf,
+  createCassandraClient,
+  createKafka,
+  createLogger,
+  createMysqlPool,
+  decimalToCents,
+  ensureTopics,
+  loadConfig,
+  type AcceptedOrder,
+} from '@salespipeline/shared';
+import { testInfra, uniqueName, waitFor } from '@salespipeline/shared/testing';
+import { processorSpec } from '../src/config.js';
+import { migrateCassandra, migrateMysql } from '../src/migrate.js';
+import type { ProcessorConfig } from '../src/processor.js';
+
+export interface TestEnv {
+  topic: string;
+  database: string;
+  keyspace: string;
+  /** Environment of a processor pointed at this fixture. */
+  env: Record<string, string>;
+  config: (extra?: Record<string, string>) => ProcessorConfig;
+  kafka: Kafka;
+  pool: mysql.Pool;
+  cassandra: cassandra.Client;
+  cleanup: () => Promise<void>;
+}
+
+export async function createTestEnv(prefix: string, partitions = 3): Promise<TestEnv> {
+  const infra = testInfra();
+  const topic = uniqueName(`${prefix}_orders`);
+  const database = uniqueName(`sp_test_${prefix}`);
+  const keyspace = uniqueName(`sp_${prefix}`);
+  const kafka = createKafka(infra, createLogger('test', 'warn'));
+  await ensureTopics(kafka, topic, { partitions });
+  const admin = createMysqlPool(infra, { connectionLimit: 1 });
+  await admin.query(`CREATE DATABASE ${database}`);
+  await admin.end();
+  const url = new URL(infra.mysqlUrl);
+  url.pathname = `/${database}`;
+  const env = {
+    KAFKA_BROKERS: infra.kafkaBrokers.join(','),
+    CASSANDRA_CONTACT_POINTS: infra.cassandraContactPoints.join(','),
+    MYSQL_URL: url.toString(),
+    ORDERS_TOPIC: topic,
+    CASSANDRA_KEYSPACE: keyspace,
+    PROCESSOR_GROUP_ID: `${topic}_group`,
+    PROCESSOR_OPS_PORT: '0',
+    PROCESSOR_OPS_HOST: '127.0.0.1',
+    LOG_LEVEL: 'warn',
+  };
+  const pool = createMysqlPool({ mysqlUrl: url.toString() }, { connectionLimit: 4 });
+  const client = createCassandraClient(infra);
+  const logger = createLogger('test', 'warn');
+  await migrateMysql(pool, logger);
+  await migrateCassandra(client, keyspace, "{'class': 'SimpleStrategy', 'replication_factor': 1}", logger);
+  return {
+    topic,
+    database,
+    keyspace,
+    env,
+    config: (extra = {}) => loadConfig(processorSpec, { ...env, ...extra }),
+    kafka,
+    pool,
+    cassandra: client,
+    cleanup: async () => {
+      await pool.query(`DROP DATABASE IF EXISTS ${database}`);
+      await pool.end();
+      await client.execute(`DROP KEYSPACE IF EXISTS ${keyspace}`);
+      await client.shutdown();
+      const kadmin = kafka.admin();
+      await kadmin.connect();
+      await kadmin.deleteTopics({ topics: [topic, `${topic}.dlq`, `${topic}.late`] }).catch(() => undefined);
+      await kadmin.disconnect();
+    },
+  };
+}
+
+/** Writes orders to the topic the way the ingest API does (key = order_id, acks=all). */
+export async function produceOrders(
+  kafka: Kafka,
+  topic: string,
+  orders: Array<AcceptedOrder | string>,
+  timestamp = Date.now(),
+): Promise<void> {
+  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+  await producer.connect();
+  try {
+    for (let i = 0; i < orders.length; i += 500) {
+      await producer.send({
+        topic,
+        acks: -1,
+        messages: orders
+          .slice(i, i + 500)
+          .map((o) =>
+            typeof o === 'string'
+              ? { key: 'poison', value: o, timestamp: String(timestamp) }
+              : { key: o.order_id, value: JSON.stringify(o), timestamp: String(timestamp) },
+          ),
+      });
+    }
+  } finally {
+    await producer.disconnect();
+  }
+}
+
+export interface Totals {
+  orders: number;
+  items: number;
+  revenue: number;
+  discount: number;
+}
+
+/** The aggregates the test expects, computed from the orders directly (first version of each id). */
+export function expectedAggregates(orders: AcceptedOrder[]): Map<string, Totals> {
+  const firsts = new Map<string, AcceptedOrder>();
+  for (const o of orders) if (!firsts.has(o.order_id)) firsts.set(o.order_id, o);
+  const out = new Map<string, Totals>();
+  const bump = (key: string, items: number, revenue: number, discount: number) => {
+    const t = out.get(key) ?? { orders: 0, items: 0, revenue: 0, discount: 0 };
+    out.set(key, {
+      orders: t.orders + 1,
+      items: t.items + items,
+      revenue: t.revenue + revenue,
+      discount: t.discount + discount,
+    });
+  };
+  for (const o of firsts.values()) {
+    const minute = new Date(Math.floor(new Date(o.created_at).getTime() / 60_000) * 60_000).toISOString();
+    const items = o.items.reduce((s, i) => s + i.qty_ordered, 0);
+    const discount = o.items.reduce((s, i) => s + centsOf(i.discount_amount), 0);
+    const revenue = centsOf(o.grand_total);
+    bump(`total|${minute}|`, items, revenue, discount);
+    bump(`status|${minute}|${o.status}`, items, revenue, discount);
+    bump(`payment_method|${minute}|${o.payment_method}`, items, revenue, discount);
+    for (const dim of ['category', 'sku'] as const) {
+      for (const value of new Set(o.items.map((i) => i[dim]))) {
+        const lines = o.items.filter((i) => i[dim] === value);
+        bump(
+          `${dim}|${minute}|${value}`,
+          lines.reduce((s, i) => s + i.qty_ordered, 0),
+          lines.reduce((s, i) => s + centsOf(i.price) * i.qty_ordered - centsOf(i.discount_amount), 0),
+          lines.reduce((s, i) => s + centsOf(i.discount_amount), 0),
+        );
+      }
+    }
+  }
+  return out;
+}
+
+export async function readAggregates(pool: mysql.Pool): Promise<Map<string, Totals>> {
+  const [rows] = await pool.query<RowDataPacket[]>(
+    `SELECT dim, minute, dim_value, orders, items, CAST(revenue AS CHAR) AS revenue, CAST(discount AS CHAR) AS discount
+     FROM sales_by_minute`,
+  );
+  return new Map(
+    rows.map((r) => [
+      `${r.dim}|${(r.minute as Date).toISOString()}|${r.dim_value}`,
+      {
+        orders: Number(r.orders),
+        items: Number(r.items),
+        revenue: decimalToCents(r.revenue as string),
+        discount: decimalToCents(r.discount as string),
+      },
+    ]),
+  );
+}
+
+export async function countProcessed(pool: mysql.Pool): Promise<number> {
+  const [rows] = await pool.query<RowDataPacket[]>('SELECT COUNT(*) AS n FROM processed_orders');
+  return Number(rows[0]!.n);
+}
+
+export const waitForProcessed = (pool: mysql.Pool, n: number, timeoutMs = 60_000) =>
+  waitFor(async () => (await countProcessed(pool)) >= n, { timeoutMs, what: `${n} processed orders` });
+
+/** Raw orders back from Cassandra, in the order model's shape, by id. */
+export async function readRawOrders(client: cassandra.Client, keyspace: string): Promise<Map<string, AcceptedOrder>> {
+  const out = new Map<string, AcceptedOrder>();
+  const money = (d: cassandra.types.BigDecimal) => decimalToCents(d.toString()) / 100;
+  let pageState: string | undefined;
+  do {
+    const rs = await client.execute(`SELECT * FROM ${keyspace}.orders_by_id`, [], {
+      prepare: true,
+      fetchSize: 500,
+      ...(pageState ? { pageState } : {}),
+    });
+    pageState = rs.pageState ?? undefined;
+    for (const r of rs.rows) {
+      out.set(r.get('order_id') as string, {
+        order_id: r.get('order_id') as string,
+        created_at: (r.get('created_at') as Date).toISOString(),
+        status: r.get('status') as AcceptedOrder['status'],
+        customer_id: r.get('customer_id') as string,
+        payment_method: r.get('payment_method') as string,
+        currency: r.get('currency') as string,
+        items: (r.get('items') as Array<Record<string, unknown>>).map((i) => ({
+          item_id: i.item_id as string,
+          sku: i.sku as string,
+          category: i.category as string,
+          price: money(i.price as cassandra.types.BigDecimal),
+          qty_ordered: i.qty_ordered as number,
+          discount_amount: money(i.discount_amount as cassandra.types.BigDecimal),
+        })),
+        grand_total: money(r.get('grand_total') as cassandra.types.BigDecimal),
+      });
+    }
+  } while (pageState);
+  return out;
+}
+
+export async function countByHour(client: cassandra.Client, keyspace: string): Promise<number> {
+  const rs = await client.execute(`SELECT COUNT(*) AS n FROM ${keyspace}.orders_by_hour`);
+  return Number(rs.first().get('n'));
+}
+
+/** Normalises orders for comparison with what Cassandra returns (ms-precision UTC timestamps). */
+export const normalise = (o: AcceptedOrder): AcceptedOrder => ({
+  ...o,
+  created_at: new Date(o.created_at).toISOString(),
+});
+
+/**
+ * A TCP proxy in front of a real service, to cut the network to it and restore it (the services are
+ * shared by parallel test files, so they cannot be stopped).
+ */
+export class TcpProxy {
+  private server: Server | undefined;
+  private readonly sockets = new Set<Socket>();
+  port = 0;
+
+  constructor(
+    private readonly targetHost: string,
+    private readonly targetPort: number,
+  ) {}
+
+  async start(port = 0): Promise<number> {
+    const { connect } = await import('node:net');
+    this.server = createServer((client) => {
+      const upstream = connect(this.targetPort, this.targetHost);
+      for (const s of [client, upstream]) {
+        this.sockets.add(s);
+        s.on('close', () => this.sockets.delete(s));
+        s.on('error', () => {
+          client.destroy();
+          upstream.destroy();
+        });
+      }
+      client.pipe(upstream).pipe(client);
+    });
+    await new Promise<void>((r) => this.server!.listen(port, '127.0.0.1', () => r()));
+    const address = this.server.address();
+    this.port = typeof address === 'object' && address ? address.port : port;
+    return this.port;
+  }
+
+  /** Drops every connection and refuses new ones. */
+  async cut(): Promise<void> {
+    await new Promise<void>((r) => this.server?.close(() => r()));
+    this.server = undefined;
+    for (const s of this.sockets) s.destroy();
+  }
+
+  /** Accepts connections again on the same port. */
+  async restore(): Promise<void> {
+    await this.start(this.port);
+  }
+}
