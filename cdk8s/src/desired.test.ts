@@ -102,6 +102,62 @@ const arbSpec = fc
   })
   .filter((r) => Math.min(100, r.min + r.span) <= r.partitions);
 
+describe('processor autoscaling', () => {
+  it('builtin (default): replicas from the autoscaler, the consumer group in the env, no ScaledObject', () => {
+    const objs = desiredState(sp({ processor: { autoscaling: { consumerGroup: 'g1' } } }), {
+      mysqlCredentials: creds,
+      processorReplicas: 4,
+    });
+    const processor = find(objs, 'Deployment', 'demo-processor');
+    expect(processor.spec.replicas).toBe(4);
+    expect(containers(processor)[0].env).toContainEqual({ name: 'PROCESSOR_GROUP_ID', value: 'g1' });
+    expect(objs.some((o) => o.kind === 'ScaledObject')).toBe(false);
+  });
+
+  it('keda: a ScaledObject with the Kafka trigger, and no replicas in the Deployment', () => {
+    const objs = desiredState(
+      sp({
+        kafka: { topics: { name: 'sales', partitions: 4 } },
+        processor: {
+          minReplicas: 2,
+          maxReplicas: 4,
+          lagThreshold: 500,
+          autoscaling: { mode: 'keda', pollingSeconds: 7, scaleDown: { stabilizationSeconds: 90, step: 2 } },
+        },
+      }),
+      { mysqlCredentials: creds, processorReplicas: 3 },
+    );
+    expect('replicas' in find(objs, 'Deployment', 'demo-processor').spec).toBe(false);
+    const so = find(objs, 'ScaledObject', 'demo-processor');
+    expect(so.apiVersion).toBe('keda.sh/v1alpha1');
+    expect(so.spec).toMatchObject({
+      scaleTargetRef: { kind: 'Deployment', name: 'demo-processor' },
+      minReplicaCount: 2,
+      maxReplicaCount: 4,
+      pollingInterval: 7,
+      advanced: {
+        horizontalPodAutoscalerConfig: {
+          behavior: {
+            scaleDown: { stabilizationWindowSeconds: 90, policies: [{ type: 'Pods', value: 2, periodSeconds: 30 }] },
+          },
+        },
+      },
+      triggers: [
+        {
+          type: 'kafka',
+          metadata: {
+            bootstrapServers: 'demo-kafka-bootstrap.shop.svc:9092',
+            consumerGroup: 'salespipeline-processor',
+            topic: 'sales',
+            lagThreshold: '500',
+            allowIdleConsumers: 'false',
+          },
+        },
+      ],
+    });
+  });
+});
+
 describe('desiredState properties', () => {
   it('every object: owner ref, labels, namespace, short names, bounded replicas, no secret in plain env', () => {
     fc.assert(

@@ -8,6 +8,8 @@ export interface OwnedKind {
   plural: string;
   /** Teardown stage: lower stages are deleted, and gone, before higher ones start. */
   stage: TeardownStage;
+  /** Its CRD may be absent (an add-on such as KEDA): the operator then watches nothing and runs on. */
+  optional?: boolean;
 }
 
 export const teardownStages = ['apps', 'topics', 'kafka', 'cassandra', 'mysql'] as const;
@@ -18,6 +20,8 @@ export const ownedKinds: readonly OwnedKind[] = [
   { apiVersion: 'policy/v1', kind: 'PodDisruptionBudget', plural: 'poddisruptionbudgets', stage: 'apps' },
   { apiVersion: 'monitoring.coreos.com/v1', kind: 'ServiceMonitor', plural: 'servicemonitors', stage: 'apps' },
   { apiVersion: 'v1', kind: 'ConfigMap', plural: 'configmaps', stage: 'apps' },
+  // spec.processor.autoscaling.mode keda only; KEDA need not be installed otherwise.
+  { apiVersion: 'keda.sh/v1alpha1', kind: 'ScaledObject', plural: 'scaledobjects', stage: 'apps', optional: true },
   { apiVersion: 'kafka.strimzi.io/v1beta2', kind: 'KafkaTopic', plural: 'kafkatopics', stage: 'topics' },
   { apiVersion: 'kafka.strimzi.io/v1beta2', kind: 'Kafka', plural: 'kafkas', stage: 'kafka' },
   { apiVersion: 'kafka.strimzi.io/v1beta2', kind: 'KafkaNodePool', plural: 'kafkanodepools', stage: 'kafka' },
@@ -50,3 +54,8 @@ export const fieldManager = 'salespipeline-operator';
 export const managedBySelector = `${labels.managedBy}=${fieldManager}`;
 export const finalizer = 'salespipeline.io/teardown';
 export const pauseAnnotation = 'salespipeline.io/paused';
+/**
+ * Where the operator itself reaches Kafka to read the consumer lag (host:port[,host:port]), when not
+ * at the Strimzi bootstrap Service (an operator outside the cluster, a local Kafka in the tests).
+ */
+export const kafkaBootstrapAnnotation = 'salespipeline.io/kafka-bootstrap';

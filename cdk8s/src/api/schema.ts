@@ -165,6 +165,60 @@ export const ingestSpecSchema = Type.Object(
   { default: {} },
 );
 
+/**
+ * How the processor follows the load (issue 5): replicas = clamp(ceil(total lag / lagThreshold),
+ * minReplicas, min(maxReplicas, partitions)), up at once, down after a stabilization window and by a
+ * bounded step. `builtin`: the operator reads the consumer group's lag and writes the replicas;
+ * `keda`: the operator emits a KEDA ScaledObject (Kafka trigger) and leaves the replicas to KEDA.
+ */
+export const autoscalingSpecSchema = Type.Object(
+  {
+    mode: enumOf(['builtin', 'keda'] as const, {
+      default: 'builtin',
+      description: 'builtin: the operator scales from the consumer lag; keda: a KEDA ScaledObject does',
+    }),
+    consumerGroup: Type.String({
+      pattern: '^[A-Za-z0-9._-]+$',
+      minLength: 1,
+      maxLength: 249,
+      default: 'salespipeline-processor',
+      description: 'Kafka consumer group of the processor (PROCESSOR_GROUP_ID); its lag drives the scaling',
+    }),
+    pollingSeconds: Type.Integer({
+      minimum: 1,
+      maximum: 300,
+      default: 5,
+      description: 'How often the lag is read (KEDA: pollingInterval)',
+    }),
+    scaleDown: Type.Object(
+      {
+        stabilizationSeconds: Type.Integer({
+          minimum: 0,
+          maximum: 3600,
+          default: 300,
+          description: 'Scale down only when every recommendation of this window is lower',
+        }),
+        step: Type.Integer({ minimum: 1, maximum: 100, default: 1, description: 'Most replicas removed per period' }),
+        periodSeconds: Type.Integer({
+          minimum: 1,
+          maximum: 1800,
+          default: 30,
+          description: 'Period of the scale-down step',
+        }),
+      },
+      { default: {} },
+    ),
+    stuckAfterPolls: Type.Integer({
+      minimum: 2,
+      maximum: 10000,
+      default: 12,
+      description:
+        'A partition with lag whose committed offset has not moved for this many polls, while others progress, is reported as stuck and not chased',
+    }),
+  },
+  { default: {} },
+);
+
 export const processorSpecSchema = Type.Object(
   {
     minReplicas: Type.Integer({ minimum: 1, maximum: 100, default: 1 }),
@@ -176,6 +230,7 @@ export const processorSpecSchema = Type.Object(
     }),
     image: image(defaultImage('processor')),
     resources: resources({ cpu: '200m', memory: '256Mi' }, { memory: '512Mi' }),
+    autoscaling: autoscalingSpecSchema,
   },
   {
     default: {},
@@ -258,6 +313,32 @@ export const conditionSchema = Type.Object({
   message: Type.String({ maxLength: 32768 }),
 });
 
+/** What the autoscaler saw and decided last (written by the operator's autoscaler, its own field manager). */
+export const autoscalingStatusSchema = Type.Object({
+  mode: Type.Optional(Type.String()),
+  observedTime: Type.Optional(Type.String({ format: 'date-time' })),
+  partitions: Type.Optional(Type.Integer({ minimum: 0 })),
+  totalLag: Type.Optional(Type.Integer({ minimum: 0 })),
+  maxLag: Type.Optional(Type.Integer({ minimum: 0 })),
+  laggingPartitions: Type.Optional(Type.Integer({ minimum: 0 })),
+  stuckPartitions: Type.Optional(Type.Array(Type.Integer({ minimum: 0 }), { maxItems: 1000 })),
+  lag: Type.Optional(
+    Type.String({ maxLength: 1024, description: 'Lag per partition, "partition=lag", largest first' }),
+  ),
+  currentReplicas: Type.Optional(Type.Integer({ minimum: 0 })),
+  desiredReplicas: Type.Optional(Type.Integer({ minimum: 0 })),
+  error: Type.Optional(Type.String({ maxLength: 1024, description: 'Why the last lag read failed' })),
+  lastDecision: Type.Optional(
+    Type.Object({
+      time: Type.String({ format: 'date-time' }),
+      direction: Type.String(),
+      from: Type.Integer({ minimum: 0 }),
+      to: Type.Integer({ minimum: 0 }),
+      reason: Type.String({ maxLength: 1024 }),
+    }),
+  ),
+});
+
 export const statusSchema = Type.Object({
   phase: Type.Optional(enumOf(phases)),
   observedGeneration: Type.Optional(Type.Integer({ minimum: 0 })),
@@ -274,10 +355,13 @@ export const statusSchema = Type.Object({
     }),
   ),
   processors: Type.Optional(Type.String({ description: 'ready/desired processor replicas' })),
+  autoscaling: Type.Optional(autoscalingStatusSchema),
 });
 
 export type SalesPipelineSpec = Static<typeof specSchema>;
 export type SalesPipelineStatus = Static<typeof statusSchema>;
+export type AutoscalingSpec = Static<typeof autoscalingSpecSchema>;
+export type AutoscalingStatus = Static<typeof autoscalingStatusSchema>;
 export type Condition = Static<typeof conditionSchema>;
 
 type DeepPartial<T> = T extends object ? { [K in keyof T]?: DeepPartial<T[K]> } : T;

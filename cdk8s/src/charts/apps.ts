@@ -2,15 +2,20 @@
 import { Chart } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-33';
 import type { Construct } from 'constructs';
+import { ScaledObject } from '../../imports/keda.sh.js';
 import { cassandraNames } from './cassandra.js';
 import { commonLabels, names, selectorLabels, type Context } from './context.js';
 
 export const appPort = 8080;
 type App = 'ingest' | 'processor' | 'dashboard';
 
-/** Processor replicas: what the autoscaler observed (issue 5), else minReplicas; always within bounds. */
-export function processorReplicas(ctx: Context): number {
-  const { minReplicas, maxReplicas } = ctx.spec.processor;
+/**
+ * Processor replicas: what the built-in autoscaler decided (issue 5), else minReplicas; always within
+ * bounds. Undefined in KEDA mode: KEDA's HPA owns the field, so the operator's apply leaves it out.
+ */
+export function processorReplicas(ctx: Context): number | undefined {
+  const { minReplicas, maxReplicas, autoscaling } = ctx.spec.processor;
+  if (autoscaling.mode === 'keda') return undefined;
   const wanted = ctx.observed.processorReplicas ?? minReplicas;
   return Math.min(maxReplicas, Math.max(minReplicas, Math.round(wanted)));
 }
@@ -65,7 +70,7 @@ function deployment(
   ctx: Context,
   app: App,
   opts: {
-    replicas: number;
+    replicas: number | undefined;
     image: string;
     env: k8s.EnvVar[];
     resources?: { requests?: { cpu?: string; memory?: string }; limits?: { cpu?: string; memory?: string } };
@@ -78,7 +83,7 @@ function deployment(
   new k8s.KubeDeployment(chart, `${app}-deployment`, {
     metadata: { name: names(sp).app(app), labels },
     spec: {
-      replicas: opts.replicas,
+      ...(opts.replicas === undefined ? {} : { replicas: opts.replicas }),
       selector: { matchLabels: selectorLabels(sp, app) },
       template: {
         metadata: { labels },
@@ -141,7 +146,10 @@ export function desiredApps(scope: Construct, ctx: Context): Chart {
   service(chart, ctx, 'ingest', ingest.serviceType);
   pdb(chart, ctx, 'ingest');
 
-  const processorEnv = env(ctx, { kafka: true, cassandra: true, mysql: true });
+  const processorEnv = [
+    ...env(ctx, { kafka: true, cassandra: true, mysql: true }),
+    { name: 'PROCESSOR_GROUP_ID', value: processor.autoscaling.consumerGroup },
+  ];
   deployment(chart, ctx, 'processor', {
     replicas: processorReplicas(ctx),
     image: processor.image,
@@ -152,6 +160,7 @@ export function desiredApps(scope: Construct, ctx: Context): Chart {
   });
   service(chart, ctx, 'processor');
   pdb(chart, ctx, 'processor');
+  if (processor.autoscaling.mode === 'keda') scaledObject(chart, ctx);
 
   if (dashboard.enabled) {
     deployment(chart, ctx, 'dashboard', {
@@ -162,4 +171,51 @@ export function desiredApps(scope: Construct, ctx: Context): Chart {
     service(chart, ctx, 'dashboard');
   }
   return chart;
+}
+
+/**
+ * KEDA mode: a ScaledObject on the processor Deployment with KEDA's Kafka trigger. The same knobs as
+ * the built-in autoscaler: lagThreshold per replica, at most one consumer per partition
+ * (allowIdleConsumers false), min/max, and the scale-down window and step as HPA behavior.
+ */
+function scaledObject(chart: Chart, ctx: Context) {
+  const sp = ctx.owner.name;
+  const { processor, kafka } = ctx.spec;
+  const a = processor.autoscaling;
+  new ScaledObject(chart, 'processor-scaledobject', {
+    metadata: { name: names(sp).app('processor'), labels: commonLabels(sp, 'processor') },
+    spec: {
+      scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: names(sp).app('processor') },
+      minReplicaCount: processor.minReplicas,
+      maxReplicaCount: Math.min(processor.maxReplicas, kafka.topics.partitions),
+      pollingInterval: a.pollingSeconds,
+      advanced: {
+        horizontalPodAutoscalerConfig: {
+          behavior: {
+            scaleUp: { stabilizationWindowSeconds: 0 },
+            scaleDown: {
+              stabilizationWindowSeconds: a.scaleDown.stabilizationSeconds,
+              policies: [{ type: 'Pods', value: a.scaleDown.step, periodSeconds: a.scaleDown.periodSeconds }],
+            },
+          },
+        },
+      },
+      triggers: [
+        {
+          type: 'kafka',
+          metadata: {
+            // KEDA runs in its own namespace: the fully qualified Service name.
+            bootstrapServers: `${names(sp).kafkaBootstrap}.${ctx.owner.namespace}.svc:9092`,
+            consumerGroup: a.consumerGroup,
+            topic: kafka.topics.name,
+            lagThreshold: String(processor.lagThreshold),
+            offsetResetPolicy: 'earliest',
+            allowIdleConsumers: 'false',
+            limitToPartitionsWithLag: 'false',
+            scaleToZeroOnInvalidOffset: 'false',
+          },
+        },
+      ],
+    },
+  });
 }
