@@ -36,7 +36,7 @@ export class Writer {
     });
   }
 
-  /** Server-side apply of the status subresource. */
+  /** Server-side apply of the status subresource (as `manager`: the autoscaler owns status.autoscaling). */
   async applyStatus(
     apiVersion: string,
     kind: string,
@@ -44,12 +44,13 @@ export class Writer {
     namespace: string,
     name: string,
     status: unknown,
+    manager: string = fieldManager,
   ) {
     this.gate();
     return this.rest.request('PATCH', `${objectPath(apiVersion, plural, namespace, name)}/status`, {
       body: { apiVersion, kind, metadata: { name, namespace }, status },
       contentType: applyContentType,
-      query: { fieldManager, force: true },
+      query: { fieldManager: manager, force: true },
     });
   }
 

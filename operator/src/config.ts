@@ -32,4 +32,14 @@ export const operatorSettings = {
   renewDeadlineSeconds: setting.int({ env: 'RENEW_DEADLINE_SECONDS', min: 1, default: 10, doc: 'Renew deadline' }),
   retryPeriodSeconds: setting.number({ env: 'RETRY_PERIOD_SECONDS', min: 0.1, default: 2, doc: 'Lease retry period' }),
   podName: setting.optionalString({ env: 'POD_NAME', doc: 'Leader identity (default: hostname-pid)' }),
+  kafkaBootstrapOverride: setting.optionalString({
+    env: 'KAFKA_BOOTSTRAP_OVERRIDE',
+    doc: 'Kafka bootstrap (host:port,...) the autoscaler reads the lag from, for every SalesPipeline (default: <name>-kafka-bootstrap.<namespace>.svc:9092; the salespipeline.io/kafka-bootstrap annotation wins)',
+  }),
+  autoscalerStatusSeconds: setting.int({
+    env: 'AUTOSCALER_STATUS_SECONDS',
+    min: 1,
+    default: 10,
+    doc: 'Least interval between status.autoscaling writes that only refresh lag figures (decisions are written at once)',
+  }),
 };

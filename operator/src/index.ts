@@ -11,3 +11,6 @@ export * from './manager/controller.js';
 export * from './manager/metrics.js';
 export * from './reconciler/salespipeline.js';
 export * from './kube/config.js';
+export * from './autoscaler/decide.js';
+export * from './autoscaler/lag.js';
+export * from './autoscaler/autoscaler.js';

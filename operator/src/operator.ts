@@ -14,6 +14,8 @@ import { createRegistry, type ConfigOf, type Logger } from '@salespipeline/share
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Registry } from 'prom-client';
 import { Writer } from './apply.js';
+import { Autoscaler } from './autoscaler/autoscaler.js';
+import { KafkaLagReader, type LagReader } from './autoscaler/lag.js';
 import type { operatorSettings } from './config.js';
 import { EventRecorder } from './events.js';
 import { loadKubeConfig } from './kube/config.js';
@@ -34,13 +36,14 @@ export interface Operator {
   /** Every watch synced and alive. */
   watchesAlive: () => boolean;
   informers: Informer[];
+  autoscaler: Autoscaler;
   stop: () => Promise<void>;
 }
 
 export function startOperator(
   config: OperatorConfig,
   logger: Logger,
-  opts: { kubeConfig?: KubeConfig; registry?: Registry } = {},
+  opts: { kubeConfig?: KubeConfig; registry?: Registry; lagReader?: LagReader } = {},
 ): Operator {
   const rest = new KubeRest(opts.kubeConfig ?? loadKubeConfig(config.kubeconfig));
   const registry = opts.registry ?? createRegistry('salespipeline-operator');
@@ -68,6 +71,7 @@ export function startOperator(
           labelSelector: managedBySelector,
           silenceMs,
           onRestart: onRestart(k.plural),
+          ...(k.optional ? { optional: true } : {}),
         },
         logger,
       ),
@@ -78,7 +82,23 @@ export function startOperator(
   const isLeader = () => (elector ? elector.isLeader() : true);
   const writer = new Writer(rest, isLeader);
   const events = new EventRecorder(rest, fieldManager, isLeader, logger);
-  const reconciler = new SalesPipelineReconciler({ rest, writer, events, primary, children, logger });
+  // The controller is created below; the autoscaler enqueues through it once it exists.
+  let enqueue: (key: string) => void = () => undefined;
+  let active: () => boolean = () => false;
+  const autoscaler = new Autoscaler({
+    primary,
+    deployments: children.get(kindKey('apps/v1', 'Deployment')),
+    lagReader: opts.lagReader ?? new KafkaLagReader(logger),
+    writer,
+    events,
+    isActive: () => active(),
+    enqueue: (key) => enqueue(key),
+    registry,
+    logger: logger.child({ component: 'autoscaler' }),
+    ...(config.kafkaBootstrapOverride ? { bootstrapOverride: config.kafkaBootstrapOverride } : {}),
+    statusRefreshMs: config.autoscalerStatusSeconds * 1000,
+  });
+  const reconciler = new SalesPipelineReconciler({ rest, writer, events, primary, children, logger, autoscaler });
   const controller = new Controller(
     {
       name: 'salespipeline',
@@ -93,6 +113,9 @@ export function startOperator(
     metrics,
     logger,
   );
+  enqueue = (key) => controller.enqueue(key);
+  active = () => controller.isRunning && isLeader();
+  autoscaler.start();
   const informers: Informer[] = [primary as unknown as Informer, ...children.values()];
   for (const inf of informers) inf.start();
 
@@ -137,11 +160,13 @@ export function startOperator(
     controller,
     informers,
     isLeader,
+    autoscaler,
     watchesAlive: () => informers.every((i) => i.isAlive()),
     stop: async () => {
       clearInterval(syncTimer);
       wantWorkers = false;
       await controller.stopWorkers();
+      await autoscaler.stop();
       await elector?.stop();
       await Promise.all(informers.map((i) => i.stop()));
     },

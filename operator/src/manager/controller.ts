@@ -77,7 +77,8 @@ export class Controller<P extends Obj = Obj> {
     }
   }
 
-  private enqueue(key: string): void {
+  /** Queues a primary key (ignored while the workers are stopped). */
+  enqueue(key: string): void {
     if (this.running) this.queue.add(key);
   }
 

@@ -34,6 +34,12 @@ export interface InformerOptions {
   labelSelector?: string;
   silenceMs?: number;
   onRestart?: (reason: string) => void;
+  /**
+   * The kind's CRD may be absent (an optional add-on): a 404 on list counts as synced and empty, and
+   * the list is retried every `optionalRetryMs` until the CRD appears.
+   */
+  optional?: boolean;
+  optionalRetryMs?: number;
 }
 
 export const objectKey = (o: { metadata: { namespace?: string; name: string } }) =>
@@ -119,6 +125,10 @@ export class Informer<T extends Obj = Obj> {
         await this.watchFrom(rv);
       } catch (err) {
         if (this.stopped) break;
+        if (this.opts.optional && err instanceof KubeApiError && err.status === 404) {
+          await this.absent();
+          continue;
+        }
         const gone = err instanceof KubeApiError && err.status === 410;
         if (!this.abort.signal.aborted || gone) {
           this.opts.onRestart?.(gone ? 'gone' : 'error');
@@ -128,6 +138,22 @@ export class Informer<T extends Obj = Obj> {
         }
       }
     }
+  }
+
+  /** The kind is not served (CRD not installed): an empty, synced cache; look again later. */
+  private async absent(): Promise<void> {
+    for (const [key, old] of this.cache) {
+      this.cache.delete(key);
+      this.emit('delete', old);
+    }
+    if (!this.synced) this.logger.info({ informer: this.name }, 'kind not served (CRD absent): watching nothing');
+    this.synced = true;
+    this.lastEvent = Date.now();
+    const retryMs = this.opts.optionalRetryMs ?? Math.min(30_000, (this.opts.silenceMs ?? 120_000) / 2);
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, retryMs);
+      this.abort.signal.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
+    });
   }
 
   private async list(): Promise<string> {

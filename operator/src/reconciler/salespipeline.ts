@@ -12,6 +12,7 @@ import {
   kindKey,
   labels,
   names,
+  ownedKind,
   ownedKinds,
   pauseAnnotation,
   plural,
@@ -28,7 +29,7 @@ import {
 import type { Logger } from '@salespipeline/shared';
 import type { Writer } from '../apply.js';
 import type { EventRecorder } from '../events.js';
-import type { KubeRest } from '../kube/rest.js';
+import { isNotFound, type KubeRest } from '../kube/rest.js';
 import type { ReconcileResult } from '../manager/controller.js';
 import type { Informer, Obj } from '../manager/informer.js';
 import {
@@ -55,6 +56,8 @@ export interface ReconcilerDeps {
   logger: Logger;
   /** How often to look again while waiting (teardown, not-ready children). */
   pollMs?: number;
+  /** The built-in autoscaler's decisions (issue 5); without it the processor runs minReplicas. */
+  autoscaler?: { replicasFor(key: string, uid: string | undefined): number | undefined };
 }
 
 export class SalesPipelineReconciler {
@@ -85,13 +88,28 @@ export class SalesPipelineReconciler {
     }
     let desired: KubeObject[];
     try {
-      desired = desiredState(sp, await observe(this.d.rest, sp, spec));
+      const observed = await observe(this.d.rest, sp, spec);
+      const processorReplicas = this.d.autoscaler?.replicasFor(key, sp.metadata.uid);
+      desired = desiredState(sp, processorReplicas === undefined ? observed : { ...observed, processorReplicas });
     } catch (err) {
       if (err instanceof MissingSecretError) return this.reportInvalid(sp, 'MySQLSecretMissing', err.message, 30_000);
       throw err;
     }
 
-    await Promise.all(desired.map((obj) => this.d.writer.apply(obj)));
+    try {
+      await Promise.all(desired.map((obj) => this.d.writer.apply(obj)));
+    } catch (err) {
+      // An optional add-on's CRD (KEDA's ScaledObject) not installed: say so instead of retrying blindly.
+      const missing = desired.find((o) => ownedKinds.some((k) => k.optional && k.kind === o.kind));
+      if (missing && isNotFound(err) && String(err).includes(ownedKind(missing.apiVersion, missing.kind).plural))
+        return this.reportInvalid(
+          sp,
+          'CRDNotInstalled',
+          `${missing.kind} (${missing.apiVersion}) is not served: install its CRD (KEDA for autoscaling mode keda)`,
+          30_000,
+        );
+      throw err;
+    }
     await this.prune(sp, desired);
     log.debug({ objects: desired.length }, 'applied');
     const ready = await this.updateStatus(sp, spec);
@@ -183,8 +201,11 @@ export class SalesPipelineReconciler {
     return { result: 'invalid', ...(retryMs ? { requeueAfterMs: retryMs } : {}) };
   }
 
-  private async writeStatus(sp: SalesPipeline, status: SalesPipelineStatus): Promise<void> {
-    if (sameStatus(sp.status, status)) return;
+  private async writeStatus(sp: SalesPipeline, full: SalesPipelineStatus): Promise<void> {
+    // status.autoscaling belongs to the autoscaler (its own field manager): never applied from here.
+    const { autoscaling: _mine, ...status } = full;
+    const { autoscaling: _theirs, ...before } = sp.status ?? {};
+    if (sameStatus(before, status)) return;
     const { namespace, name, uid } = sp.metadata;
     await this.d.writer.applyStatus(apiVersion, kind, plural, namespace, name, status);
     const involved = { apiVersion, kind, name, namespace, ...(uid ? { uid } : {}) };
@@ -222,7 +243,12 @@ export class SalesPipelineReconciler {
       const kinds = ownedKinds.filter((k) => k.stage === stage);
       const remaining: Array<{ apiVersion: string; plural: string; name: string }> = [];
       for (const k of kinds) {
-        const items = await this.d.writer.list<Obj>(k.apiVersion, k.plural, namespace, selector);
+        const items = await this.d.writer
+          .list<Obj>(k.apiVersion, k.plural, namespace, selector)
+          .catch((err: unknown) => {
+            if (k.optional && isNotFound(err)) return []; // CRD not installed: nothing of it to delete
+            throw err;
+          });
         for (const item of items) {
           if (item.metadata.ownerReferences?.some((r) => r.uid === sp.metadata.uid)) {
             remaining.push({ apiVersion: k.apiVersion, plural: k.plural, name: item.metadata.name });

@@ -1,0 +1,379 @@
+/**
+ * The built-in processor autoscaler (issue 5). A timer evaluates every SalesPipeline in builtin mode
+ * each `spec.processor.autoscaling.pollingSeconds`: reads the consumer group's lag (LagReader), runs
+ * the pure decision (decide.ts) and, when the decided replicas change, enqueues the SalesPipeline so
+ * the reconciler applies them (they reach desired state as the observed `processorReplicas`).
+ * It also writes `status.autoscaling` (its own field manager, so the reconciler's status applies never
+ * touch it), records an Event per scaling decision, and exports the metrics. Only while the
+ * controller's workers run (the leader); a new leader starts with an empty history, i.e. a fresh
+ * stabilization window, so a failover never scales down early.
+ */
+import {
+  fieldManager,
+  kafkaBootstrapAnnotation,
+  names,
+  pauseAnnotation,
+  validSpec,
+  apiVersion,
+  kind,
+  plural,
+  type AutoscalingStatus,
+  type SalesPipeline,
+  type SalesPipelineSpec,
+} from '@salespipeline/cdk8s';
+import type { Logger } from '@salespipeline/shared';
+import { Counter, Gauge, type Registry } from 'prom-client';
+import type { Writer } from '../apply.js';
+import type { EventRecorder } from '../events.js';
+import type { Informer, Obj } from '../manager/informer.js';
+import { decideReplicas, emptyHistory, lagSummary, type Decision, type History, type PartitionLag } from './decide.js';
+import type { LagReader } from './lag.js';
+
+export const autoscalerFieldManager = `${fieldManager}-autoscaler`;
+
+export interface AutoscalerDeps {
+  primary: Informer<SalesPipeline & Obj>;
+  deployments: Informer | undefined;
+  lagReader: LagReader;
+  writer: Writer;
+  events: EventRecorder;
+  /** True while this replica reconciles (leader, workers running). */
+  isActive: () => boolean;
+  /** Queues a SalesPipeline for reconcile. */
+  enqueue: (key: string) => void;
+  registry: Registry;
+  logger: Logger;
+  /** Evaluation timer granularity. */
+  tickMs?: number;
+  /** Kafka bootstrap for every SalesPipeline (KAFKA_BOOTSTRAP_OVERRIDE); the annotation wins. */
+  bootstrapOverride?: string;
+  /** Least time between two status writes that only refresh the lag figures. */
+  statusRefreshMs?: number;
+}
+
+interface State {
+  uid: string | undefined;
+  history: History;
+  desired?: number;
+  nextPollAt: number;
+  running: boolean;
+  stuck: string;
+  error?: string;
+  lastDecision?: NonNullable<AutoscalingStatus['lastDecision']>;
+  lastStatus?: string;
+  lastStatusAt: number;
+  partitions: Set<number>;
+}
+
+export function autoscalerMetrics(registry: Registry) {
+  return {
+    lag: new Gauge({
+      name: 'salespipeline_processor_lag',
+      help: 'Consumer lag of the processor group per partition (messages)',
+      labelNames: ['salespipeline', 'partition'] as const,
+      registers: [registry],
+    }),
+    desired: new Gauge({
+      name: 'salespipeline_processor_replicas_desired',
+      help: 'Processor replicas decided by the autoscaler',
+      labelNames: ['salespipeline'] as const,
+      registers: [registry],
+    }),
+    current: new Gauge({
+      name: 'salespipeline_processor_replicas_current',
+      help: 'Processor replicas of the Deployment (spec.replicas)',
+      labelNames: ['salespipeline'] as const,
+      registers: [registry],
+    }),
+    stuck: new Gauge({
+      name: 'salespipeline_processor_stuck_partitions',
+      help: 'Partitions with lag but no progress (reported, not chased)',
+      labelNames: ['salespipeline'] as const,
+      registers: [registry],
+    }),
+    decisions: new Counter({
+      name: 'salespipeline_autoscaler_decisions_total',
+      help: 'Scaling decisions by direction (up, down)',
+      labelNames: ['salespipeline', 'direction', 'reason'] as const,
+      registers: [registry],
+    }),
+    readErrors: new Counter({
+      name: 'salespipeline_autoscaler_lag_read_errors_total',
+      help: 'Failed reads of the consumer lag',
+      labelNames: ['salespipeline'] as const,
+      registers: [registry],
+    }),
+  };
+}
+
+const isoSeconds = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+
+/** Where the operator reaches Kafka for a SalesPipeline. */
+export function lagBrokers(sp: SalesPipeline, override?: string): string[] {
+  const fromAnnotation = sp.metadata.annotations?.[kafkaBootstrapAnnotation];
+  const address =
+    fromAnnotation ?? override ?? `${names(sp.metadata.name).kafkaBootstrap}.${sp.metadata.namespace}.svc:9092`;
+  return address
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+}
+
+export class Autoscaler {
+  private readonly states = new Map<string, State>();
+  private readonly metrics: ReturnType<typeof autoscalerMetrics>;
+  private timer?: NodeJS.Timeout;
+  private readonly inFlight = new Set<Promise<void>>();
+
+  constructor(private readonly d: AutoscalerDeps) {
+    this.metrics = autoscalerMetrics(d.registry);
+    d.primary.on((event, obj) => {
+      if (event === 'delete') this.forget(`${obj.metadata.namespace}/${obj.metadata.name}`);
+    });
+  }
+
+  start(): void {
+    this.timer = setInterval(() => this.tick(), this.d.tickMs ?? 500);
+    this.timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    await Promise.allSettled([...this.inFlight]);
+    await this.d.lagReader.close();
+  }
+
+  /** The replicas decided for a SalesPipeline (builtin mode), if a decision was made. */
+  replicasFor(key: string, uid: string | undefined): number | undefined {
+    const s = this.states.get(key);
+    return s && s.uid === uid ? s.desired : undefined;
+  }
+
+  private forget(key: string): void {
+    const s = this.states.get(key);
+    if (!s) return;
+    this.states.delete(key);
+    for (const p of s.partitions) this.metrics.lag.remove({ salespipeline: key, partition: String(p) });
+    for (const g of [this.metrics.desired, this.metrics.current, this.metrics.stuck]) g.remove({ salespipeline: key });
+  }
+
+  private tick(): void {
+    if (!this.d.isActive()) {
+      // Not leading: forget everything; a new term starts with fresh windows.
+      for (const key of [...this.states.keys()]) this.forget(key);
+      return;
+    }
+    const now = Date.now();
+    for (const [key, sp] of this.d.primary.cache) {
+      let spec: SalesPipelineSpec;
+      try {
+        if (sp.metadata.deletionTimestamp || sp.metadata.annotations?.[pauseAnnotation] === 'true') continue;
+        spec = validSpec(sp);
+      } catch {
+        continue;
+      }
+      if (spec.processor.autoscaling.mode !== 'builtin') {
+        this.forget(key);
+        this.noteKeda(key, sp);
+        continue;
+      }
+      this.kedaNoted.delete(key);
+      let state = this.states.get(key);
+      if (state && state.uid !== sp.metadata.uid) {
+        this.forget(key);
+        state = undefined;
+      }
+      if (!state) {
+        state = {
+          uid: sp.metadata.uid,
+          history: emptyHistory(),
+          nextPollAt: now,
+          running: false,
+          stuck: '',
+          lastStatusAt: 0,
+          partitions: new Set(),
+        };
+        this.states.set(key, state);
+      }
+      if (state.running || now < state.nextPollAt) continue;
+      state.running = true;
+      state.nextPollAt = now + spec.processor.autoscaling.pollingSeconds * 1000;
+      const p = this.evaluate(key, sp, spec, state)
+        .catch((err: unknown) => this.d.logger.warn({ salespipeline: key, err: String(err) }, 'autoscaler failed'))
+        .finally(() => {
+          state.running = false;
+          this.inFlight.delete(p);
+        });
+      this.inFlight.add(p);
+    }
+  }
+
+  private readonly kedaNoted = new Set<string>();
+
+  /** KEDA mode: status.autoscaling says so (and drops the built-in figures, which this manager owned). */
+  private noteKeda(key: string, sp: SalesPipeline): void {
+    if (this.kedaNoted.has(key) || sp.status?.autoscaling?.mode === 'keda') return;
+    this.kedaNoted.add(key);
+    const { namespace, name } = sp.metadata;
+    this.d.writer
+      .applyStatus(apiVersion, kind, plural, namespace, name, { autoscaling: { mode: 'keda' } }, autoscalerFieldManager)
+      .catch((err: unknown) => {
+        this.kedaNoted.delete(key);
+        this.d.logger.warn({ salespipeline: key, err: String(err) }, 'could not write status.autoscaling');
+      });
+  }
+
+  private deploymentReplicas(sp: SalesPipeline): number | undefined {
+    const d = this.d.deployments?.cache.get(`${sp.metadata.namespace}/${names(sp.metadata.name).app('processor')}`);
+    return (d?.spec as { replicas?: number } | undefined)?.replicas;
+  }
+
+  private async evaluate(key: string, sp: SalesPipeline, spec: SalesPipelineSpec, state: State): Promise<void> {
+    const { processor, kafka } = spec;
+    const a = processor.autoscaling;
+    const involved = {
+      apiVersion,
+      kind,
+      name: sp.metadata.name,
+      namespace: sp.metadata.namespace,
+      uid: sp.metadata.uid,
+    };
+    const deployed = this.deploymentReplicas(sp);
+    if (deployed !== undefined) this.metrics.current.set({ salespipeline: key }, deployed);
+
+    let lagPerPartition: PartitionLag[];
+    try {
+      lagPerPartition = await this.d.lagReader.read(
+        lagBrokers(sp, this.d.bootstrapOverride),
+        kafka.topics.name,
+        a.consumerGroup,
+      );
+      if (lagPerPartition.length === 0) throw new Error(`topic ${kafka.topics.name} has no partitions`);
+    } catch (err) {
+      this.metrics.readErrors.inc({ salespipeline: key });
+      const error = String(err instanceof Error ? err.message : err).slice(0, 1000);
+      if (error !== state.error) this.d.logger.warn({ salespipeline: key, err: error }, 'consumer lag not readable');
+      state.error = error;
+      // Hold the last decision; report why nothing is decided.
+      await this.writeStatus(sp, state, { mode: 'builtin', error, ...this.replicaFacts(state, deployed) }, false);
+      return;
+    }
+    state.error = undefined;
+    if (!this.d.isActive()) return;
+
+    const now = Date.now();
+    const current = state.desired ?? deployed ?? processor.minReplicas;
+    const decision = decideReplicas({
+      lagPerPartition,
+      partitions: lagPerPartition.length,
+      current,
+      spec: {
+        minReplicas: processor.minReplicas,
+        maxReplicas: processor.maxReplicas,
+        lagThreshold: processor.lagThreshold,
+        stabilizationSeconds: a.scaleDown.stabilizationSeconds,
+        step: a.scaleDown.step,
+        periodSeconds: a.scaleDown.periodSeconds,
+        stuckAfterPolls: a.stuckAfterPolls,
+      },
+      history: state.history,
+      now,
+    });
+    state.history = decision.history;
+
+    for (const p of lagPerPartition) {
+      state.partitions.add(p.partition);
+      this.metrics.lag.set({ salespipeline: key, partition: String(p.partition) }, p.lag);
+    }
+    this.metrics.desired.set({ salespipeline: key }, decision.desired);
+    this.metrics.stuck.set({ salespipeline: key }, decision.stuck.length);
+
+    const changed = decision.desired !== state.desired;
+    let important = changed;
+    if (changed && decision.direction !== 'none') {
+      state.lastDecision = {
+        time: isoSeconds(now),
+        direction: decision.direction,
+        from: current,
+        to: decision.desired,
+        reason: `${decision.reason}: ${decision.message}`.slice(0, 1024),
+      };
+      this.metrics.decisions.inc({ salespipeline: key, direction: decision.direction, reason: decision.reason });
+      this.d.logger.info(
+        { salespipeline: key, from: current, to: decision.desired, reason: decision.reason },
+        'scaling',
+      );
+      await this.d.events.record(
+        involved,
+        'Normal',
+        decision.direction === 'up' ? 'ProcessorScaledUp' : 'ProcessorScaledDown',
+        `processor replicas ${current} → ${decision.desired}: ${decision.reason}: ${decision.message}`,
+      );
+    }
+    const stuck = decision.stuck.join(',');
+    if (stuck !== state.stuck) {
+      important = true;
+      state.stuck = stuck;
+      if (stuck)
+        await this.d.events.record(
+          involved,
+          'Warning',
+          'PartitionsStuck',
+          `partitions ${stuck} have lag but no progress for ${a.stuckAfterPolls} polls while others progress; reported, not chased`,
+        );
+    }
+    state.desired = decision.desired;
+    if (changed) this.d.enqueue(key);
+    await this.writeStatus(sp, state, this.statusOf(decision, lagPerPartition, state, deployed, now), important);
+  }
+
+  private replicaFacts(state: State, deployed: number | undefined) {
+    return {
+      ...(deployed === undefined ? {} : { currentReplicas: deployed }),
+      ...(state.desired === undefined ? {} : { desiredReplicas: state.desired }),
+      ...(state.lastDecision ? { lastDecision: state.lastDecision } : {}),
+    };
+  }
+
+  private statusOf(
+    decision: Decision,
+    lagPerPartition: PartitionLag[],
+    state: State,
+    deployed: number | undefined,
+    now: number,
+  ): AutoscalingStatus {
+    return {
+      mode: 'builtin',
+      observedTime: isoSeconds(now),
+      partitions: lagPerPartition.length,
+      totalLag: decision.totalLag,
+      maxLag: decision.maxLag,
+      laggingPartitions: decision.laggingPartitions,
+      stuckPartitions: decision.stuck,
+      lag: lagSummary(lagPerPartition),
+      ...this.replicaFacts(state, deployed),
+    };
+  }
+
+  /** Applies status.autoscaling when it changed: at once if important, else at most every statusRefreshMs. */
+  private async writeStatus(sp: SalesPipeline, state: State, status: AutoscalingStatus, important: boolean) {
+    const { observedTime: _t, ...comparable } = status;
+    const json = JSON.stringify(comparable);
+    if (json === state.lastStatus) return;
+    const now = Date.now();
+    if (!important && now - state.lastStatusAt < (this.d.statusRefreshMs ?? 10_000) && state.lastStatus !== undefined)
+      return;
+    if (!this.d.isActive()) return;
+    await this.d.writer.applyStatus(
+      apiVersion,
+      kind,
+      plural,
+      sp.metadata.namespace,
+      sp.metadata.name,
+      { autoscaling: status },
+      autoscalerFieldManager,
+    );
+    state.lastStatus = json;
+    state.lastStatusAt = now;
+  }
+}

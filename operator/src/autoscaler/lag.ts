@@ -1,0 +1,105 @@
+/**
+ * LagReader: a consumer group's lag per partition, read from outside the group with the Kafka admin
+ * API: log end offsets (ListOffsets) minus the group's committed offsets (OffsetFetch). The processor
+ * commits the offset it stored in MySQL to its Kafka group after each MySQL commit (a hint that trails
+ * MySQL's by at most one batch), so this lag is never an underestimate. A partition the group never
+ * committed counts from its log start offset (the processor reads from the beginning).
+ */
+import { Kafka, logLevel, type Admin, type LogEntry } from 'kafkajs';
+import type { Logger } from '@salespipeline/shared';
+import type { PartitionLag } from './decide.js';
+
+export interface LagReader {
+  read(brokers: string[], topic: string, groupId: string): Promise<PartitionLag[]>;
+  close(): Promise<void>;
+}
+
+const kafkaLevels: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
+  [logLevel.ERROR]: 'debug', // connection failures are reported by the autoscaler, once per change
+  [logLevel.WARN]: 'debug',
+  [logLevel.INFO]: 'debug',
+  [logLevel.DEBUG]: 'debug',
+};
+
+/** One kafkajs admin client per bootstrap address, kept connected between polls; dropped on error. */
+export class KafkaLagReader implements LagReader {
+  private readonly admins = new Map<string, Promise<Admin>>();
+
+  constructor(
+    private readonly logger: Logger,
+    private readonly opts: { timeoutMs?: number; clientId?: string } = {},
+  ) {}
+
+  private admin(brokers: string[]): Promise<Admin> {
+    const key = brokers.join(',');
+    let admin = this.admins.get(key);
+    if (!admin) {
+      const kafkaLog = this.logger.child({ component: 'kafkajs', brokers: key });
+      const kafka = new Kafka({
+        clientId: this.opts.clientId ?? 'salespipeline-operator',
+        brokers,
+        connectionTimeout: 3_000,
+        requestTimeout: this.opts.timeoutMs ?? 10_000,
+        retry: { retries: 1, initialRetryTime: 200 },
+        logLevel: logLevel.WARN,
+        logCreator:
+          () =>
+          ({ level, log: { message, ...extra } }: LogEntry) =>
+            kafkaLog[kafkaLevels[level] ?? 'debug'](extra, message),
+      });
+      const a = kafka.admin();
+      admin = a.connect().then(() => a);
+      admin.catch(() => this.drop(key));
+      this.admins.set(key, admin);
+    }
+    return admin;
+  }
+
+  private drop(key: string): void {
+    const admin = this.admins.get(key);
+    this.admins.delete(key);
+    void admin?.then((a) => a.disconnect()).catch(() => undefined);
+  }
+
+  async read(brokers: string[], topic: string, groupId: string): Promise<PartitionLag[]> {
+    const key = brokers.join(',');
+    const timeoutMs = this.opts.timeoutMs ?? 10_000;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`lag read from ${key} timed out after ${timeoutMs} ms`)), timeoutMs);
+    });
+    try {
+      return await Promise.race([this.readOnce(brokers, topic, groupId), timeout]);
+    } catch (err) {
+      this.drop(key);
+      throw err;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private async readOnce(brokers: string[], topic: string, groupId: string): Promise<PartitionLag[]> {
+    const admin = await this.admin(brokers);
+    const [ends, groups] = await Promise.all([
+      admin.fetchTopicOffsets(topic),
+      admin.fetchOffsets({ groupId, topics: [topic] }),
+    ]);
+    const committed = new Map(
+      (groups.find((g) => g.topic === topic)?.partitions ?? []).map((p) => [p.partition, Number(p.offset)]),
+    );
+    return ends
+      .map((e) => {
+        const end = Number(e.high);
+        const c = committed.get(e.partition) ?? -1;
+        const from = c >= 0 ? c : Number(e.low);
+        return { partition: e.partition, end, committed: c, lag: Math.max(0, end - from) };
+      })
+      .sort((a, b) => a.partition - b.partition);
+  }
+
+  async close(): Promise<void> {
+    const all = [...this.admins.values()];
+    this.admins.clear();
+    await Promise.all(all.map((a) => a.then((x) => x.disconnect()).catch(() => undefined)));
+  }
+}
