@@ -27,7 +27,6 @@ const base = {
   },
   testPathIgnorePatterns: ['/node_modules/', '/dist/'],
   rootDir: import.meta.dirname,
-  testTimeout: 120_000,
 };
 
 export default {
@@ -35,5 +34,7 @@ export default {
     { ...base, displayName: 'unit', testMatch: ['<rootDir>/**/src/**/*.test.ts'] },
     { ...base, displayName: 'integration', testMatch: ['<rootDir>/**/test/**/*.test.ts'], slowTestThreshold: 30 },
   ],
+  // Global options: jest ignores them inside `projects`.
+  testTimeout: 120_000,
   maxWorkers: 2,
 };

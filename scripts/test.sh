@@ -24,7 +24,8 @@ eval "$(scripts/infra/all.sh env)"
 mkdir -p test-artifacts
 sp_log "running the test suite"
 status=0
-npm test --silent -- --ci --json --outputFile=test-artifacts/jest-results.json "$@" || status=$?
+# --forceExit: once every test has finished, a handle some test leaked must not keep CI waiting.
+npm test --silent -- --ci --forceExit --json --outputFile=test-artifacts/jest-results.json "$@" || status=$?
 # The plain closing line CI reads: "tests: N passed, N failed, N skipped".
 node -e '
   const r = JSON.parse(require("fs").readFileSync("test-artifacts/jest-results.json", "utf8"));

@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Local Kubernetes control plane, "envtest style" but with the controllers that tests need:
-#   etcd (Debian etcd-server) + kube-apiserver + kube-controller-manager (GC, namespace deletion,
+#   etcd + kube-apiserver + kube-controller-manager (GC, namespace deletion,
 #   Deployment/ReplicaSet, ServiceAccount tokens) + kube-scheduler + kwok (fake node and pods, so
 #   Deployments become Available without a kubelet).
-# Kubernetes binaries, helm and kwok are built from the Go module proxy once, cached under
-# $SP_CACHE_DIR/kube/<version>/bin (shared by every clone on this machine).
+# Kubernetes binaries, etcd (the version Kubernetes pins), helm and kwok are built from the Go
+# module proxy once, cached under $SP_CACHE_DIR/kube/<version>/bin (shared by the clones here).
 # Usage: kube.sh install|start|stop|restart|status|bin-dir|kubeconfig
 # Clients: KUBECONFIG=$SP_STATE_DIR/kube/kubeconfig (admin, system:masters), PATH=$(kube.sh bin-dir):$PATH
 source "$(dirname "$0")/lib.sh"
@@ -122,6 +122,20 @@ kube_build_kubernetes() {
   sp_log "built Kubernetes binaries in $((SECONDS - start))s into $KUBE_BIN"
 }
 
+# etcd from the same wrapper module, so it is the version Kubernetes itself pins (go.etcd.io/etcd/server/v3).
+kube_build_etcd() {
+  local stamp="$KUBE_BIN/.stamp-etcd" want="etcd of kubernetes=$KUBE_VERSION $(kube_go env GOVERSION)"
+  if kube_stamp_ok "$stamp" "$want" etcd; then return 0; fi
+  sp_log "building etcd (the version Kubernetes $KUBE_VERSION pins) from the Go module proxy"
+  kube_write_wrapper_module
+  local start=$SECONDS
+  (cd "$KUBE_SRC" && kube_go build -mod=mod -trimpath -ldflags "-s -w" -o "$KUBE_BIN/etcd.tmp" go.etcd.io/etcd/server/v3) \
+    || sp_die "building etcd failed"
+  mv -f "$KUBE_BIN/etcd.tmp" "$KUBE_BIN/etcd"
+  echo "$want" >"$stamp"
+  sp_log "built etcd in $((SECONDS - start))s"
+}
+
 kube_go_install() { # kube_go_install NAME PKG@VERSION LDFLAGS
   local name="$1" pkg="$2" ldflags="$3"
   local stamp="$KUBE_BIN/.stamp-$name" want="$pkg $(kube_go env GOVERSION)"
@@ -158,7 +172,6 @@ kube_kwok_stages() {
 }
 
 svc_install() {
-  sp_apt_install etcd etcd-server
   sp_require openssl; sp_require curl
   mkdir -p "$KUBE_CACHE"
   # One build at a time per cache dir (several clones may share it).
@@ -166,6 +179,7 @@ svc_install() {
   flock 9
   rm -rf "$KUBE_CACHE"/bin.tmp.* "$KUBE_CACHE"/gobin.tmp.*  # left by an interrupted build
   kube_build_kubernetes
+  kube_build_etcd
   kube_go_install helm "helm.sh/helm/v3/cmd/helm@$HELM_VERSION" \
     "-X helm.sh/helm/v3/internal/version.version=$HELM_VERSION -X helm.sh/helm/v3/internal/version.gitTreeState=clean"
   kube_go_install kwok "sigs.k8s.io/kwok/cmd/kwok@$KWOK_VERSION" ""
@@ -317,8 +331,7 @@ kube_run() { # kube_run NAME PORT TIMEOUT CHECK-FUNCTION CMD...
 }
 
 svc_start() {
-  sp_apt_install etcd etcd-server
-  local b; for b in "${KUBE_SERVER_BINS[@]}" kwok; do
+  local b; for b in "${KUBE_SERVER_BINS[@]}" etcd kwok; do
     [ -x "$KUBE_BIN/$b" ] || sp_die "$KUBE_BIN/$b missing: run $0 install"
   done
   kube_lock
@@ -331,17 +344,24 @@ svc_start() {
   kube_gen_config
   local pki="$KUBE_STATE/pki"
 
-  local etcd_extra=()
-  etcd --help 2>&1 | grep -q -- '--unsafe-no-fsync' && etcd_extra+=(--unsafe-no-fsync)
-  mkdir -p "$SP_STATE_DIR/etcd/data"; chmod 700 "$SP_STATE_DIR/etcd/data"
+  # A data dir written by another etcd minor version (e.g. an older Debian 3.4) cannot be
+  # opened: this is a throwaway test cluster, so start it afresh.
+  local etcd_dir="$SP_STATE_DIR/etcd" etcd_version
+  etcd_version="$("$KUBE_BIN/etcd" --version | sed -n 's/^etcd Version: \([0-9]*\.[0-9]*\).*/\1/p')"
+  if ! sp_running etcd && [ -d "$etcd_dir/data" ] && [ "$(cat "$etcd_dir/minor-version" 2>/dev/null)" != "$etcd_version" ]; then
+    sp_log "etcd data dir is not from etcd $etcd_version: starting the local cluster afresh"
+    rm -rf "$etcd_dir/data"
+  fi
+  mkdir -p "$etcd_dir/data"; chmod 700 "$etcd_dir/data"; echo "$etcd_version" >"$etcd_dir/minor-version"
+  # fsync is pointless for a throwaway test cluster and slows every write.
   kube_run etcd "$SP_ETCD_PORT" 60 check_etcd \
-    etcd --name=salespipeline --data-dir="$SP_STATE_DIR/etcd/data" \
+    "$KUBE_BIN/etcd" --unsafe-no-fsync --name=salespipeline --data-dir="$SP_STATE_DIR/etcd/data" \
     --listen-client-urls="$ETCD_URL" --advertise-client-urls="$ETCD_URL" \
     --listen-peer-urls="http://127.0.0.1:$SP_ETCD_PEER_PORT" \
     --initial-advertise-peer-urls="http://127.0.0.1:$SP_ETCD_PEER_PORT" \
     --initial-cluster="salespipeline=http://127.0.0.1:$SP_ETCD_PEER_PORT" \
     --initial-cluster-state=new --auto-compaction-mode=periodic --auto-compaction-retention=1h \
-    --quota-backend-bytes=4294967296 --logger=zap --log-outputs=stderr "${etcd_extra[@]}"
+    --quota-backend-bytes=4294967296 --logger=zap --log-outputs=stderr
 
   kube_run kube-apiserver "$SP_KUBE_APISERVER_PORT" 120 check_apiserver \
     "$KUBE_BIN/kube-apiserver" \
