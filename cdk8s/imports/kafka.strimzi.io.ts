@@ -34259,3 +34259,2064 @@ export function toJson_KafkaTopicV1Alpha1Spec(obj: KafkaTopicV1Alpha1Spec | unde
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
+
+/**
+ *
+ *
+ * @schema KafkaUser
+ */
+export class KafkaUser extends ApiObject {
+  /**
+   * Returns the apiVersion and kind for "KafkaUser"
+   */
+  public static readonly GVK: GroupVersionKind = {
+    apiVersion: 'kafka.strimzi.io/v1beta2',
+    kind: 'KafkaUser',
+  }
+
+  /**
+   * Renders a Kubernetes manifest for "KafkaUser".
+   *
+   * This can be used to inline resource manifests inside other objects (e.g. as templates).
+   *
+   * @param props initialization props
+   */
+  public static manifest(props: KafkaUserProps = {}): any {
+    return {
+      ...KafkaUser.GVK,
+      ...toJson_KafkaUserProps(props),
+    };
+  }
+
+  /**
+   * Defines a "KafkaUser" API object
+   * @param scope the scope in which to define this object
+   * @param id a scope-local name for the object
+   * @param props initialization props
+   */
+  public constructor(scope: Construct, id: string, props: KafkaUserProps = {}) {
+    super(scope, id, {
+      ...KafkaUser.GVK,
+      ...props,
+    });
+  }
+
+  /**
+   * Renders the object to Kubernetes JSON.
+   */
+  public override toJson(): any {
+    const resolved = super.toJson();
+
+    return {
+      ...KafkaUser.GVK,
+      ...toJson_KafkaUserProps(resolved),
+    };
+  }
+}
+
+/**
+ * @schema KafkaUser
+ */
+export interface KafkaUserProps {
+  /**
+   * @schema KafkaUser#metadata
+   */
+  readonly metadata?: ApiObjectMetadata;
+
+  /**
+   * The specification of the user.
+   *
+   * @schema KafkaUser#spec
+   */
+  readonly spec?: KafkaUserSpec;
+}
+
+/**
+ * Converts an object of type 'KafkaUserProps' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_KafkaUserProps(obj: KafkaUserProps | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'metadata': obj.metadata,
+    'spec': toJson_KafkaUserSpec(obj.spec),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * The specification of the user.
+ *
+ * @schema KafkaUserSpec
+ */
+export interface KafkaUserSpec {
+  /**
+   * Authentication mechanism enabled for this Kafka user. The supported authentication mechanisms are `scram-sha-512`, `tls`, and `tls-external`.
+   *
+   * * `scram-sha-512` generates a secret with SASL SCRAM-SHA-512 credentials.
+   * * `tls` generates a secret with user certificate for mutual TLS authentication.
+   * * `tls-external` does not generate a user certificate.   But prepares the user for using mutual TLS authentication using a user certificate generated outside the User Operator.
+   * ACLs and quotas set for this user are configured in the `CN=<username>` format.
+   *
+   * Authentication is optional. If authentication is not configured, no credentials are generated. ACLs and quotas set for the user are configured in the `<username>` format suitable for SASL authentication.
+   *
+   * @schema KafkaUserSpec#authentication
+   */
+  readonly authentication?: KafkaUserSpecAuthentication;
+
+  /**
+   * Authorization rules for this Kafka user.
+   *
+   * @schema KafkaUserSpec#authorization
+   */
+  readonly authorization?: KafkaUserSpecAuthorization;
+
+  /**
+   * Quotas on requests to control the broker resources used by clients. Network bandwidth and request rate quotas can be enforced.Kafka documentation for Kafka User quotas can be found at http://kafka.apache.org/documentation/#design_quotas.
+   *
+   * @schema KafkaUserSpec#quotas
+   */
+  readonly quotas?: KafkaUserSpecQuotas;
+
+  /**
+   * Template to specify how Kafka User `Secrets` are generated.
+   *
+   * @schema KafkaUserSpec#template
+   */
+  readonly template?: KafkaUserSpecTemplate;
+}
+
+/**
+ * Converts an object of type 'KafkaUserSpec' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_KafkaUserSpec(obj: KafkaUserSpec | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'authentication': toJson_KafkaUserSpecAuthentication(obj.authentication),
+    'authorization': toJson_KafkaUserSpecAuthorization(obj.authorization),
+    'quotas': toJson_KafkaUserSpecQuotas(obj.quotas),
+    'template': toJson_KafkaUserSpecTemplate(obj.template),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * Authentication mechanism enabled for this Kafka user. The supported authentication mechanisms are `scram-sha-512`, `tls`, and `tls-external`.
+ *
+ * * `scram-sha-512` generates a secret with SASL SCRAM-SHA-512 credentials.
+ * * `tls` generates a secret with user certificate for mutual TLS authentication.
+ * * `tls-external` does not generate a user certificate.   But prepares the user for using mutual TLS authentication using a user certificate generated outside the User Operator.
+ * ACLs and quotas set for this user are configured in the `CN=<username>` format.
+ *
+ * Authentication is optional. If authentication is not configured, no credentials are generated. ACLs and quotas set for the user are configured in the `<username>` format suitable for SASL authentication.
+ *
+ * @schema KafkaUserSpecAuthentication
+ */
+export interface KafkaUserSpecAuthentication {
+  /**
+   * Specify the password for the user. If not set, a new password is generated by the User Operator.
+   *
+   * @schema KafkaUserSpecAuthentication#password
+   */
+  readonly password?: KafkaUserSpecAuthenticationPassword;
+
+  /**
+   * Authentication type.
+   *
+   * @schema KafkaUserSpecAuthentication#type
+   */
+  readonly type: KafkaUserSpecAuthenticationType;
+}
+
+/**
+ * Converts an object of type 'KafkaUserSpecAuthentication' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_KafkaUserSpecAuthentication(obj: KafkaUserSpecAuthentication | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'password': toJson_KafkaUserSpecAuthenticationPassword(obj.password),
+    'type': obj.type,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * Authorization rules for this Kafka user.
+ *
+ * @schema KafkaUserSpecAuthorization
+ */
+export interface KafkaUserSpecAuthorization {
+  /**
+   * List of ACL rules which should be applied to this user.
+   *
+   * @schema KafkaUserSpecAuthorization#acls
+   */
+  readonly acls: KafkaUserSpecAuthorizationAcls[];
+
+  /**
+   * Authorization type. Currently the only supported type is `simple`. `simple` authorization type uses the Kafka Admin API for managing the ACL rules.
+   *
+   * @schema KafkaUserSpecAuthorization#type
+   */
+  readonly type: KafkaUserSpecAuthorizationType;
+}
+
+/**
+ * Converts an object of type 'KafkaUserSpecAuthorization' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_KafkaUserSpecAuthorization(obj: KafkaUserSpecAuthorization | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'acls': obj.acls?.map(y => toJson_KafkaUserSpecAuthorizationAcls(y)),
+    'type': obj.type,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * Quotas on requests to control the broker resources used by clients. Network bandwidth and request rate quotas can be enforced.Kafka documentation for Kafka User quotas can be found at http://kafka.apache.org/documentation/#design_quotas.
+ *
+ * @schema KafkaUserSpecQuotas
+ */
+export interface KafkaUserSpecQuotas {
+  /**
+   * A quota on the maximum bytes per-second that each client group can publish to a broker before the clients in the group are throttled. Defined on a per-broker basis.
+   *
+   * @schema KafkaUserSpecQuotas#producerByteRate
+   */
+  readonly producerByteRate?: number;
+
+  /**
+   * A quota on the maximum bytes per-second that each client group can fetch from a broker before the clients in the group are throttled. Defined on a per-broker basis.
+   *
+   * @schema KafkaUserSpecQuotas#consumerByteRate
+   */
+  readonly consumerByteRate?: number;
+
+  /**
+   * A quota on the maximum CPU utilization of each client group as a percentage of network and I/O threads.
+   *
+   * @schema KafkaUserSpecQuotas#requestPercentage
+   */
+  readonly requestPercentage?: number;
+
+  /**
+   * A quota on the rate at which mutations are accepted for the create topics request, the create partitions request and the delete topics request. The rate is accumulated by the number of partitions created or deleted.
+   *
+   * @schema KafkaUserSpecQuotas#controllerMutationRate
+   */
+  readonly controllerMutationRate?: number;
+}
+
+/**
+ * Converts an object of type 'KafkaUserSpecQuotas' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_KafkaUserSpecQuotas(obj: KafkaUserSpecQuotas | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'producerByteRate': obj.producerByteRate,
+    'consumerByteRate': obj.consumerByteRate,
+    'requestPercentage': obj.requestPercentage,
+    'controllerMutationRate': obj.controllerMutationRate,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * Template to specify how Kafka User `Secrets` are generated.
+ *
+ * @schema KafkaUserSpecTemplate
+ */
+export interface KafkaUserSpecTemplate {
+  /**
+   * Template for KafkaUser resources. The template allows users to specify how the `Secret` with password or TLS certificates is generated.
+   *
+   * @schema KafkaUserSpecTemplate#secret
+   */
+  readonly secret?: KafkaUserSpecTemplateSecret;
+}
+
+/**
+ * Converts an object of type 'KafkaUserSpecTemplate' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_KafkaUserSpecTemplate(obj: KafkaUserSpecTemplate | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'secret': toJson_KafkaUserSpecTemplateSecret(obj.secret),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * Specify the password for the user. If not set, a new password is generated by the User Operator.
+ *
+ * @schema KafkaUserSpecAuthenticationPassword
+ */
+export interface KafkaUserSpecAuthenticationPassword {
+  /**
+   * Secret from which the password should be read.
+   *
+   * @schema KafkaUserSpecAuthenticationPassword#valueFrom
+   */
+  readonly valueFrom: KafkaUserSpecAuthenticationPasswordValueFrom;
+}
+
+/**
+ * Converts an object of type 'KafkaUserSpecAuthenticationPassword' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_KafkaUserSpecAuthenticationPassword(obj: KafkaUserSpecAuthenticationPassword | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'valueFrom': toJson_KafkaUserSpecAuthenticationPasswordValueFrom(obj.valueFrom),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * Authentication type.
+ *
+ * @schema KafkaUserSpecAuthenticationType
+ */
+export enum KafkaUserSpecAuthenticationType {
+  /** tls */
+  TLS = "tls",
+  /** tls-external */
+  TLS_HYPHEN_EXTERNAL = "tls-external",
+  /** scram-sha-512 */
+  SCRAM_HYPHEN_SHA_HYPHEN_512 = "scram-sha-512",
+}
+
+/**
+ * @schema KafkaUserSpecAuthorizationAcls
+ */
+export interface KafkaUserSpecAuthorizationAcls {
+  /**
+   * The type of the rule. Currently the only supported type is `allow`. ACL rules with type `allow` are used to allow user to execute the specified operations. Default value is `allow`.
+   *
+   * @schema KafkaUserSpecAuthorizationAcls#type
+   */
+  readonly type?: KafkaUserSpecAuthorizationAclsType;
+
+  /**
+   * Indicates the resource for which given ACL rule applies.
+   *
+   * @schema KafkaUserSpecAuthorizationAcls#resource
+   */
+  readonly resource: KafkaUserSpecAuthorizationAclsResource;
+
+  /**
+   * The host from which the action described in the ACL rule is allowed or denied. If not set, it defaults to `*`, allowing or denying the action from any host.
+   *
+   * @schema KafkaUserSpecAuthorizationAcls#host
+   */
+  readonly host?: string;
+
+  /**
+   * Operation which will be allowed or denied. Supported operations are: Read, Write, Create, Delete, Alter, Describe, ClusterAction, AlterConfigs, DescribeConfigs, IdempotentWrite and All.
+   *
+   * @schema KafkaUserSpecAuthorizationAcls#operation
+   */
+  readonly operation?: KafkaUserSpecAuthorizationAclsOperation;
+
+  /**
+   * List of operations to allow or deny. Supported operations are: Read, Write, Create, Delete, Alter, Describe, ClusterAction, AlterConfigs, DescribeConfigs, IdempotentWrite and All. Only certain operations work with the specified resource.
+   *
+   * @schema KafkaUserSpecAuthorizationAcls#operations
+   */
+  readonly operations?: KafkaUserSpecAuthorizationAclsOperations[];
+}
+
+/**
+ * Converts an object of type 'KafkaUserSpecAuthorizationAcls' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_KafkaUserSpecAuthorizationAcls(obj: KafkaUserSpecAuthorizationAcls | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'type': obj.type,
+    'resource': toJson_KafkaUserSpecAuthorizationAclsResource(obj.resource),
+    'host': obj.host,
+    'operation': obj.operation,
+    'operations': obj.operations?.map(y => y),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * Authorization type. Currently the only supported type is `simple`. `simple` authorization type uses the Kafka Admin API for managing the ACL rules.
+ *
+ * @schema KafkaUserSpecAuthorizationType
+ */
+export enum KafkaUserSpecAuthorizationType {
+  /** simple */
+  SIMPLE = "simple",
+}
+
+/**
+ * Template for KafkaUser resources. The template allows users to specify how the `Secret` with password or TLS certificates is generated.
+ *
+ * @schema KafkaUserSpecTemplateSecret
+ */
+export interface KafkaUserSpecTemplateSecret {
+  /**
+   * Metadata applied to the resource.
+   *
+   * @schema KafkaUserSpecTemplateSecret#metadata
+   */
+  readonly metadata?: KafkaUserSpecTemplateSecretMetadata;
+}
+
+/**
+ * Converts an object of type 'KafkaUserSpecTemplateSecret' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_KafkaUserSpecTemplateSecret(obj: KafkaUserSpecTemplateSecret | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'metadata': toJson_KafkaUserSpecTemplateSecretMetadata(obj.metadata),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * Secret from which the password should be read.
+ *
+ * @schema KafkaUserSpecAuthenticationPasswordValueFrom
+ */
+export interface KafkaUserSpecAuthenticationPasswordValueFrom {
+  /**
+   * Selects a key of a Secret in the resource's namespace.
+   *
+   * @schema KafkaUserSpecAuthenticationPasswordValueFrom#secretKeyRef
+   */
+  readonly secretKeyRef?: KafkaUserSpecAuthenticationPasswordValueFromSecretKeyRef;
+}
+
+/**
+ * Converts an object of type 'KafkaUserSpecAuthenticationPasswordValueFrom' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_KafkaUserSpecAuthenticationPasswordValueFrom(obj: KafkaUserSpecAuthenticationPasswordValueFrom | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'secretKeyRef': toJson_KafkaUserSpecAuthenticationPasswordValueFromSecretKeyRef(obj.secretKeyRef),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * The type of the rule. Currently the only supported type is `allow`. ACL rules with type `allow` are used to allow user to execute the specified operations. Default value is `allow`.
+ *
+ * @schema KafkaUserSpecAuthorizationAclsType
+ */
+export enum KafkaUserSpecAuthorizationAclsType {
+  /** allow */
+  ALLOW = "allow",
+  /** deny */
+  DENY = "deny",
+}
+
+/**
+ * Indicates the resource for which given ACL rule applies.
+ *
+ * @schema KafkaUserSpecAuthorizationAclsResource
+ */
+export interface KafkaUserSpecAuthorizationAclsResource {
+  /**
+   * Name of resource for which given ACL rule applies. Can be combined with `patternType` field to use prefix pattern.
+   *
+   * @schema KafkaUserSpecAuthorizationAclsResource#name
+   */
+  readonly name?: string;
+
+  /**
+   * Describes the pattern used in the resource field. The supported types are `literal` and `prefix`. With `literal` pattern type, the resource field will be used as a definition of a full name. With `prefix` pattern type, the resource name will be used only as a prefix. Default value is `literal`.
+   *
+   * @schema KafkaUserSpecAuthorizationAclsResource#patternType
+   */
+  readonly patternType?: KafkaUserSpecAuthorizationAclsResourcePatternType;
+
+  /**
+   * Resource type. The available resource types are `topic`, `group`, `cluster`, and `transactionalId`.
+   *
+   * @schema KafkaUserSpecAuthorizationAclsResource#type
+   */
+  readonly type: KafkaUserSpecAuthorizationAclsResourceType;
+}
+
+/**
+ * Converts an object of type 'KafkaUserSpecAuthorizationAclsResource' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_KafkaUserSpecAuthorizationAclsResource(obj: KafkaUserSpecAuthorizationAclsResource | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'name': obj.name,
+    'patternType': obj.patternType,
+    'type': obj.type,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * Operation which will be allowed or denied. Supported operations are: Read, Write, Create, Delete, Alter, Describe, ClusterAction, AlterConfigs, DescribeConfigs, IdempotentWrite and All.
+ *
+ * @schema KafkaUserSpecAuthorizationAclsOperation
+ */
+export enum KafkaUserSpecAuthorizationAclsOperation {
+  /** Read */
+  READ = "Read",
+  /** Write */
+  WRITE = "Write",
+  /** Create */
+  CREATE = "Create",
+  /** Delete */
+  DELETE = "Delete",
+  /** Alter */
+  ALTER = "Alter",
+  /** Describe */
+  DESCRIBE = "Describe",
+  /** ClusterAction */
+  CLUSTER_ACTION = "ClusterAction",
+  /** AlterConfigs */
+  ALTER_CONFIGS = "AlterConfigs",
+  /** DescribeConfigs */
+  DESCRIBE_CONFIGS = "DescribeConfigs",
+  /** IdempotentWrite */
+  IDEMPOTENT_WRITE = "IdempotentWrite",
+  /** All */
+  ALL = "All",
+}
+
+/**
+ * @schema KafkaUserSpecAuthorizationAclsOperations
+ */
+export enum KafkaUserSpecAuthorizationAclsOperations {
+  /** Read */
+  READ = "Read",
+  /** Write */
+  WRITE = "Write",
+  /** Create */
+  CREATE = "Create",
+  /** Delete */
+  DELETE = "Delete",
+  /** Alter */
+  ALTER = "Alter",
+  /** Describe */
+  DESCRIBE = "Describe",
+  /** ClusterAction */
+  CLUSTER_ACTION = "ClusterAction",
+  /** AlterConfigs */
+  ALTER_CONFIGS = "AlterConfigs",
+  /** DescribeConfigs */
+  DESCRIBE_CONFIGS = "DescribeConfigs",
+  /** IdempotentWrite */
+  IDEMPOTENT_WRITE = "IdempotentWrite",
+  /** All */
+  ALL = "All",
+}
+
+/**
+ * Metadata applied to the resource.
+ *
+ * @schema KafkaUserSpecTemplateSecretMetadata
+ */
+export interface KafkaUserSpecTemplateSecretMetadata {
+  /**
+   * Labels added to the Kubernetes resource.
+   *
+   * @schema KafkaUserSpecTemplateSecretMetadata#labels
+   */
+  readonly labels?: { [key: string]: string };
+
+  /**
+   * Annotations added to the Kubernetes resource.
+   *
+   * @schema KafkaUserSpecTemplateSecretMetadata#annotations
+   */
+  readonly annotations?: { [key: string]: string };
+}
+
+/**
+ * Converts an object of type 'KafkaUserSpecTemplateSecretMetadata' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_KafkaUserSpecTemplateSecretMetadata(obj: KafkaUserSpecTemplateSecretMetadata | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'labels': ((obj.labels) === undefined) ? undefined : (Object.entries(obj.labels).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
+    'annotations': ((obj.annotations) === undefined) ? undefined : (Object.entries(obj.annotations).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * Selects a key of a Secret in the resource's namespace.
+ *
+ * @schema KafkaUserSpecAuthenticationPasswordValueFromSecretKeyRef
+ */
+export interface KafkaUserSpecAuthenticationPasswordValueFromSecretKeyRef {
+  /**
+   * @schema KafkaUserSpecAuthenticationPasswordValueFromSecretKeyRef#key
+   */
+  readonly key?: string;
+
+  /**
+   * @schema KafkaUserSpecAuthenticationPasswordValueFromSecretKeyRef#name
+   */
+  readonly name?: string;
+
+  /**
+   * @schema KafkaUserSpecAuthenticationPasswordValueFromSecretKeyRef#optional
+   */
+  readonly optional?: boolean;
+}
+
+/**
+ * Converts an object of type 'KafkaUserSpecAuthenticationPasswordValueFromSecretKeyRef' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_KafkaUserSpecAuthenticationPasswordValueFromSecretKeyRef(obj: KafkaUserSpecAuthenticationPasswordValueFromSecretKeyRef | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'key': obj.key,
+    'name': obj.name,
+    'optional': obj.optional,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * Describes the pattern used in the resource field. The supported types are `literal` and `prefix`. With `literal` pattern type, the resource field will be used as a definition of a full name. With `prefix` pattern type, the resource name will be used only as a prefix. Default value is `literal`.
+ *
+ * @schema KafkaUserSpecAuthorizationAclsResourcePatternType
+ */
+export enum KafkaUserSpecAuthorizationAclsResourcePatternType {
+  /** literal */
+  LITERAL = "literal",
+  /** prefix */
+  PREFIX = "prefix",
+}
+
+/**
+ * Resource type. The available resource types are `topic`, `group`, `cluster`, and `transactionalId`.
+ *
+ * @schema KafkaUserSpecAuthorizationAclsResourceType
+ */
+export enum KafkaUserSpecAuthorizationAclsResourceType {
+  /** topic */
+  TOPIC = "topic",
+  /** group */
+  GROUP = "group",
+  /** cluster */
+  CLUSTER = "cluster",
+  /** transactionalId */
+  TRANSACTIONAL_ID = "transactionalId",
+}
+
+
+/**
+ *
+ *
+ * @schema KafkaUserV1Beta1
+ */
+export class KafkaUserV1Beta1 extends ApiObject {
+  /**
+   * Returns the apiVersion and kind for "KafkaUserV1Beta1"
+   */
+  public static readonly GVK: GroupVersionKind = {
+    apiVersion: 'kafka.strimzi.io/v1beta1',
+    kind: 'KafkaUser',
+  }
+
+  /**
+   * Renders a Kubernetes manifest for "KafkaUserV1Beta1".
+   *
+   * This can be used to inline resource manifests inside other objects (e.g. as templates).
+   *
+   * @param props initialization props
+   */
+  public static manifest(props: KafkaUserV1Beta1Props = {}): any {
+    return {
+      ...KafkaUserV1Beta1.GVK,
+      ...toJson_KafkaUserV1Beta1Props(props),
+    };
+  }
+
+  /**
+   * Defines a "KafkaUserV1Beta1" API object
+   * @param scope the scope in which to define this object
+   * @param id a scope-local name for the object
+   * @param props initialization props
+   */
+  public constructor(scope: Construct, id: string, props: KafkaUserV1Beta1Props = {}) {
+    super(scope, id, {
+      ...KafkaUserV1Beta1.GVK,
+      ...props,
+    });
+  }
+
+  /**
+   * Renders the object to Kubernetes JSON.
+   */
+  public override toJson(): any {
+    const resolved = super.toJson();
+
+    return {
+      ...KafkaUserV1Beta1.GVK,
+      ...toJson_KafkaUserV1Beta1Props(resolved),
+    };
+  }
+}
+
+/**
+ * @schema KafkaUserV1Beta1
+ */
+export interface KafkaUserV1Beta1Props {
+  /**
+   * @schema KafkaUserV1Beta1#metadata
+   */
+  readonly metadata?: ApiObjectMetadata;
+
+  /**
+   * The specification of the user.
+   *
+   * @schema KafkaUserV1Beta1#spec
+   */
+  readonly spec?: KafkaUserV1Beta1Spec;
+}
+
+/**
+ * Converts an object of type 'KafkaUserV1Beta1Props' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_KafkaUserV1Beta1Props(obj: KafkaUserV1Beta1Props | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'metadata': obj.metadata,
+    'spec': toJson_KafkaUserV1Beta1Spec(obj.spec),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * The specification of the user.
+ *
+ * @schema KafkaUserV1Beta1Spec
+ */
+export interface KafkaUserV1Beta1Spec {
+  /**
+   * Authentication mechanism enabled for this Kafka user. The supported authentication mechanisms are `scram-sha-512`, `tls`, and `tls-external`.
+   *
+   * * `scram-sha-512` generates a secret with SASL SCRAM-SHA-512 credentials.
+   * * `tls` generates a secret with user certificate for mutual TLS authentication.
+   * * `tls-external` does not generate a user certificate.   But prepares the user for using mutual TLS authentication using a user certificate generated outside the User Operator.
+   * ACLs and quotas set for this user are configured in the `CN=<username>` format.
+   *
+   * Authentication is optional. If authentication is not configured, no credentials are generated. ACLs and quotas set for the user are configured in the `<username>` format suitable for SASL authentication.
+   *
+   * @schema KafkaUserV1Beta1Spec#authentication
+   */
+  readonly authentication?: KafkaUserV1Beta1SpecAuthentication;
+
+  /**
+   * Authorization rules for this Kafka user.
+   *
+   * @schema KafkaUserV1Beta1Spec#authorization
+   */
+  readonly authorization?: KafkaUserV1Beta1SpecAuthorization;
+
+  /**
+   * Quotas on requests to control the broker resources used by clients. Network bandwidth and request rate quotas can be enforced.Kafka documentation for Kafka User quotas can be found at http://kafka.apache.org/documentation/#design_quotas.
+   *
+   * @schema KafkaUserV1Beta1Spec#quotas
+   */
+  readonly quotas?: KafkaUserV1Beta1SpecQuotas;
+
+  /**
+   * Template to specify how Kafka User `Secrets` are generated.
+   *
+   * @schema KafkaUserV1Beta1Spec#template
+   */
+  readonly template?: KafkaUserV1Beta1SpecTemplate;
+}
+
+/**
+ * Converts an object of type 'KafkaUserV1Beta1Spec' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_KafkaUserV1Beta1Spec(obj: KafkaUserV1Beta1Spec | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'authentication': toJson_KafkaUserV1Beta1SpecAuthentication(obj.authentication),
+    'authorization': toJson_KafkaUserV1Beta1SpecAuthorization(obj.authorization),
+    'quotas': toJson_KafkaUserV1Beta1SpecQuotas(obj.quotas),
+    'template': toJson_KafkaUserV1Beta1SpecTemplate(obj.template),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * Authentication mechanism enabled for this Kafka user. The supported authentication mechanisms are `scram-sha-512`, `tls`, and `tls-external`.
+ *
+ * * `scram-sha-512` generates a secret with SASL SCRAM-SHA-512 credentials.
+ * * `tls` generates a secret with user certificate for mutual TLS authentication.
+ * * `tls-external` does not generate a user certificate.   But prepares the user for using mutual TLS authentication using a user certificate generated outside the User Operator.
+ * ACLs and quotas set for this user are configured in the `CN=<username>` format.
+ *
+ * Authentication is optional. If authentication is not configured, no credentials are generated. ACLs and quotas set for the user are configured in the `<username>` format suitable for SASL authentication.
+ *
+ * @schema KafkaUserV1Beta1SpecAuthentication
+ */
+export interface KafkaUserV1Beta1SpecAuthentication {
+  /**
+   * Specify the password for the user. If not set, a new password is generated by the User Operator.
+   *
+   * @schema KafkaUserV1Beta1SpecAuthentication#password
+   */
+  readonly password?: KafkaUserV1Beta1SpecAuthenticationPassword;
+
+  /**
+   * Authentication type.
+   *
+   * @schema KafkaUserV1Beta1SpecAuthentication#type
+   */
+  readonly type: KafkaUserV1Beta1SpecAuthenticationType;
+}
+
+/**
+ * Converts an object of type 'KafkaUserV1Beta1SpecAuthentication' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_KafkaUserV1Beta1SpecAuthentication(obj: KafkaUserV1Beta1SpecAuthentication | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'password': toJson_KafkaUserV1Beta1SpecAuthenticationPassword(obj.password),
+    'type': obj.type,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * Authorization rules for this Kafka user.
+ *
+ * @schema KafkaUserV1Beta1SpecAuthorization
+ */
+export interface KafkaUserV1Beta1SpecAuthorization {
+  /**
+   * List of ACL rules which should be applied to this user.
+   *
+   * @schema KafkaUserV1Beta1SpecAuthorization#acls
+   */
+  readonly acls: KafkaUserV1Beta1SpecAuthorizationAcls[];
+
+  /**
+   * Authorization type. Currently the only supported type is `simple`. `simple` authorization type uses the Kafka Admin API for managing the ACL rules.
+   *
+   * @schema KafkaUserV1Beta1SpecAuthorization#type
+   */
+  readonly type: KafkaUserV1Beta1SpecAuthorizationType;
+}
+
+/**
+ * Converts an object of type 'KafkaUserV1Beta1SpecAuthorization' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_KafkaUserV1Beta1SpecAuthorization(obj: KafkaUserV1Beta1SpecAuthorization | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'acls': obj.acls?.map(y => toJson_KafkaUserV1Beta1SpecAuthorizationAcls(y)),
+    'type': obj.type,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * Quotas on requests to control the broker resources used by clients. Network bandwidth and request rate quotas can be enforced.Kafka documentation for Kafka User quotas can be found at http://kafka.apache.org/documentation/#design_quotas.
+ *
+ * @schema KafkaUserV1Beta1SpecQuotas
+ */
+export interface KafkaUserV1Beta1SpecQuotas {
+  /**
+   * A quota on the maximum bytes per-second that each client group can publish to a broker before the clients in the group are throttled. Defined on a per-broker basis.
+   *
+   * @schema KafkaUserV1Beta1SpecQuotas#producerByteRate
+   */
+  readonly producerByteRate?: number;
+
+  /**
+   * A quota on the maximum bytes per-second that each client group can fetch from a broker before the clients in the group are throttled. Defined on a per-broker basis.
+   *
+   * @schema KafkaUserV1Beta1SpecQuotas#consumerByteRate
+   */
+  readonly consumerByteRate?: number;
+
+  /**
+   * A quota on the maximum CPU utilization of each client group as a percentage of network and I/O threads.
+   *
+   * @schema KafkaUserV1Beta1SpecQuotas#requestPercentage
+   */
+  readonly requestPercentage?: number;
+
+  /**
+   * A quota on the rate at which mutations are accepted for the create topics request, the create partitions request and the delete topics request. The rate is accumulated by the number of partitions created or deleted.
+   *
+   * @schema KafkaUserV1Beta1SpecQuotas#controllerMutationRate
+   */
+  readonly controllerMutationRate?: number;
+}
+
+/**
+ * Converts an object of type 'KafkaUserV1Beta1SpecQuotas' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_KafkaUserV1Beta1SpecQuotas(obj: KafkaUserV1Beta1SpecQuotas | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'producerByteRate': obj.producerByteRate,
+    'consumerByteRate': obj.consumerByteRate,
+    'requestPercentage': obj.requestPercentage,
+    'controllerMutationRate': obj.controllerMutationRate,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * Template to specify how Kafka User `Secrets` are generated.
+ *
+ * @schema KafkaUserV1Beta1SpecTemplate
+ */
+export interface KafkaUserV1Beta1SpecTemplate {
+  /**
+   * Template for KafkaUser resources. The template allows users to specify how the `Secret` with password or TLS certificates is generated.
+   *
+   * @schema KafkaUserV1Beta1SpecTemplate#secret
+   */
+  readonly secret?: KafkaUserV1Beta1SpecTemplateSecret;
+}
+
+/**
+ * Converts an object of type 'KafkaUserV1Beta1SpecTemplate' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_KafkaUserV1Beta1SpecTemplate(obj: KafkaUserV1Beta1SpecTemplate | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'secret': toJson_KafkaUserV1Beta1SpecTemplateSecret(obj.secret),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * Specify the password for the user. If not set, a new password is generated by the User Operator.
+ *
+ * @schema KafkaUserV1Beta1SpecAuthenticationPassword
+ */
+export interface KafkaUserV1Beta1SpecAuthenticationPassword {
+  /**
+   * Secret from which the password should be read.
+   *
+   * @schema KafkaUserV1Beta1SpecAuthenticationPassword#valueFrom
+   */
+  readonly valueFrom: KafkaUserV1Beta1SpecAuthenticationPasswordValueFrom;
+}
+
+/**
+ * Converts an object of type 'KafkaUserV1Beta1SpecAuthenticationPassword' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_KafkaUserV1Beta1SpecAuthenticationPassword(obj: KafkaUserV1Beta1SpecAuthenticationPassword | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'valueFrom': toJson_KafkaUserV1Beta1SpecAuthenticationPasswordValueFrom(obj.valueFrom),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * Authentication type.
+ *
+ * @schema KafkaUserV1Beta1SpecAuthenticationType
+ */
+export enum KafkaUserV1Beta1SpecAuthenticationType {
+  /** tls */
+  TLS = "tls",
+  /** tls-external */
+  TLS_HYPHEN_EXTERNAL = "tls-external",
+  /** scram-sha-512 */
+  SCRAM_HYPHEN_SHA_HYPHEN_512 = "scram-sha-512",
+}
+
+/**
+ * @schema KafkaUserV1Beta1SpecAuthorizationAcls
+ */
+export interface KafkaUserV1Beta1SpecAuthorizationAcls {
+  /**
+   * The type of the rule. Currently the only supported type is `allow`. ACL rules with type `allow` are used to allow user to execute the specified operations. Default value is `allow`.
+   *
+   * @schema KafkaUserV1Beta1SpecAuthorizationAcls#type
+   */
+  readonly type?: KafkaUserV1Beta1SpecAuthorizationAclsType;
+
+  /**
+   * Indicates the resource for which given ACL rule applies.
+   *
+   * @schema KafkaUserV1Beta1SpecAuthorizationAcls#resource
+   */
+  readonly resource: KafkaUserV1Beta1SpecAuthorizationAclsResource;
+
+  /**
+   * The host from which the action described in the ACL rule is allowed or denied. If not set, it defaults to `*`, allowing or denying the action from any host.
+   *
+   * @schema KafkaUserV1Beta1SpecAuthorizationAcls#host
+   */
+  readonly host?: string;
+
+  /**
+   * Operation which will be allowed or denied. Supported operations are: Read, Write, Create, Delete, Alter, Describe, ClusterAction, AlterConfigs, DescribeConfigs, IdempotentWrite and All.
+   *
+   * @schema KafkaUserV1Beta1SpecAuthorizationAcls#operation
+   */
+  readonly operation?: KafkaUserV1Beta1SpecAuthorizationAclsOperation;
+
+  /**
+   * List of operations to allow or deny. Supported operations are: Read, Write, Create, Delete, Alter, Describe, ClusterAction, AlterConfigs, DescribeConfigs, IdempotentWrite and All. Only certain operations work with the specified resource.
+   *
+   * @schema KafkaUserV1Beta1SpecAuthorizationAcls#operations
+   */
+  readonly operations?: KafkaUserV1Beta1SpecAuthorizationAclsOperations[];
+}
+
+/**
+ * Converts an object of type 'KafkaUserV1Beta1SpecAuthorizationAcls' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_KafkaUserV1Beta1SpecAuthorizationAcls(obj: KafkaUserV1Beta1SpecAuthorizationAcls | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'type': obj.type,
+    'resource': toJson_KafkaUserV1Beta1SpecAuthorizationAclsResource(obj.resource),
+    'host': obj.host,
+    'operation': obj.operation,
+    'operations': obj.operations?.map(y => y),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * Authorization type. Currently the only supported type is `simple`. `simple` authorization type uses the Kafka Admin API for managing the ACL rules.
+ *
+ * @schema KafkaUserV1Beta1SpecAuthorizationType
+ */
+export enum KafkaUserV1Beta1SpecAuthorizationType {
+  /** simple */
+  SIMPLE = "simple",
+}
+
+/**
+ * Template for KafkaUser resources. The template allows users to specify how the `Secret` with password or TLS certificates is generated.
+ *
+ * @schema KafkaUserV1Beta1SpecTemplateSecret
+ */
+export interface KafkaUserV1Beta1SpecTemplateSecret {
+  /**
+   * Metadata applied to the resource.
+   *
+   * @schema KafkaUserV1Beta1SpecTemplateSecret#metadata
+   */
+  readonly metadata?: KafkaUserV1Beta1SpecTemplateSecretMetadata;
+}
+
+/**
+ * Converts an object of type 'KafkaUserV1Beta1SpecTemplateSecret' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_KafkaUserV1Beta1SpecTemplateSecret(obj: KafkaUserV1Beta1SpecTemplateSecret | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'metadata': toJson_KafkaUserV1Beta1SpecTemplateSecretMetadata(obj.metadata),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * Secret from which the password should be read.
+ *
+ * @schema KafkaUserV1Beta1SpecAuthenticationPasswordValueFrom
+ */
+export interface KafkaUserV1Beta1SpecAuthenticationPasswordValueFrom {
+  /**
+   * Selects a key of a Secret in the resource's namespace.
+   *
+   * @schema KafkaUserV1Beta1SpecAuthenticationPasswordValueFrom#secretKeyRef
+   */
+  readonly secretKeyRef?: KafkaUserV1Beta1SpecAuthenticationPasswordValueFromSecretKeyRef;
+}
+
+/**
+ * Converts an object of type 'KafkaUserV1Beta1SpecAuthenticationPasswordValueFrom' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_KafkaUserV1Beta1SpecAuthenticationPasswordValueFrom(obj: KafkaUserV1Beta1SpecAuthenticationPasswordValueFrom | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'secretKeyRef': toJson_KafkaUserV1Beta1SpecAuthenticationPasswordValueFromSecretKeyRef(obj.secretKeyRef),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * The type of the rule. Currently the only supported type is `allow`. ACL rules with type `allow` are used to allow user to execute the specified operations. Default value is `allow`.
+ *
+ * @schema KafkaUserV1Beta1SpecAuthorizationAclsType
+ */
+export enum KafkaUserV1Beta1SpecAuthorizationAclsType {
+  /** allow */
+  ALLOW = "allow",
+  /** deny */
+  DENY = "deny",
+}
+
+/**
+ * Indicates the resource for which given ACL rule applies.
+ *
+ * @schema KafkaUserV1Beta1SpecAuthorizationAclsResource
+ */
+export interface KafkaUserV1Beta1SpecAuthorizationAclsResource {
+  /**
+   * Name of resource for which given ACL rule applies. Can be combined with `patternType` field to use prefix pattern.
+   *
+   * @schema KafkaUserV1Beta1SpecAuthorizationAclsResource#name
+   */
+  readonly name?: string;
+
+  /**
+   * Describes the pattern used in the resource field. The supported types are `literal` and `prefix`. With `literal` pattern type, the resource field will be used as a definition of a full name. With `prefix` pattern type, the resource name will be used only as a prefix. Default value is `literal`.
+   *
+   * @schema KafkaUserV1Beta1SpecAuthorizationAclsResource#patternType
+   */
+  readonly patternType?: KafkaUserV1Beta1SpecAuthorizationAclsResourcePatternType;
+
+  /**
+   * Resource type. The available resource types are `topic`, `group`, `cluster`, and `transactionalId`.
+   *
+   * @schema KafkaUserV1Beta1SpecAuthorizationAclsResource#type
+   */
+  readonly type: KafkaUserV1Beta1SpecAuthorizationAclsResourceType;
+}
+
+/**
+ * Converts an object of type 'KafkaUserV1Beta1SpecAuthorizationAclsResource' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_KafkaUserV1Beta1SpecAuthorizationAclsResource(obj: KafkaUserV1Beta1SpecAuthorizationAclsResource | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'name': obj.name,
+    'patternType': obj.patternType,
+    'type': obj.type,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * Operation which will be allowed or denied. Supported operations are: Read, Write, Create, Delete, Alter, Describe, ClusterAction, AlterConfigs, DescribeConfigs, IdempotentWrite and All.
+ *
+ * @schema KafkaUserV1Beta1SpecAuthorizationAclsOperation
+ */
+export enum KafkaUserV1Beta1SpecAuthorizationAclsOperation {
+  /** Read */
+  READ = "Read",
+  /** Write */
+  WRITE = "Write",
+  /** Create */
+  CREATE = "Create",
+  /** Delete */
+  DELETE = "Delete",
+  /** Alter */
+  ALTER = "Alter",
+  /** Describe */
+  DESCRIBE = "Describe",
+  /** ClusterAction */
+  CLUSTER_ACTION = "ClusterAction",
+  /** AlterConfigs */
+  ALTER_CONFIGS = "AlterConfigs",
+  /** DescribeConfigs */
+  DESCRIBE_CONFIGS = "DescribeConfigs",
+  /** IdempotentWrite */
+  IDEMPOTENT_WRITE = "IdempotentWrite",
+  /** All */
+  ALL = "All",
+}
+
+/**
+ * @schema KafkaUserV1Beta1SpecAuthorizationAclsOperations
+ */
+export enum KafkaUserV1Beta1SpecAuthorizationAclsOperations {
+  /** Read */
+  READ = "Read",
+  /** Write */
+  WRITE = "Write",
+  /** Create */
+  CREATE = "Create",
+  /** Delete */
+  DELETE = "Delete",
+  /** Alter */
+  ALTER = "Alter",
+  /** Describe */
+  DESCRIBE = "Describe",
+  /** ClusterAction */
+  CLUSTER_ACTION = "ClusterAction",
+  /** AlterConfigs */
+  ALTER_CONFIGS = "AlterConfigs",
+  /** DescribeConfigs */
+  DESCRIBE_CONFIGS = "DescribeConfigs",
+  /** IdempotentWrite */
+  IDEMPOTENT_WRITE = "IdempotentWrite",
+  /** All */
+  ALL = "All",
+}
+
+/**
+ * Metadata applied to the resource.
+ *
+ * @schema KafkaUserV1Beta1SpecTemplateSecretMetadata
+ */
+export interface KafkaUserV1Beta1SpecTemplateSecretMetadata {
+  /**
+   * Labels added to the Kubernetes resource.
+   *
+   * @schema KafkaUserV1Beta1SpecTemplateSecretMetadata#labels
+   */
+  readonly labels?: { [key: string]: string };
+
+  /**
+   * Annotations added to the Kubernetes resource.
+   *
+   * @schema KafkaUserV1Beta1SpecTemplateSecretMetadata#annotations
+   */
+  readonly annotations?: { [key: string]: string };
+}
+
+/**
+ * Converts an object of type 'KafkaUserV1Beta1SpecTemplateSecretMetadata' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_KafkaUserV1Beta1SpecTemplateSecretMetadata(obj: KafkaUserV1Beta1SpecTemplateSecretMetadata | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'labels': ((obj.labels) === undefined) ? undefined : (Object.entries(obj.labels).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
+    'annotations': ((obj.annotations) === undefined) ? undefined : (Object.entries(obj.annotations).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * Selects a key of a Secret in the resource's namespace.
+ *
+ * @schema KafkaUserV1Beta1SpecAuthenticationPasswordValueFromSecretKeyRef
+ */
+export interface KafkaUserV1Beta1SpecAuthenticationPasswordValueFromSecretKeyRef {
+  /**
+   * @schema KafkaUserV1Beta1SpecAuthenticationPasswordValueFromSecretKeyRef#key
+   */
+  readonly key?: string;
+
+  /**
+   * @schema KafkaUserV1Beta1SpecAuthenticationPasswordValueFromSecretKeyRef#name
+   */
+  readonly name?: string;
+
+  /**
+   * @schema KafkaUserV1Beta1SpecAuthenticationPasswordValueFromSecretKeyRef#optional
+   */
+  readonly optional?: boolean;
+}
+
+/**
+ * Converts an object of type 'KafkaUserV1Beta1SpecAuthenticationPasswordValueFromSecretKeyRef' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_KafkaUserV1Beta1SpecAuthenticationPasswordValueFromSecretKeyRef(obj: KafkaUserV1Beta1SpecAuthenticationPasswordValueFromSecretKeyRef | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'key': obj.key,
+    'name': obj.name,
+    'optional': obj.optional,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * Describes the pattern used in the resource field. The supported types are `literal` and `prefix`. With `literal` pattern type, the resource field will be used as a definition of a full name. With `prefix` pattern type, the resource name will be used only as a prefix. Default value is `literal`.
+ *
+ * @schema KafkaUserV1Beta1SpecAuthorizationAclsResourcePatternType
+ */
+export enum KafkaUserV1Beta1SpecAuthorizationAclsResourcePatternType {
+  /** literal */
+  LITERAL = "literal",
+  /** prefix */
+  PREFIX = "prefix",
+}
+
+/**
+ * Resource type. The available resource types are `topic`, `group`, `cluster`, and `transactionalId`.
+ *
+ * @schema KafkaUserV1Beta1SpecAuthorizationAclsResourceType
+ */
+export enum KafkaUserV1Beta1SpecAuthorizationAclsResourceType {
+  /** topic */
+  TOPIC = "topic",
+  /** group */
+  GROUP = "group",
+  /** cluster */
+  CLUSTER = "cluster",
+  /** transactionalId */
+  TRANSACTIONAL_ID = "transactionalId",
+}
+
+
+/**
+ *
+ *
+ * @schema KafkaUserV1Alpha1
+ */
+export class KafkaUserV1Alpha1 extends ApiObject {
+  /**
+   * Returns the apiVersion and kind for "KafkaUserV1Alpha1"
+   */
+  public static readonly GVK: GroupVersionKind = {
+    apiVersion: 'kafka.strimzi.io/v1alpha1',
+    kind: 'KafkaUser',
+  }
+
+  /**
+   * Renders a Kubernetes manifest for "KafkaUserV1Alpha1".
+   *
+   * This can be used to inline resource manifests inside other objects (e.g. as templates).
+   *
+   * @param props initialization props
+   */
+  public static manifest(props: KafkaUserV1Alpha1Props = {}): any {
+    return {
+      ...KafkaUserV1Alpha1.GVK,
+      ...toJson_KafkaUserV1Alpha1Props(props),
+    };
+  }
+
+  /**
+   * Defines a "KafkaUserV1Alpha1" API object
+   * @param scope the scope in which to define this object
+   * @param id a scope-local name for the object
+   * @param props initialization props
+   */
+  public constructor(scope: Construct, id: string, props: KafkaUserV1Alpha1Props = {}) {
+    super(scope, id, {
+      ...KafkaUserV1Alpha1.GVK,
+      ...props,
+    });
+  }
+
+  /**
+   * Renders the object to Kubernetes JSON.
+   */
+  public override toJson(): any {
+    const resolved = super.toJson();
+
+    return {
+      ...KafkaUserV1Alpha1.GVK,
+      ...toJson_KafkaUserV1Alpha1Props(resolved),
+    };
+  }
+}
+
+/**
+ * @schema KafkaUserV1Alpha1
+ */
+export interface KafkaUserV1Alpha1Props {
+  /**
+   * @schema KafkaUserV1Alpha1#metadata
+   */
+  readonly metadata?: ApiObjectMetadata;
+
+  /**
+   * The specification of the user.
+   *
+   * @schema KafkaUserV1Alpha1#spec
+   */
+  readonly spec?: KafkaUserV1Alpha1Spec;
+}
+
+/**
+ * Converts an object of type 'KafkaUserV1Alpha1Props' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_KafkaUserV1Alpha1Props(obj: KafkaUserV1Alpha1Props | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'metadata': obj.metadata,
+    'spec': toJson_KafkaUserV1Alpha1Spec(obj.spec),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * The specification of the user.
+ *
+ * @schema KafkaUserV1Alpha1Spec
+ */
+export interface KafkaUserV1Alpha1Spec {
+  /**
+   * Authentication mechanism enabled for this Kafka user. The supported authentication mechanisms are `scram-sha-512`, `tls`, and `tls-external`.
+   *
+   * * `scram-sha-512` generates a secret with SASL SCRAM-SHA-512 credentials.
+   * * `tls` generates a secret with user certificate for mutual TLS authentication.
+   * * `tls-external` does not generate a user certificate.   But prepares the user for using mutual TLS authentication using a user certificate generated outside the User Operator.
+   * ACLs and quotas set for this user are configured in the `CN=<username>` format.
+   *
+   * Authentication is optional. If authentication is not configured, no credentials are generated. ACLs and quotas set for the user are configured in the `<username>` format suitable for SASL authentication.
+   *
+   * @schema KafkaUserV1Alpha1Spec#authentication
+   */
+  readonly authentication?: KafkaUserV1Alpha1SpecAuthentication;
+
+  /**
+   * Authorization rules for this Kafka user.
+   *
+   * @schema KafkaUserV1Alpha1Spec#authorization
+   */
+  readonly authorization?: KafkaUserV1Alpha1SpecAuthorization;
+
+  /**
+   * Quotas on requests to control the broker resources used by clients. Network bandwidth and request rate quotas can be enforced.Kafka documentation for Kafka User quotas can be found at http://kafka.apache.org/documentation/#design_quotas.
+   *
+   * @schema KafkaUserV1Alpha1Spec#quotas
+   */
+  readonly quotas?: KafkaUserV1Alpha1SpecQuotas;
+
+  /**
+   * Template to specify how Kafka User `Secrets` are generated.
+   *
+   * @schema KafkaUserV1Alpha1Spec#template
+   */
+  readonly template?: KafkaUserV1Alpha1SpecTemplate;
+}
+
+/**
+ * Converts an object of type 'KafkaUserV1Alpha1Spec' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_KafkaUserV1Alpha1Spec(obj: KafkaUserV1Alpha1Spec | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'authentication': toJson_KafkaUserV1Alpha1SpecAuthentication(obj.authentication),
+    'authorization': toJson_KafkaUserV1Alpha1SpecAuthorization(obj.authorization),
+    'quotas': toJson_KafkaUserV1Alpha1SpecQuotas(obj.quotas),
+    'template': toJson_KafkaUserV1Alpha1SpecTemplate(obj.template),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * Authentication mechanism enabled for this Kafka user. The supported authentication mechanisms are `scram-sha-512`, `tls`, and `tls-external`.
+ *
+ * * `scram-sha-512` generates a secret with SASL SCRAM-SHA-512 credentials.
+ * * `tls` generates a secret with user certificate for mutual TLS authentication.
+ * * `tls-external` does not generate a user certificate.   But prepares the user for using mutual TLS authentication using a user certificate generated outside the User Operator.
+ * ACLs and quotas set for this user are configured in the `CN=<username>` format.
+ *
+ * Authentication is optional. If authentication is not configured, no credentials are generated. ACLs and quotas set for the user are configured in the `<username>` format suitable for SASL authentication.
+ *
+ * @schema KafkaUserV1Alpha1SpecAuthentication
+ */
+export interface KafkaUserV1Alpha1SpecAuthentication {
+  /**
+   * Specify the password for the user. If not set, a new password is generated by the User Operator.
+   *
+   * @schema KafkaUserV1Alpha1SpecAuthentication#password
+   */
+  readonly password?: KafkaUserV1Alpha1SpecAuthenticationPassword;
+
+  /**
+   * Authentication type.
+   *
+   * @schema KafkaUserV1Alpha1SpecAuthentication#type
+   */
+  readonly type: KafkaUserV1Alpha1SpecAuthenticationType;
+}
+
+/**
+ * Converts an object of type 'KafkaUserV1Alpha1SpecAuthentication' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_KafkaUserV1Alpha1SpecAuthentication(obj: KafkaUserV1Alpha1SpecAuthentication | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'password': toJson_KafkaUserV1Alpha1SpecAuthenticationPassword(obj.password),
+    'type': obj.type,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * Authorization rules for this Kafka user.
+ *
+ * @schema KafkaUserV1Alpha1SpecAuthorization
+ */
+export interface KafkaUserV1Alpha1SpecAuthorization {
+  /**
+   * List of ACL rules which should be applied to this user.
+   *
+   * @schema KafkaUserV1Alpha1SpecAuthorization#acls
+   */
+  readonly acls: KafkaUserV1Alpha1SpecAuthorizationAcls[];
+
+  /**
+   * Authorization type. Currently the only supported type is `simple`. `simple` authorization type uses the Kafka Admin API for managing the ACL rules.
+   *
+   * @schema KafkaUserV1Alpha1SpecAuthorization#type
+   */
+  readonly type: KafkaUserV1Alpha1SpecAuthorizationType;
+}
+
+/**
+ * Converts an object of type 'KafkaUserV1Alpha1SpecAuthorization' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_KafkaUserV1Alpha1SpecAuthorization(obj: KafkaUserV1Alpha1SpecAuthorization | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'acls': obj.acls?.map(y => toJson_KafkaUserV1Alpha1SpecAuthorizationAcls(y)),
+    'type': obj.type,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * Quotas on requests to control the broker resources used by clients. Network bandwidth and request rate quotas can be enforced.Kafka documentation for Kafka User quotas can be found at http://kafka.apache.org/documentation/#design_quotas.
+ *
+ * @schema KafkaUserV1Alpha1SpecQuotas
+ */
+export interface KafkaUserV1Alpha1SpecQuotas {
+  /**
+   * A quota on the maximum bytes per-second that each client group can publish to a broker before the clients in the group are throttled. Defined on a per-broker basis.
+   *
+   * @schema KafkaUserV1Alpha1SpecQuotas#producerByteRate
+   */
+  readonly producerByteRate?: number;
+
+  /**
+   * A quota on the maximum bytes per-second that each client group can fetch from a broker before the clients in the group are throttled. Defined on a per-broker basis.
+   *
+   * @schema KafkaUserV1Alpha1SpecQuotas#consumerByteRate
+   */
+  readonly consumerByteRate?: number;
+
+  /**
+   * A quota on the maximum CPU utilization of each client group as a percentage of network and I/O threads.
+   *
+   * @schema KafkaUserV1Alpha1SpecQuotas#requestPercentage
+   */
+  readonly requestPercentage?: number;
+
+  /**
+   * A quota on the rate at which mutations are accepted for the create topics request, the create partitions request and the delete topics request. The rate is accumulated by the number of partitions created or deleted.
+   *
+   * @schema KafkaUserV1Alpha1SpecQuotas#controllerMutationRate
+   */
+  readonly controllerMutationRate?: number;
+}
+
+/**
+ * Converts an object of type 'KafkaUserV1Alpha1SpecQuotas' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_KafkaUserV1Alpha1SpecQuotas(obj: KafkaUserV1Alpha1SpecQuotas | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'producerByteRate': obj.producerByteRate,
+    'consumerByteRate': obj.consumerByteRate,
+    'requestPercentage': obj.requestPercentage,
+    'controllerMutationRate': obj.controllerMutationRate,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * Template to specify how Kafka User `Secrets` are generated.
+ *
+ * @schema KafkaUserV1Alpha1SpecTemplate
+ */
+export interface KafkaUserV1Alpha1SpecTemplate {
+  /**
+   * Template for KafkaUser resources. The template allows users to specify how the `Secret` with password or TLS certificates is generated.
+   *
+   * @schema KafkaUserV1Alpha1SpecTemplate#secret
+   */
+  readonly secret?: KafkaUserV1Alpha1SpecTemplateSecret;
+}
+
+/**
+ * Converts an object of type 'KafkaUserV1Alpha1SpecTemplate' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_KafkaUserV1Alpha1SpecTemplate(obj: KafkaUserV1Alpha1SpecTemplate | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'secret': toJson_KafkaUserV1Alpha1SpecTemplateSecret(obj.secret),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * Specify the password for the user. If not set, a new password is generated by the User Operator.
+ *
+ * @schema KafkaUserV1Alpha1SpecAuthenticationPassword
+ */
+export interface KafkaUserV1Alpha1SpecAuthenticationPassword {
+  /**
+   * Secret from which the password should be read.
+   *
+   * @schema KafkaUserV1Alpha1SpecAuthenticationPassword#valueFrom
+   */
+  readonly valueFrom: KafkaUserV1Alpha1SpecAuthenticationPasswordValueFrom;
+}
+
+/**
+ * Converts an object of type 'KafkaUserV1Alpha1SpecAuthenticationPassword' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_KafkaUserV1Alpha1SpecAuthenticationPassword(obj: KafkaUserV1Alpha1SpecAuthenticationPassword | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'valueFrom': toJson_KafkaUserV1Alpha1SpecAuthenticationPasswordValueFrom(obj.valueFrom),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * Authentication type.
+ *
+ * @schema KafkaUserV1Alpha1SpecAuthenticationType
+ */
+export enum KafkaUserV1Alpha1SpecAuthenticationType {
+  /** tls */
+  TLS = "tls",
+  /** tls-external */
+  TLS_HYPHEN_EXTERNAL = "tls-external",
+  /** scram-sha-512 */
+  SCRAM_HYPHEN_SHA_HYPHEN_512 = "scram-sha-512",
+}
+
+/**
+ * @schema KafkaUserV1Alpha1SpecAuthorizationAcls
+ */
+export interface KafkaUserV1Alpha1SpecAuthorizationAcls {
+  /**
+   * The type of the rule. Currently the only supported type is `allow`. ACL rules with type `allow` are used to allow user to execute the specified operations. Default value is `allow`.
+   *
+   * @schema KafkaUserV1Alpha1SpecAuthorizationAcls#type
+   */
+  readonly type?: KafkaUserV1Alpha1SpecAuthorizationAclsType;
+
+  /**
+   * Indicates the resource for which given ACL rule applies.
+   *
+   * @schema KafkaUserV1Alpha1SpecAuthorizationAcls#resource
+   */
+  readonly resource: KafkaUserV1Alpha1SpecAuthorizationAclsResource;
+
+  /**
+   * The host from which the action described in the ACL rule is allowed or denied. If not set, it defaults to `*`, allowing or denying the action from any host.
+   *
+   * @schema KafkaUserV1Alpha1SpecAuthorizationAcls#host
+   */
+  readonly host?: string;
+
+  /**
+   * Operation which will be allowed or denied. Supported operations are: Read, Write, Create, Delete, Alter, Describe, ClusterAction, AlterConfigs, DescribeConfigs, IdempotentWrite and All.
+   *
+   * @schema KafkaUserV1Alpha1SpecAuthorizationAcls#operation
+   */
+  readonly operation?: KafkaUserV1Alpha1SpecAuthorizationAclsOperation;
+
+  /**
+   * List of operations to allow or deny. Supported operations are: Read, Write, Create, Delete, Alter, Describe, ClusterAction, AlterConfigs, DescribeConfigs, IdempotentWrite and All. Only certain operations work with the specified resource.
+   *
+   * @schema KafkaUserV1Alpha1SpecAuthorizationAcls#operations
+   */
+  readonly operations?: KafkaUserV1Alpha1SpecAuthorizationAclsOperations[];
+}
+
+/**
+ * Converts an object of type 'KafkaUserV1Alpha1SpecAuthorizationAcls' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_KafkaUserV1Alpha1SpecAuthorizationAcls(obj: KafkaUserV1Alpha1SpecAuthorizationAcls | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'type': obj.type,
+    'resource': toJson_KafkaUserV1Alpha1SpecAuthorizationAclsResource(obj.resource),
+    'host': obj.host,
+    'operation': obj.operation,
+    'operations': obj.operations?.map(y => y),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * Authorization type. Currently the only supported type is `simple`. `simple` authorization type uses the Kafka Admin API for managing the ACL rules.
+ *
+ * @schema KafkaUserV1Alpha1SpecAuthorizationType
+ */
+export enum KafkaUserV1Alpha1SpecAuthorizationType {
+  /** simple */
+  SIMPLE = "simple",
+}
+
+/**
+ * Template for KafkaUser resources. The template allows users to specify how the `Secret` with password or TLS certificates is generated.
+ *
+ * @schema KafkaUserV1Alpha1SpecTemplateSecret
+ */
+export interface KafkaUserV1Alpha1SpecTemplateSecret {
+  /**
+   * Metadata applied to the resource.
+   *
+   * @schema KafkaUserV1Alpha1SpecTemplateSecret#metadata
+   */
+  readonly metadata?: KafkaUserV1Alpha1SpecTemplateSecretMetadata;
+}
+
+/**
+ * Converts an object of type 'KafkaUserV1Alpha1SpecTemplateSecret' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_KafkaUserV1Alpha1SpecTemplateSecret(obj: KafkaUserV1Alpha1SpecTemplateSecret | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'metadata': toJson_KafkaUserV1Alpha1SpecTemplateSecretMetadata(obj.metadata),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * Secret from which the password should be read.
+ *
+ * @schema KafkaUserV1Alpha1SpecAuthenticationPasswordValueFrom
+ */
+export interface KafkaUserV1Alpha1SpecAuthenticationPasswordValueFrom {
+  /**
+   * Selects a key of a Secret in the resource's namespace.
+   *
+   * @schema KafkaUserV1Alpha1SpecAuthenticationPasswordValueFrom#secretKeyRef
+   */
+  readonly secretKeyRef?: KafkaUserV1Alpha1SpecAuthenticationPasswordValueFromSecretKeyRef;
+}
+
+/**
+ * Converts an object of type 'KafkaUserV1Alpha1SpecAuthenticationPasswordValueFrom' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_KafkaUserV1Alpha1SpecAuthenticationPasswordValueFrom(obj: KafkaUserV1Alpha1SpecAuthenticationPasswordValueFrom | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'secretKeyRef': toJson_KafkaUserV1Alpha1SpecAuthenticationPasswordValueFromSecretKeyRef(obj.secretKeyRef),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * The type of the rule. Currently the only supported type is `allow`. ACL rules with type `allow` are used to allow user to execute the specified operations. Default value is `allow`.
+ *
+ * @schema KafkaUserV1Alpha1SpecAuthorizationAclsType
+ */
+export enum KafkaUserV1Alpha1SpecAuthorizationAclsType {
+  /** allow */
+  ALLOW = "allow",
+  /** deny */
+  DENY = "deny",
+}
+
+/**
+ * Indicates the resource for which given ACL rule applies.
+ *
+ * @schema KafkaUserV1Alpha1SpecAuthorizationAclsResource
+ */
+export interface KafkaUserV1Alpha1SpecAuthorizationAclsResource {
+  /**
+   * Name of resource for which given ACL rule applies. Can be combined with `patternType` field to use prefix pattern.
+   *
+   * @schema KafkaUserV1Alpha1SpecAuthorizationAclsResource#name
+   */
+  readonly name?: string;
+
+  /**
+   * Describes the pattern used in the resource field. The supported types are `literal` and `prefix`. With `literal` pattern type, the resource field will be used as a definition of a full name. With `prefix` pattern type, the resource name will be used only as a prefix. Default value is `literal`.
+   *
+   * @schema KafkaUserV1Alpha1SpecAuthorizationAclsResource#patternType
+   */
+  readonly patternType?: KafkaUserV1Alpha1SpecAuthorizationAclsResourcePatternType;
+
+  /**
+   * Resource type. The available resource types are `topic`, `group`, `cluster`, and `transactionalId`.
+   *
+   * @schema KafkaUserV1Alpha1SpecAuthorizationAclsResource#type
+   */
+  readonly type: KafkaUserV1Alpha1SpecAuthorizationAclsResourceType;
+}
+
+/**
+ * Converts an object of type 'KafkaUserV1Alpha1SpecAuthorizationAclsResource' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_KafkaUserV1Alpha1SpecAuthorizationAclsResource(obj: KafkaUserV1Alpha1SpecAuthorizationAclsResource | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'name': obj.name,
+    'patternType': obj.patternType,
+    'type': obj.type,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * Operation which will be allowed or denied. Supported operations are: Read, Write, Create, Delete, Alter, Describe, ClusterAction, AlterConfigs, DescribeConfigs, IdempotentWrite and All.
+ *
+ * @schema KafkaUserV1Alpha1SpecAuthorizationAclsOperation
+ */
+export enum KafkaUserV1Alpha1SpecAuthorizationAclsOperation {
+  /** Read */
+  READ = "Read",
+  /** Write */
+  WRITE = "Write",
+  /** Create */
+  CREATE = "Create",
+  /** Delete */
+  DELETE = "Delete",
+  /** Alter */
+  ALTER = "Alter",
+  /** Describe */
+  DESCRIBE = "Describe",
+  /** ClusterAction */
+  CLUSTER_ACTION = "ClusterAction",
+  /** AlterConfigs */
+  ALTER_CONFIGS = "AlterConfigs",
+  /** DescribeConfigs */
+  DESCRIBE_CONFIGS = "DescribeConfigs",
+  /** IdempotentWrite */
+  IDEMPOTENT_WRITE = "IdempotentWrite",
+  /** All */
+  ALL = "All",
+}
+
+/**
+ * @schema KafkaUserV1Alpha1SpecAuthorizationAclsOperations
+ */
+export enum KafkaUserV1Alpha1SpecAuthorizationAclsOperations {
+  /** Read */
+  READ = "Read",
+  /** Write */
+  WRITE = "Write",
+  /** Create */
+  CREATE = "Create",
+  /** Delete */
+  DELETE = "Delete",
+  /** Alter */
+  ALTER = "Alter",
+  /** Describe */
+  DESCRIBE = "Describe",
+  /** ClusterAction */
+  CLUSTER_ACTION = "ClusterAction",
+  /** AlterConfigs */
+  ALTER_CONFIGS = "AlterConfigs",
+  /** DescribeConfigs */
+  DESCRIBE_CONFIGS = "DescribeConfigs",
+  /** IdempotentWrite */
+  IDEMPOTENT_WRITE = "IdempotentWrite",
+  /** All */
+  ALL = "All",
+}
+
+/**
+ * Metadata applied to the resource.
+ *
+ * @schema KafkaUserV1Alpha1SpecTemplateSecretMetadata
+ */
+export interface KafkaUserV1Alpha1SpecTemplateSecretMetadata {
+  /**
+   * Labels added to the Kubernetes resource.
+   *
+   * @schema KafkaUserV1Alpha1SpecTemplateSecretMetadata#labels
+   */
+  readonly labels?: { [key: string]: string };
+
+  /**
+   * Annotations added to the Kubernetes resource.
+   *
+   * @schema KafkaUserV1Alpha1SpecTemplateSecretMetadata#annotations
+   */
+  readonly annotations?: { [key: string]: string };
+}
+
+/**
+ * Converts an object of type 'KafkaUserV1Alpha1SpecTemplateSecretMetadata' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_KafkaUserV1Alpha1SpecTemplateSecretMetadata(obj: KafkaUserV1Alpha1SpecTemplateSecretMetadata | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'labels': ((obj.labels) === undefined) ? undefined : (Object.entries(obj.labels).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
+    'annotations': ((obj.annotations) === undefined) ? undefined : (Object.entries(obj.annotations).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * Selects a key of a Secret in the resource's namespace.
+ *
+ * @schema KafkaUserV1Alpha1SpecAuthenticationPasswordValueFromSecretKeyRef
+ */
+export interface KafkaUserV1Alpha1SpecAuthenticationPasswordValueFromSecretKeyRef {
+  /**
+   * @schema KafkaUserV1Alpha1SpecAuthenticationPasswordValueFromSecretKeyRef#key
+   */
+  readonly key?: string;
+
+  /**
+   * @schema KafkaUserV1Alpha1SpecAuthenticationPasswordValueFromSecretKeyRef#name
+   */
+  readonly name?: string;
+
+  /**
+   * @schema KafkaUserV1Alpha1SpecAuthenticationPasswordValueFromSecretKeyRef#optional
+   */
+  readonly optional?: boolean;
+}
+
+/**
+ * Converts an object of type 'KafkaUserV1Alpha1SpecAuthenticationPasswordValueFromSecretKeyRef' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_KafkaUserV1Alpha1SpecAuthenticationPasswordValueFromSecretKeyRef(obj: KafkaUserV1Alpha1SpecAuthenticationPasswordValueFromSecretKeyRef | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'key': obj.key,
+    'name': obj.name,
+    'optional': obj.optional,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * Describes the pattern used in the resource field. The supported types are `literal` and `prefix`. With `literal` pattern type, the resource field will be used as a definition of a full name. With `prefix` pattern type, the resource name will be used only as a prefix. Default value is `literal`.
+ *
+ * @schema KafkaUserV1Alpha1SpecAuthorizationAclsResourcePatternType
+ */
+export enum KafkaUserV1Alpha1SpecAuthorizationAclsResourcePatternType {
+  /** literal */
+  LITERAL = "literal",
+  /** prefix */
+  PREFIX = "prefix",
+}
+
+/**
+ * Resource type. The available resource types are `topic`, `group`, `cluster`, and `transactionalId`.
+ *
+ * @schema KafkaUserV1Alpha1SpecAuthorizationAclsResourceType
+ */
+export enum KafkaUserV1Alpha1SpecAuthorizationAclsResourceType {
+  /** topic */
+  TOPIC = "topic",
+  /** group */
+  GROUP = "group",
+  /** cluster */
+  CLUSTER = "cluster",
+  /** transactionalId */
+  TRANSACTIONAL_ID = "transactionalId",
+}
+
