@@ -1,8 +1,8 @@
 import cassandra from 'cassandra-driver';
-import { Kafka, logLevel, type LogEntry } from 'kafkajs';
+import { Kafka, logLevel, type KafkaConfig, type LogEntry, type SASLOptions } from 'kafkajs';
 import mysql from 'mysql2/promise';
 import type { ConfigOf } from './config.js';
-import type { cassandraSettings, kafkaSettings, mysqlSettings } from './infra.js';
+import type { cassandraSettings, kafkaAuthSettings, kafkaConnectionSettings, mysqlSettings } from './infra.js';
 import type { Logger } from './logger.js';
 
 const kafkaToPino: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
@@ -12,11 +12,40 @@ const kafkaToPino: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
   [logLevel.DEBUG]: 'debug',
 };
 
-export function createKafka(config: ConfigOf<typeof kafkaSettings>, logger: Logger): Kafka {
+export type KafkaClientConfig = ConfigOf<typeof kafkaConnectionSettings> & Partial<ConfigOf<typeof kafkaAuthSettings>>;
+
+/** kafkajs' sasl and ssl options from the settings; both absent unless configured. */
+export function kafkaSecurity(config: KafkaClientConfig): Pick<KafkaConfig, 'sasl' | 'ssl'> {
+  const mechanism = config.kafkaSaslMechanism ?? 'none';
+  const tls = config.kafkaSsl || Boolean(config.kafkaSslCert);
+  return {
+    ...(mechanism === 'none'
+      ? {}
+      : {
+          sasl: {
+            mechanism,
+            username: config.kafkaSaslUsername ?? '',
+            password: config.kafkaSaslPassword ?? '',
+          } as SASLOptions,
+        }),
+    ...(tls
+      ? {
+          ssl: {
+            ...(config.kafkaSslCa ? { ca: [config.kafkaSslCa] } : {}),
+            ...(config.kafkaSslCert ? { cert: config.kafkaSslCert } : {}),
+            ...(config.kafkaSslKey ? { key: config.kafkaSslKey } : {}),
+          },
+        }
+      : {}),
+  };
+}
+
+export function createKafka(config: KafkaClientConfig, logger: Logger): Kafka {
   const kafkaLogger = logger.child({ component: 'kafkajs' });
   return new Kafka({
     clientId: config.kafkaClientId,
     brokers: config.kafkaBrokers,
+    ...kafkaSecurity(config),
     logLevel: logLevel.WARN,
     logCreator:
       () =>

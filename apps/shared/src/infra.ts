@@ -12,7 +12,7 @@ export const localInfra = {
   prometheusUrl: 'http://127.0.0.1:19090',
 } as const;
 
-export const kafkaSettings = {
+export const kafkaConnectionSettings = {
   kafkaBrokers: setting.list({
     env: 'KAFKA_BROKERS',
     default: localInfra.kafkaBrokers,
@@ -20,6 +20,24 @@ export const kafkaSettings = {
   }),
   kafkaClientId: setting.string({ env: 'KAFKA_CLIENT_ID', default: 'salespipeline', doc: 'Kafka client id' }),
 };
+
+/** Optional client authentication and TLS (all off by default; the operator sets them for Strimzi's KafkaUsers). */
+export const kafkaAuthSettings = {
+  kafkaSaslMechanism: setting.oneOf({
+    env: 'KAFKA_SASL_MECHANISM',
+    values: ['none', 'plain', 'scram-sha-256', 'scram-sha-512'] as const,
+    default: 'none',
+    doc: 'SASL mechanism (none: no SASL)',
+  }),
+  kafkaSaslUsername: setting.optionalString({ env: 'KAFKA_SASL_USERNAME', doc: 'SASL user name' }),
+  kafkaSaslPassword: setting.optionalString({ env: 'KAFKA_SASL_PASSWORD', secret: true, doc: 'SASL password' }),
+  kafkaSsl: setting.bool({ env: 'KAFKA_SSL', default: false, doc: 'Connect to the brokers over TLS' }),
+  kafkaSslCa: setting.optionalString({ env: 'KAFKA_SSL_CA', doc: 'PEM CA bundle the brokers are verified with' }),
+  kafkaSslCert: setting.optionalString({ env: 'KAFKA_SSL_CERT', doc: 'PEM client certificate (mutual TLS)' }),
+  kafkaSslKey: setting.optionalString({ env: 'KAFKA_SSL_KEY', secret: true, doc: 'PEM client key (mutual TLS)' }),
+};
+
+export const kafkaSettings = { ...kafkaConnectionSettings, ...kafkaAuthSettings };
 
 export const cassandraSettings = {
   cassandraContactPoints: setting.list({
