@@ -10,7 +10,7 @@ const sp = (spec: SalesPipelineSpecInput = {}, name = 'demo', namespace = 'shop'
   metadata: { name, namespace, uid: '6f1c7d0e-1111-4222-8333-944455556666' },
   spec,
 });
-const creds = { username: 'salespipeline', password: 'pw-Secret-123', rootPassword: 'root-Secret-456' };
+const creds = { rootPassword: 'root-Secret-456', processorPassword: 'pw-Proc-123', dashboardPassword: 'pw-Dash-789' };
 const find = (objs: KubeObject[], kind: string, name: string) => {
   const found = objs.find((o) => o.kind === kind && o.metadata.name === name);
   if (!found) throw new Error(`${kind} ${name} not rendered`);
@@ -52,12 +52,12 @@ describe('desiredState', () => {
     expect(env.CASSANDRA_CONTACT_POINTS).toBe('sales-eu1-service:9042');
     expect(env.CASSANDRA_LOCAL_DC).toBe('eu1');
     expect(env.CASSANDRA_PASSWORD).toEqual({ secretKeyRef: { name: 'sales-superuser', key: 'password' } });
-    expect(env.MYSQL_URL).toEqual({ secretKeyRef: { name: 'demo-mysql-url', key: 'url' } });
+    expect(env.MYSQL_URL).toEqual({ secretKeyRef: { name: 'demo-mysql-url', key: 'processor-url' } });
     const init = find(objs, 'Deployment', 'demo-processor').spec.template.spec.initContainers;
     expect(init[0].args).toEqual(['migrate']);
     const url = find(objs, 'Secret', 'demo-mysql-url') as KubeObject & { data: Record<string, string> };
-    expect(Buffer.from(url.data.url!, 'base64').toString()).toBe(
-      'mysql://salespipeline:pw-Secret-123@demo-mysql.shop.svc:3306/salespipeline',
+    expect(Buffer.from(url.data['processor-url']!, 'base64').toString()).toBe(
+      'mysql://processor:pw-Proc-123@demo-mysql.shop.svc:3306/salespipeline',
     );
     expect(find(objs, 'KafkaTopic', 'demo-orders-dlq').spec.topicName).toBe('orders.dlq');
   });
@@ -67,8 +67,8 @@ describe('desiredState', () => {
     expect(objs.some((o) => o.kind === 'Secret' && o.metadata.name === 'demo-mysql')).toBe(false);
     const env = containers(find(objs, 'StatefulSet', 'demo-mysql'))[0].env;
     expect(env).toContainEqual({
-      name: 'MYSQL_PASSWORD',
-      valueFrom: { secretKeyRef: { name: 'my-db', key: 'password' } },
+      name: 'MYSQL_ROOT_PASSWORD',
+      valueFrom: { secretKeyRef: { name: 'my-db', key: 'root-password' } },
     });
   });
 
@@ -186,8 +186,7 @@ describe('desiredState properties', () => {
           expect(o.metadata.labels?.[labels.managedBy]).toBe('salespipeline-operator');
           const json = JSON.stringify(o);
           if (o.kind !== 'Secret') {
-            expect(json).not.toContain(creds.password);
-            expect(json).not.toContain(creds.rootPassword);
+            for (const pw of Object.values(creds)) expect(json).not.toContain(pw);
           }
         }
         const processor = find(objs, 'Deployment', `${name}-processor`);

@@ -11,6 +11,7 @@ import type { Context, Observed, Owner } from './charts/context.js';
 import { desiredKafka } from './charts/kafka.js';
 import { desiredMonitoring } from './charts/monitoring.js';
 import { desiredMysql } from './charts/mysql.js';
+import { desiredNetworkPolicies } from './charts/network.js';
 import { maxNameLength } from './crd.js';
 
 /** A Kubernetes object as JSON. */
@@ -57,6 +58,7 @@ export const componentBuilders = {
   cassandra: desiredCassandra,
   apps: desiredApps,
   monitoring: desiredMonitoring,
+  network: desiredNetworkPolicies,
 } as const;
 
 export function desiredFromContext(ctx: Context): KubeObject[] {

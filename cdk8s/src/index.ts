@@ -8,5 +8,7 @@ export * from './desired.js';
 export * from './charts/context.js';
 export { endpoints, processorReplicas, appPort } from './charts/apps.js';
 export { cassandraNames } from './charts/cassandra.js';
-export { strimziClusterLabel } from './charts/kafka.js';
+export { strimziClusterLabel, kafkaAcls, kafkaListener, namespaceNameLabel } from './charts/kafka.js';
+export { mysqlInitSql, mysqlUrl, mysqlUrlKeys, sqlString, initHashAnnotation } from './charts/mysql.js';
+export { cassandraClusterLabel } from './charts/network.js';
 export * from './install/index.js';

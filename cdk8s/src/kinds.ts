@@ -23,6 +23,8 @@ export const ownedKinds: readonly OwnedKind[] = [
   // spec.processor.autoscaling.mode keda only; KEDA need not be installed otherwise.
   { apiVersion: 'keda.sh/v1alpha1', kind: 'ScaledObject', plural: 'scaledobjects', stage: 'apps', optional: true },
   { apiVersion: 'kafka.strimzi.io/v1beta2', kind: 'KafkaTopic', plural: 'kafkatopics', stage: 'topics' },
+  // spec.kafka.authentication scram-sha-512|tls: one user per app, with its ACLs.
+  { apiVersion: 'kafka.strimzi.io/v1beta2', kind: 'KafkaUser', plural: 'kafkausers', stage: 'topics' },
   { apiVersion: 'kafka.strimzi.io/v1beta2', kind: 'Kafka', plural: 'kafkas', stage: 'kafka' },
   { apiVersion: 'kafka.strimzi.io/v1beta2', kind: 'KafkaNodePool', plural: 'kafkanodepools', stage: 'kafka' },
   { apiVersion: 'k8ssandra.io/v1alpha1', kind: 'K8ssandraCluster', plural: 'k8ssandraclusters', stage: 'cassandra' },
@@ -30,6 +32,8 @@ export const ownedKinds: readonly OwnedKind[] = [
   // Services of the apps go with MySQL's at the end: nothing depends on their absence.
   { apiVersion: 'v1', kind: 'Service', plural: 'services', stage: 'mysql' },
   { apiVersion: 'v1', kind: 'Secret', plural: 'secrets', stage: 'mysql' },
+  // Last: the pipeline stays isolated until everything else is gone.
+  { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', plural: 'networkpolicies', stage: 'mysql' },
 ];
 
 export const kindKey = (apiVersion: string, kind: string) => `${apiVersion}/${kind}`;

@@ -38,6 +38,8 @@ const childPaths = (name: string) => ({
   dashboard: objectPath('apps/v1', 'deployments', ns, `${name}-dashboard`),
   secret: objectPath('v1', 'secrets', ns, `${name}-mysql`),
   serviceMonitor: objectPath('monitoring.coreos.com/v1', 'servicemonitors', ns, name),
+  mysqlInit: objectPath('v1', 'secrets', ns, `${name}-mysql-init`),
+  networkPolicy: objectPath('networking.k8s.io/v1', 'networkpolicies', ns, `${name}-mysql`),
 });
 
 const condition = (sp: any, type: string) => sp?.status?.conditions?.find((c: any) => c.type === type);
@@ -77,7 +79,10 @@ describe('SalesPipeline operator (real kube-apiserver)', () => {
     expect((await get(rest, paths.pool)).spec.replicas).toBe(1);
     const processor = await get(rest, paths.processor);
     const env = processor.spec.template.spec.containers[0].env;
-    expect(env.find((e: any) => e.name === 'MYSQL_URL').valueFrom.secretKeyRef.name).toBe('shop-mysql-url');
+    expect(env.find((e: any) => e.name === 'MYSQL_URL').valueFrom.secretKeyRef).toEqual({
+      name: 'shop-mysql-url',
+      key: 'processor-url',
+    });
     expect(env.every((e: any) => !/password/i.test(String(e.value ?? '')))).toBe(true);
     const stored = await get(rest, spPath(ns, 'shop'));
     expect(stored.metadata.finalizers).toContain(finalizer);
@@ -90,7 +95,10 @@ describe('SalesPipeline operator (real kube-apiserver)', () => {
     await mergePatch(rest, spPath(ns, 'shop'), { spec: { ingest: { replicas: 3 } } });
     await waitFor(async () => (await get(rest, childPaths('shop').ingest))?.spec.replicas === 3, { what: 'ingest 3' });
     const after = await get(rest, childPaths('shop').secret);
-    expect(after.data.password).toBe(before.data.password);
+    for (const key of ['root-password', 'processor-password', 'dashboard-password']) {
+      expect(after.data[key]).toBeTruthy();
+      expect(after.data[key]).toBe(before.data[key]);
+    }
   });
 
   it('update the spec → children follow (and disabled parts are pruned)', async () => {

@@ -74,6 +74,11 @@ export const kafkaSpecSchema = Type.Object(
       description: 'Kafka version (Strimzi)',
     }),
     replicas: Type.Integer({ minimum: 1, maximum: 15, default: 3, description: 'Brokers (KRaft, combined roles)' }),
+    authentication: enumOf(['none', 'scram-sha-512', 'tls'] as const, {
+      default: 'none',
+      description:
+        'Client authentication on the Kafka listener. scram-sha-512 or tls: the listener authenticates, Kafka authorizes (simple ACLs), and the operator emits one KafkaUser per app with only the ACLs it needs',
+    }),
     storage: storage('20Gi'),
     topics: Type.Object(
       {
@@ -148,7 +153,8 @@ export const mysqlSpecSchema = Type.Object(
       Type.String({
         pattern: '^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$',
         maxLength: 253,
-        description: 'Secret with keys username, password, root-password; generated when unset',
+        description:
+          'Secret with the keys root-password, processor-password and dashboard-password (users processor and dashboard); generated when unset',
       }),
     ),
   },
@@ -265,6 +271,42 @@ export const monitoringSpecSchema = Type.Object(
   { default: {} },
 );
 
+const namespaceName = (description: string, def?: string) =>
+  Type.String({
+    pattern: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$',
+    minLength: 1,
+    maxLength: 63,
+    description,
+    ...(def === undefined ? {} : { default: def }),
+  });
+
+/**
+ * NetworkPolicies (ingress only): every pod of the pipeline is isolated and admits only its clients.
+ * Namespaces are matched by their kubernetes.io/metadata.name label (set by the apiserver).
+ */
+export const networkPoliciesSpecSchema = Type.Object(
+  {
+    enabled: Type.Boolean({ default: true, description: 'Generate the NetworkPolicies' }),
+    dashboardNamespaces: Type.Optional(
+      Type.Array(namespaceName('Namespace'), {
+        maxItems: 32,
+        description: 'Namespaces allowed to reach the dashboard (unset: from anywhere, like the ingest API)',
+      }),
+    ),
+    monitoringNamespace: namespaceName('Namespace of Prometheus (scrapes the metrics ports)', 'monitoring'),
+    operatorNamespace: namespaceName(
+      'Namespace of the SalesPipeline operator (reads the consumer lag from Kafka)',
+      'salespipeline-system',
+    ),
+    k8ssandraNamespace: namespaceName(
+      'Namespace of k8ssandra-operator and cass-operator (reach the Cassandra management API)',
+      'k8ssandra-operator',
+    ),
+    kedaNamespace: namespaceName('Namespace of KEDA (reads the consumer lag; autoscaling mode keda)', 'keda'),
+  },
+  { default: {} },
+);
+
 export const specSchema = Type.Object(
   {
     deletionPolicy: enumOf(['Retain', 'Delete'] as const, {
@@ -278,15 +320,25 @@ export const specSchema = Type.Object(
     processor: processorSpecSchema,
     dashboard: dashboardSpecSchema,
     monitoring: monitoringSpecSchema,
+    networkPolicies: networkPoliciesSpecSchema,
   },
   {
     default: {},
-    ...cel({
-      rule: 'self.processor.maxReplicas <= self.kafka.topics.partitions',
-      message: 'processor.maxReplicas must not exceed kafka.topics.partitions (extra consumers would sit idle)',
-      holds: (self: { processor: { maxReplicas: number }; kafka: { topics: { partitions: number } } }) =>
-        self.processor.maxReplicas <= self.kafka.topics.partitions,
-    }),
+    ...cel(
+      {
+        rule: 'self.processor.maxReplicas <= self.kafka.topics.partitions',
+        message: 'processor.maxReplicas must not exceed kafka.topics.partitions (extra consumers would sit idle)',
+        holds: (self: { processor: { maxReplicas: number }; kafka: { topics: { partitions: number } } }) =>
+          self.processor.maxReplicas <= self.kafka.topics.partitions,
+      },
+      {
+        rule: "self.kafka.authentication == 'none' || self.processor.autoscaling.mode != 'keda'",
+        message:
+          'processor.autoscaling.mode keda needs kafka.authentication none (no KEDA TriggerAuthentication is generated yet)',
+        holds: (self: { kafka: { authentication: string }; processor: { autoscaling: { mode: string } } }) =>
+          self.kafka.authentication === 'none' || self.processor.autoscaling.mode !== 'keda',
+      },
+    ),
   },
 );
 
@@ -361,6 +413,7 @@ export const statusSchema = Type.Object({
 export type SalesPipelineSpec = Static<typeof specSchema>;
 export type SalesPipelineStatus = Static<typeof statusSchema>;
 export type AutoscalingSpec = Static<typeof autoscalingSpecSchema>;
+export type KafkaAuthentication = SalesPipelineSpec['kafka']['authentication'];
 export type AutoscalingStatus = Static<typeof autoscalingStatusSchema>;
 export type Condition = Static<typeof conditionSchema>;
 

@@ -7,12 +7,20 @@ describe('spec defaults and validation', () => {
     expect(spec.kafka).toEqual({
       version: '3.9.0',
       replicas: 3,
+      authentication: 'none',
       storage: { size: '20Gi' },
       topics: { name: 'orders', partitions: 12, retentionHours: 168 },
     });
     expect(spec.processor.minReplicas).toBe(1);
     expect(spec.ingest.serviceType).toBe('ClusterIP');
     expect(spec.deletionPolicy).toBe('Retain');
+    expect(spec.networkPolicies).toEqual({
+      enabled: true,
+      monitoringNamespace: 'monitoring',
+      operatorNamespace: 'salespipeline-system',
+      k8ssandraNamespace: 'k8ssandra-operator',
+      kedaNamespace: 'keda',
+    });
   });
 
   it('keeps given values', () => {

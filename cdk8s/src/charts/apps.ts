@@ -5,6 +5,8 @@ import type { Construct } from 'constructs';
 import { ScaledObject } from '../../imports/keda.sh.js';
 import { cassandraNames } from './cassandra.js';
 import { commonLabels, names, selectorLabels, type Context } from './context.js';
+import { kafkaListener } from './kafka.js';
+import { mysqlUrlKeys } from './mysql.js';
 
 export const appPort = 8080;
 type App = 'ingest' | 'processor' | 'dashboard';
@@ -26,7 +28,7 @@ export function endpoints(owner: { name: string; namespace: string }, spec: Cont
   const { cassandra } = spec;
   const cass = cassandraNames(cassandra.clusterName, cassandra.datacenter.name);
   return {
-    kafkaBootstrap: `${n.kafkaBootstrap}:9092`,
+    kafkaBootstrap: `${n.kafkaBootstrap}:${kafkaListener(spec.kafka.authentication).port}`,
     cassandra: `${cass.service}:9042`,
     mysql: `${n.mysql}.${owner.namespace}.svc:3306`,
     ingest: `http://${n.app('ingest')}:${appPort}`,
@@ -34,17 +36,46 @@ export function endpoints(owner: { name: string; namespace: string }, spec: Cont
   };
 }
 
-function env(ctx: Context, needs: { kafka?: boolean; cassandra?: boolean; mysql?: boolean }): k8s.EnvVar[] {
+/** The Kafka credentials of an app's KafkaUser (Secrets written by Strimzi), when authentication is on. */
+function kafkaAuthEnv(ctx: Context, app: 'ingest' | 'processor'): k8s.EnvVar[] {
+  const n = names(ctx.owner.name);
+  const user = n.kafkaUser(app);
+  const fromSecret = (name: string, key: string) => ({ valueFrom: { secretKeyRef: { name, key } } });
+  switch (ctx.spec.kafka.authentication) {
+    case 'none':
+      return [];
+    case 'scram-sha-512':
+      return [
+        { name: 'KAFKA_SASL_MECHANISM', value: 'scram-sha-512' },
+        { name: 'KAFKA_SASL_USERNAME', value: user },
+        { name: 'KAFKA_SASL_PASSWORD', ...fromSecret(user, 'password') },
+      ];
+    case 'tls':
+      return [
+        { name: 'KAFKA_SSL', value: 'true' },
+        { name: 'KAFKA_SSL_CA', ...fromSecret(n.clusterCaSecret, 'ca.crt') },
+        { name: 'KAFKA_SSL_CERT', ...fromSecret(user, 'user.crt') },
+        { name: 'KAFKA_SSL_KEY', ...fromSecret(user, 'user.key') },
+      ];
+  }
+}
+
+function env(
+  ctx: Context,
+  app: App,
+  needs: { kafka?: boolean; cassandra?: boolean; mysql?: 'processor' | 'dashboard' },
+): k8s.EnvVar[] {
   const { cassandra } = ctx.spec;
   const n = names(ctx.owner.name);
   const e = endpoints(ctx.owner, ctx.spec);
   const superuser = cassandraNames(cassandra.clusterName, cassandra.datacenter.name).superuserSecret;
   return [
     { name: 'PORT', value: String(appPort) },
-    ...(needs.kafka
+    ...(needs.kafka && app !== 'dashboard'
       ? [
           { name: 'KAFKA_BROKERS', value: e.kafkaBootstrap },
           { name: 'ORDERS_TOPIC', value: ctx.spec.kafka.topics.name },
+          ...kafkaAuthEnv(ctx, app),
         ]
       : []),
     ...(needs.cassandra
@@ -55,8 +86,9 @@ function env(ctx: Context, needs: { kafka?: boolean; cassandra?: boolean; mysql?
           { name: 'CASSANDRA_PASSWORD', valueFrom: { secretKeyRef: { name: superuser, key: 'password' } } },
         ]
       : []),
+    // Each app connects as its own MySQL user (processor: read-write + migrations; dashboard: read-only).
     ...(needs.mysql
-      ? [{ name: 'MYSQL_URL', valueFrom: { secretKeyRef: { name: n.mysqlUrlSecret, key: 'url' } } }]
+      ? [{ name: 'MYSQL_URL', valueFrom: { secretKeyRef: { name: n.mysqlUrlSecret, key: mysqlUrlKeys[needs.mysql] } } }]
       : []),
   ];
 }
@@ -140,14 +172,14 @@ export function desiredApps(scope: Construct, ctx: Context): Chart {
   deployment(chart, ctx, 'ingest', {
     replicas: ingest.replicas,
     image: ingest.image,
-    env: env(ctx, { kafka: true }),
+    env: env(ctx, 'ingest', { kafka: true }),
     resources: ingest.resources,
   });
   service(chart, ctx, 'ingest', ingest.serviceType);
   pdb(chart, ctx, 'ingest');
 
   const processorEnv = [
-    ...env(ctx, { kafka: true, cassandra: true, mysql: true }),
+    ...env(ctx, 'processor', { kafka: true, cassandra: true, mysql: 'processor' }),
     { name: 'PROCESSOR_GROUP_ID', value: processor.autoscaling.consumerGroup },
   ];
   deployment(chart, ctx, 'processor', {
@@ -166,7 +198,7 @@ export function desiredApps(scope: Construct, ctx: Context): Chart {
     deployment(chart, ctx, 'dashboard', {
       replicas: dashboard.replicas,
       image: dashboard.image,
-      env: env(ctx, { cassandra: true, mysql: true }),
+      env: env(ctx, 'dashboard', { cassandra: true, mysql: 'dashboard' }),
     });
     service(chart, ctx, 'dashboard');
   }

@@ -2,11 +2,29 @@
 import type { SalesPipelineSpec } from '../api/schema.js';
 import { fieldManager, labels } from '../kinds.js';
 
+/**
+ * MySQL credentials: root (the server's administrator, used only by the server's init file) and one
+ * user per app, least privilege (issue 8): `processor` writes and runs the migrations, `dashboard`
+ * only reads.
+ */
 export interface MysqlCredentials {
-  username: string;
-  password: string;
   rootPassword: string;
+  processorPassword: string;
+  dashboardPassword: string;
 }
+
+/** The MySQL users the init file creates (fixed names; the passwords come from the Secret). */
+export const mysqlUsers = { processor: 'processor', dashboard: 'dashboard' } as const;
+
+/**
+ * Keys of the MySQL credentials Secret (generated, or spec.mysql.existingSecret). An existing Secret
+ * needs the three password keys; the generated one also carries the user names, for people.
+ */
+export const mysqlSecretKeys = {
+  rootPassword: 'root-password',
+  processorPassword: 'processor-password',
+  dashboardPassword: 'dashboard-password',
+} as const;
 
 /**
  * Facts the desired state depends on that the spec does not hold. The builders stay pure: the
@@ -42,6 +60,12 @@ export const names = (sp: string) => ({
   mysql: `${sp}-mysql`,
   mysqlSecret: `${sp}-mysql`,
   mysqlUrlSecret: `${sp}-mysql-url`,
+  /** The server's init file (users and grants): it holds passwords, so a Secret. */
+  mysqlInitSecret: `${sp}-mysql-init`,
+  /** KafkaUser (and the Secret Strimzi's User Operator writes for it) of an app. */
+  kafkaUser: (app: 'ingest' | 'processor') => `${sp}-${app}`,
+  clusterCaSecret: `${sp}-cluster-ca-cert`,
+  networkPolicy: (component: string) => `${sp}-${component}`,
   app: (app: 'ingest' | 'processor' | 'dashboard') => `${sp}-${app}`,
   dashboards: `${sp}-grafana-dashboards`,
   serviceMonitor: `${sp}`,

@@ -6,12 +6,57 @@ import {
   KafkaNodePool,
   KafkaNodePoolSpecRoles,
   KafkaNodePoolSpecStorageType,
+  KafkaSpecKafkaAuthorizationType,
+  KafkaSpecKafkaListenersAuthenticationType,
   KafkaSpecKafkaListenersType,
   KafkaTopic,
+  KafkaUser,
+  KafkaUserSpecAuthenticationType,
+  KafkaUserSpecAuthorizationAclsOperations as Op,
+  KafkaUserSpecAuthorizationAclsResourcePatternType,
+  KafkaUserSpecAuthorizationAclsResourceType as Res,
+  KafkaUserSpecAuthorizationType,
+  type KafkaSpecKafkaListeners,
+  type KafkaUserSpecAuthorizationAcls,
 } from '../../imports/kafka.strimzi.io.js';
-import { commonLabels, names, type Context } from './context.js';
+import type { KafkaAuthentication } from '../api/schema.js';
+import { commonLabels, names, selectorLabels, type Context } from './context.js';
 
 export const strimziClusterLabel = 'strimzi.io/cluster';
+/** Set on every Namespace by the apiserver: NetworkPolicies select namespaces by name with it. */
+export const namespaceNameLabel = 'kubernetes.io/metadata.name';
+
+/** The client listener: plain on 9092 (optionally SCRAM), or TLS with client certificates on 9093. */
+export const kafkaListener = (authentication: KafkaAuthentication) =>
+  authentication === 'tls' ? { name: 'tls', port: 9093, tls: true } : { name: 'plain', port: 9092, tls: false };
+
+/**
+ * The ACLs of each app's KafkaUser (issue 8, least privilege): ingest produces to the orders topic;
+ * the processor consumes it in its group and produces to the DLQ and late topics. The dashboard
+ * does not use Kafka and gets no user.
+ */
+export function kafkaAcls(ctx: Context): Record<'ingest' | 'processor', KafkaUserSpecAuthorizationAcls[]> {
+  const { topics } = ctx.spec.kafka;
+  const literal = KafkaUserSpecAuthorizationAclsResourcePatternType.LITERAL;
+  const topic = (name: string, ...operations: Op[]) => ({
+    resource: { type: Res.TOPIC, name, patternType: literal },
+    operations,
+    host: '*',
+  });
+  return {
+    ingest: [topic(topics.name, Op.WRITE, Op.DESCRIBE)],
+    processor: [
+      topic(topics.name, Op.READ, Op.DESCRIBE),
+      topic(`${topics.name}.dlq`, Op.WRITE, Op.DESCRIBE),
+      topic(`${topics.name}.late`, Op.WRITE, Op.DESCRIBE),
+      {
+        resource: { type: Res.GROUP, name: ctx.spec.processor.autoscaling.consumerGroup, patternType: literal },
+        operations: [Op.READ, Op.DESCRIBE],
+        host: '*',
+      },
+    ],
+  };
+}
 
 export function desiredKafka(scope: Construct, ctx: Context): Chart {
   const chart = new Chart(scope, 'kafka', { disableResourceNameHashes: true });
@@ -21,6 +66,35 @@ export function desiredKafka(scope: Construct, ctx: Context): Chart {
   const labels = commonLabels(sp, 'kafka');
   const replication = Math.min(3, kafka.replicas);
   const retentionMs = String(kafka.topics.retentionHours * 3600 * 1000);
+  const auth = kafka.authentication;
+  const np = ctx.spec.networkPolicies;
+  const byName = (ns: string) => ({ namespaceSelector: { matchLabels: { [namespaceNameLabel]: ns } } });
+  const listener: KafkaSpecKafkaListeners = {
+    ...kafkaListener(auth),
+    type: KafkaSpecKafkaListenersType.INTERNAL,
+    ...(auth === 'none'
+      ? {}
+      : {
+          authentication: {
+            type:
+              auth === 'tls'
+                ? KafkaSpecKafkaListenersAuthenticationType.TLS
+                : KafkaSpecKafkaListenersAuthenticationType.SCRAM_HYPHEN_SHA_HYPHEN_512,
+          },
+        }),
+    // Strimzi generates the brokers' NetworkPolicy; these peers restrict its client listener to the
+    // apps that use Kafka, the operator (lag) and, in keda mode, KEDA (lag).
+    ...(np.enabled
+      ? {
+          networkPolicyPeers: [
+            { podSelector: { matchLabels: selectorLabels(sp, 'ingest') } },
+            { podSelector: { matchLabels: selectorLabels(sp, 'processor') } },
+            byName(np.operatorNamespace),
+            ...(ctx.spec.processor.autoscaling.mode === 'keda' ? [byName(np.kedaNamespace)] : []),
+          ],
+        }
+      : {}),
+  };
 
   new Kafka(chart, 'kafka', {
     metadata: {
@@ -31,7 +105,8 @@ export function desiredKafka(scope: Construct, ctx: Context): Chart {
     spec: {
       kafka: {
         version: kafka.version,
-        listeners: [{ name: 'plain', port: 9092, type: KafkaSpecKafkaListenersType.INTERNAL, tls: false }],
+        listeners: [listener],
+        ...(auth === 'none' ? {} : { authorization: { type: KafkaSpecKafkaAuthorizationType.SIMPLE } }),
         config: {
           'offsets.topic.replication.factor': replication,
           'transaction.state.log.replication.factor': replication,
@@ -74,6 +149,26 @@ export function desiredKafka(scope: Construct, ctx: Context): Chart {
         config: { 'retention.ms': retentionMs, 'cleanup.policy': 'delete' },
       },
     });
+  }
+  if (auth !== 'none') {
+    const acls = kafkaAcls(ctx);
+    for (const app of ['ingest', 'processor'] as const) {
+      new KafkaUser(chart, `user-${app}`, {
+        metadata: {
+          name: n.kafkaUser(app),
+          labels: { ...commonLabels(sp, app), [strimziClusterLabel]: n.kafka },
+        },
+        spec: {
+          authentication: {
+            type:
+              auth === 'tls'
+                ? KafkaUserSpecAuthenticationType.TLS
+                : KafkaUserSpecAuthenticationType.SCRAM_HYPHEN_SHA_HYPHEN_512,
+          },
+          authorization: { type: KafkaUserSpecAuthorizationType.SIMPLE, acls: acls[app] },
+        },
+      });
+    }
   }
   return chart;
 }

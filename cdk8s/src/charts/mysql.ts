@@ -1,12 +1,63 @@
-/** MySQL: a one-replica StatefulSet, its headless Service, the credentials Secret and the apps' URL Secret. */
+/**
+ * MySQL: a one-replica StatefulSet, its headless Service, the credentials Secret, the server's init
+ * file (per-app users and grants, run at every server start) and the apps' URL Secret (one key per app).
+ */
+import { createHash } from 'node:crypto';
 import { Chart } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-33';
 import type { Construct } from 'constructs';
-import { commonLabels, names, selectorLabels, type Context } from './context.js';
+import {
+  commonLabels,
+  mysqlSecretKeys,
+  mysqlUsers,
+  names,
+  selectorLabels,
+  type Context,
+  type MysqlCredentials,
+} from './context.js';
 
 export const mysqlPort = 3306;
+/** The official mysql image's mysql group. */
+export const mysqlGid = 999;
 // `data`, not `stringData`: server-side apply then owns and compares the stored field itself.
 const b64 = (s: string) => Buffer.from(s, 'utf8').toString('base64');
+
+/** Keys of the apps' URL Secret: each app reads MYSQL_URL from its own key. */
+export const mysqlUrlKeys = { processor: 'processor-url', dashboard: 'dashboard-url' } as const;
+export const mysqlInitFile = 'users.sql';
+export const mysqlInitDir = '/etc/mysql/salespipeline-init';
+export const initHashAnnotation = 'salespipeline.io/mysql-init-sha256';
+
+/** A MySQL string literal (default sql_mode: backslash escapes). */
+export const sqlString = (s: string) => `'${s.replace(/\\/g, '\\\\').replace(/'/g, "''")}'`;
+/** `db`.* for GRANT: `_` and `%` are wildcards in a grant's database name, so they are escaped. */
+const grantTarget = (database: string) => `\`${database.replace(/[_%]/g, (c) => `\\${c}`)}\`.*`;
+
+/**
+ * The init file: idempotent SQL that creates (or re-passwords) the per-app users and sets their
+ * grants. mysqld runs it at every start (--init-file), as the server itself, so an upgraded
+ * StatefulSet or a fresh data directory end up the same. processor: what its consumer and its
+ * migrations need; dashboard: SELECT only.
+ */
+export function mysqlInitSql(database: string, creds: MysqlCredentials): string {
+  const user = (name: string) => `${sqlString(name)}@'%'`;
+  const lines: string[] = [];
+  for (const [name, password, privileges] of [
+    [mysqlUsers.processor, creds.processorPassword, 'SELECT, INSERT, UPDATE, DELETE, CREATE, ALTER, INDEX'],
+    [mysqlUsers.dashboard, creds.dashboardPassword, 'SELECT'],
+  ] as const) {
+    lines.push(
+      `CREATE USER IF NOT EXISTS ${user(name)} IDENTIFIED BY ${sqlString(password)};`,
+      `ALTER USER ${user(name)} IDENTIFIED BY ${sqlString(password)};`,
+      `GRANT ${privileges} ON ${grantTarget(database)} TO ${user(name)};`,
+    );
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+export function mysqlUrl(user: string, password: string, host: string, database: string): string {
+  return `mysql://${encodeURIComponent(user)}:${encodeURIComponent(password)}@${host}:${mysqlPort}/${database}`;
+}
 
 export function desiredMysql(scope: Construct, ctx: Context): Chart {
   const chart = new Chart(scope, 'mysql', { disableResourceNameHashes: true });
@@ -22,15 +73,29 @@ export function desiredMysql(scope: Construct, ctx: Context): Chart {
     new k8s.KubeSecret(chart, 'credentials', {
       metadata: { name: n.mysqlSecret, labels },
       type: 'Opaque',
-      data: { username: b64(creds.username), password: b64(creds.password), 'root-password': b64(creds.rootPassword) },
+      data: {
+        [mysqlSecretKeys.rootPassword]: b64(creds.rootPassword),
+        [mysqlSecretKeys.processorPassword]: b64(creds.processorPassword),
+        [mysqlSecretKeys.dashboardPassword]: b64(creds.dashboardPassword),
+        'processor-username': b64(mysqlUsers.processor),
+        'dashboard-username': b64(mysqlUsers.dashboard),
+      },
     });
   }
+  const initSql = mysqlInitSql(mysql.database, creds);
+  new k8s.KubeSecret(chart, 'init', {
+    metadata: { name: n.mysqlInitSecret, labels },
+    type: 'Opaque',
+    data: { [mysqlInitFile]: b64(initSql) },
+  });
   const host = `${n.mysql}.${ctx.owner.namespace}.svc`;
-  const url = `mysql://${encodeURIComponent(creds.username)}:${encodeURIComponent(creds.password)}@${host}:${mysqlPort}/${mysql.database}`;
   new k8s.KubeSecret(chart, 'url', {
     metadata: { name: n.mysqlUrlSecret, labels },
     type: 'Opaque',
-    data: { url: b64(url) },
+    data: {
+      [mysqlUrlKeys.processor]: b64(mysqlUrl(mysqlUsers.processor, creds.processorPassword, host, mysql.database)),
+      [mysqlUrlKeys.dashboard]: b64(mysqlUrl(mysqlUsers.dashboard, creds.dashboardPassword, host, mysql.database)),
+    },
   });
 
   new k8s.KubeService(chart, 'service', {
@@ -52,7 +117,8 @@ export function desiredMysql(scope: Construct, ctx: Context): Chart {
       selector: { matchLabels: selector },
       persistentVolumeClaimRetentionPolicy: { whenDeleted: retention, whenScaled: 'Retain' },
       template: {
-        metadata: { labels },
+        // A changed init file (new users, new passwords of an existing Secret) restarts MySQL, which runs it.
+        metadata: { labels, annotations: { [initHashAnnotation]: createHash('sha256').update(initSql).digest('hex') } },
         spec: {
           containers: [
             {
@@ -61,10 +127,10 @@ export function desiredMysql(scope: Construct, ctx: Context): Chart {
               ports: [{ name: 'mysql', containerPort: mysqlPort }],
               env: [
                 { name: 'MYSQL_DATABASE', value: mysql.database },
-                { name: 'MYSQL_USER', valueFrom: fromSecret('username') },
-                { name: 'MYSQL_PASSWORD', valueFrom: fromSecret('password') },
-                { name: 'MYSQL_ROOT_PASSWORD', valueFrom: fromSecret('root-password') },
+                { name: 'MYSQL_ROOT_PASSWORD', valueFrom: fromSecret(mysqlSecretKeys.rootPassword) },
               ],
+              // The per-app users and grants, at every start (also the first, during initialisation).
+              args: [`--init-file=${mysqlInitDir}/${mysqlInitFile}`],
               readinessProbe: {
                 tcpSocket: { port: k8s.IntOrString.fromString('mysql') },
                 periodSeconds: 5,
@@ -73,9 +139,15 @@ export function desiredMysql(scope: Construct, ctx: Context): Chart {
                 requests: { cpu: k8s.Quantity.fromString('250m'), memory: k8s.Quantity.fromString('512Mi') },
                 limits: { memory: k8s.Quantity.fromString('1Gi') },
               },
-              volumeMounts: [{ name: 'data', mountPath: '/var/lib/mysql' }],
+              volumeMounts: [
+                { name: 'data', mountPath: '/var/lib/mysql' },
+                { name: 'init', mountPath: mysqlInitDir, readOnly: true },
+              ],
             },
           ],
+          // The image's mysql user (gid 999) reads the init file.
+          securityContext: { fsGroup: mysqlGid },
+          volumes: [{ name: 'init', secret: { secretName: n.mysqlInitSecret, defaultMode: 0o440 } }],
         },
       },
       volumeClaimTemplates: [

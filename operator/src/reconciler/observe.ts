@@ -1,8 +1,8 @@
 /** Observe: the facts desired state needs that the spec does not hold (here: MySQL credentials). */
 import { randomBytes } from 'node:crypto';
 import {
+  mysqlSecretKeys,
   names,
-  type MysqlCredentials,
   type Observed,
   type SalesPipeline,
   type SalesPipelineSpec,
@@ -10,8 +10,15 @@ import {
 import { isNotFound, objectPath, type KubeRest } from '../kube/rest.js';
 
 export class MissingSecretError extends Error {
-  constructor(readonly secret: string) {
-    super(`MySQL secret ${secret} not found or lacks username/password/root-password`);
+  constructor(
+    readonly secret: string,
+    readonly missingKeys: string[] = [],
+  ) {
+    super(
+      missingKeys.length > 0
+        ? `MySQL secret ${secret} lacks the keys ${missingKeys.join(', ')} (needs ${Object.values(mysqlSecretKeys).join(', ')})`
+        : `MySQL secret ${secret} not found (needs the keys ${Object.values(mysqlSecretKeys).join(', ')})`,
+    );
     this.name = 'MissingSecretError';
   }
 }
@@ -19,14 +26,22 @@ export class MissingSecretError extends Error {
 const password = () => randomBytes(18).toString('base64url');
 const decode = (v: string | undefined) => (v === undefined ? undefined : Buffer.from(v, 'base64').toString('utf8'));
 
-async function readCredentials(rest: KubeRest, namespace: string, name: string): Promise<MysqlCredentials | undefined> {
+/** The Secret's keys, decoded (empty values count as absent); undefined when the Secret does not exist. */
+async function readSecret(
+  rest: KubeRest,
+  namespace: string,
+  name: string,
+): Promise<Record<string, string> | undefined> {
   try {
     const secret = await rest.request<{ data?: Record<string, string> }>(
       'GET',
       objectPath('v1', 'secrets', namespace, name),
     );
-    const [username, pw, root] = ['username', 'password', 'root-password'].map((k) => decode(secret.data?.[k]));
-    return username && pw && root ? { username, password: pw, rootPassword: root } : undefined;
+    return Object.fromEntries(
+      Object.entries(secret.data ?? {})
+        .map(([k, v]) => [k, decode(v) ?? ''] as const)
+        .filter(([, v]) => v !== ''),
+    );
   } catch (err) {
     if (isNotFound(err)) return undefined;
     throw err;
@@ -34,19 +49,32 @@ async function readCredentials(rest: KubeRest, namespace: string, name: string):
 }
 
 /**
- * MySQL credentials: from spec.mysql.existingSecret, else from the Secret the operator generated,
- * else new random ones (generated once; the Secret then keeps them). Read live, not from a cache,
- * so a lagging cache can never rotate a password.
+ * MySQL credentials: from spec.mysql.existingSecret (which must hold every key), else from the Secret
+ * the operator generated, else new random ones (generated once; the Secret then keeps them). A
+ * generated Secret of an older version (username/password/root-password) keeps its root password and
+ * gains the per-app ones. Read live, not from a cache, so a lagging cache can never rotate a password.
  */
 export async function observe(rest: KubeRest, sp: SalesPipeline, spec: SalesPipelineSpec): Promise<Observed> {
   const ns = sp.metadata.namespace;
   if (spec.mysql.existingSecret) {
-    const creds = await readCredentials(rest, ns, spec.mysql.existingSecret);
-    if (!creds) throw new MissingSecretError(spec.mysql.existingSecret);
-    return { mysqlCredentials: creds };
+    const data = await readSecret(rest, ns, spec.mysql.existingSecret);
+    if (!data) throw new MissingSecretError(spec.mysql.existingSecret);
+    const missing = Object.values(mysqlSecretKeys).filter((k) => !data[k]);
+    if (missing.length > 0) throw new MissingSecretError(spec.mysql.existingSecret, missing);
+    return {
+      mysqlCredentials: {
+        rootPassword: data[mysqlSecretKeys.rootPassword]!,
+        processorPassword: data[mysqlSecretKeys.processorPassword]!,
+        dashboardPassword: data[mysqlSecretKeys.dashboardPassword]!,
+      },
+    };
   }
-  const existing = await readCredentials(rest, ns, names(sp.metadata.name).mysqlSecret);
+  const data = (await readSecret(rest, ns, names(sp.metadata.name).mysqlSecret)) ?? {};
   return {
-    mysqlCredentials: existing ?? { username: 'salespipeline', password: password(), rootPassword: password() },
+    mysqlCredentials: {
+      rootPassword: data[mysqlSecretKeys.rootPassword] ?? password(),
+      processorPassword: data[mysqlSecretKeys.processorPassword] ?? password(),
+      dashboardPassword: data[mysqlSecretKeys.dashboardPassword] ?? password(),
+    },
   };
 }
