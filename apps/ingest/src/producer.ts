@@ -4,7 +4,7 @@
  * one, so the number of produce requests does not grow with the number of HTTP requests.
  * An order is only reported sent once Kafka acknowledged it.
  */
-import type { Kafka, Producer } from 'kafkajs';
+import { Partitioners, type Kafka, type Producer } from 'kafkajs';
 import type { Counter, Histogram, Registry } from 'prom-client';
 import { Counter as PCounter, Histogram as PHistogram } from 'prom-client';
 import type { Logger } from '@salespipeline/shared';
@@ -55,6 +55,7 @@ export class OrderProducer {
     private readonly opts: OrderProducerOptions,
   ) {
     this.producer = kafka.producer({
+      createPartitioner: Partitioners.DefaultPartitioner, // murmur2 of the key, as Java clients
       idempotent: true,
       maxInFlightRequests: 1,
       allowAutoTopicCreation: false,

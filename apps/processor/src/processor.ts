@@ -6,7 +6,7 @@
  */
 import type { Server } from 'node:http';
 import type cassandra from 'cassandra-driver';
-import type { Consumer, EachBatchPayload, KafkaMessage, Producer } from 'kafkajs';
+import { Partitioners, type Consumer, type EachBatchPayload, type KafkaMessage, type Producer } from 'kafkajs';
 import type mysql from 'mysql2/promise';
 import type { Registry } from 'prom-client';
 import {
@@ -71,6 +71,7 @@ export async function startProcessor(
     idempotent: true,
     maxInFlightRequests: 1,
     allowAutoTopicCreation: false,
+    createPartitioner: Partitioners.DefaultPartitioner,
   });
   await producer.connect();
   const consumer: Consumer = kafka.consumer({

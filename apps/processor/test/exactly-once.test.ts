@@ -13,6 +13,7 @@ import {
   produceOrders,
   readAggregates,
   readRawOrders,
+  mapDiff,
   type TestEnv,
 } from './helpers.js';
 
@@ -77,8 +78,8 @@ describe('processor: exact aggregates and raw orders (real Kafka, Cassandra, Mar
             timeoutMs: 60_000,
             what: 'every distinct order processed',
           });
-          expect(await readAggregates(env.pool)).toEqual(expectedAggregates(produced));
-          expect(await readRawOrders(env.cassandra, env.keyspace)).toEqual(firstVersions());
+          expect(mapDiff(await readAggregates(env.pool), expectedAggregates(produced))).toEqual([]);
+          expect(mapDiff(await readRawOrders(env.cassandra, env.keyspace), firstVersions())).toEqual([]);
         },
       ),
       { numRuns: 15 },
@@ -111,7 +112,7 @@ describe('processor: exact aggregates and raw orders (real Kafka, Cassandra, Mar
     }
     expect(dlq.find((m) => m.value.startsWith('{not'))!.headers['dlq-reason']).toContain('not JSON');
     expect(dlq.find((m) => m.value.startsWith('{"order_id"'))!.headers['dlq-reason']).toContain('/created_at');
-    expect(await readAggregates(env.pool)).toEqual(expectedAggregates(produced));
+    expect(mapDiff(await readAggregates(env.pool), expectedAggregates(produced))).toEqual([]);
   });
 
   it('stores a late order raw, sends it to the late topic, and leaves the aggregates alone', async () => {
@@ -125,6 +126,6 @@ describe('processor: exact aggregates and raw orders (real Kafka, Cassandra, Mar
     expect(JSON.parse(message!.value)).toEqual(order);
     expect(Number(message!.headers['late-by-ms'])).toBeGreaterThan(LATE_BOUND_MS);
     expect((await readRawOrders(env.cassandra, env.keyspace)).get(order.order_id)).toEqual(normalise(order));
-    expect(await readAggregates(env.pool)).toEqual(expectedAggregates(produced));
+    expect(mapDiff(await readAggregates(env.pool), expectedAggregates(produced))).toEqual([]);
   });
 });

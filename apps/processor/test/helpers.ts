@@ -1,7 +1,7 @@
 /** Test fixtures of the processor: a private topic, MySQL database and keyspace per test file. */
 import { createServer, type Server, type Socket } from 'node:net';
 import type cassandra from 'cassandra-driver';
-import type { Kafka } from 'kafkajs';
+import { Partitioners, type Kafka } from 'kafkajs';
 import type mysql from 'mysql2/promise';
 import type { RowDataPacket } from 'mysql2';
 import {
@@ -90,7 +90,11 @@ export async function produceOrders(
   orders: Array<AcceptedOrder | string>,
   timestamp = Date.now(),
 ): Promise<void> {
-  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+  const producer = kafka.producer({
+    idempotent: true,
+    createPartitioner: Partitioners.DefaultPartitioner,
+    maxInFlightRequests: 1,
+  });
   await producer.connect();
   try {
     for (let i = 0; i < orders.length; i += 500) {
@@ -255,7 +259,10 @@ export class TcpProxy {
       }
       client.pipe(upstream).pipe(client);
     });
-    await new Promise<void>((r) => this.server!.listen(port, '127.0.0.1', () => r()));
+    await new Promise<void>((resolve, reject) => {
+      this.server!.once('error', reject);
+      this.server!.listen(port, '127.0.0.1', () => resolve());
+    });
     const address = this.server.address();
     this.port = typeof address === 'object' && address ? address.port : port;
     return this.port;
@@ -263,13 +270,34 @@ export class TcpProxy {
 
   /** Drops every connection and refuses new ones. */
   async cut(): Promise<void> {
-    await new Promise<void>((r) => this.server?.close(() => r()));
+    const server = this.server;
     this.server = undefined;
+    const closed = new Promise<void>((r) => (server ? server.close(() => r()) : r()));
     for (const s of this.sockets) s.destroy();
+    await closed;
   }
 
   /** Accepts connections again on the same port. */
   async restore(): Promise<void> {
-    await this.start(this.port);
+    if (!this.server) await this.start(this.port);
   }
 }
+
+/** The keys where two maps differ (at most `limit`), with both values: a readable, fast assertion. */
+export function mapDiff<V>(actual: Map<string, V>, expected: Map<string, V>, limit = 5) {
+  const out: Array<{ key: string; actual: V | undefined; expected: V | undefined }> = [];
+  for (const key of new Set([...actual.keys(), ...expected.keys()])) {
+    const a = actual.get(key);
+    const e = expected.get(key);
+    if (canonical(a) !== canonical(e)) out.push({ key, actual: a, expected: e });
+    if (out.length >= limit) break;
+  }
+  return out;
+}
+
+const canonical = (v: unknown): string =>
+  JSON.stringify(v, (_k, value: unknown) =>
+    value && typeof value === 'object' && !Array.isArray(value)
+      ? Object.fromEntries(Object.entries(value).sort(([a], [b]) => (a < b ? -1 : 1)))
+      : value,
+  );
