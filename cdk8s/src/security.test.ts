@@ -191,7 +191,6 @@ describe('NetworkPolicies', () => {
         matchLabels: { 'app.kubernetes.io/instance': 'demo', 'app.kubernetes.io/part-of': 'salespipeline' },
       },
       policyTypes: ['Ingress'],
-      ingress: [],
     });
     expect(p['demo-ingest'].ingress).toEqual([{ ports: [{ protocol: 'TCP', port: 8080 }] }]);
     expect(p['demo-dashboard'].ingress).toEqual([{ ports: [{ protocol: 'TCP', port: 8080 }] }]);

@@ -188,9 +188,13 @@ describe('SalesPipeline operator (real kube-apiserver)', () => {
     await waitFor(async () => (await get(rest, spPath(ns, 'shop')))?.status?.phase === 'Degraded', {
       what: 'Degraded',
     });
-    const events = await rest.request<any>('GET', `/api/v1/namespaces/${ns}/events`);
-    expect(events.items.some((e: any) => e.involvedObject.name === 'shop' && e.reason === 'PhaseReady')).toBe(true);
-    expect(events.items.some((e: any) => e.involvedObject.name === 'shop' && e.reason === 'PhaseDegraded')).toBe(true);
+    // The Event follows the status write (recorded just after it): wait for it rather than race it.
+    const hasEvent = async (reason: string) =>
+      (await rest.request<any>('GET', `/api/v1/namespaces/${ns}/events`)).items.some(
+        (e: any) => e.involvedObject.name === 'shop' && e.reason === reason,
+      );
+    await waitFor(() => hasEvent('PhaseReady'), { what: 'PhaseReady event' });
+    await waitFor(() => hasEvent('PhaseDegraded'), { what: 'PhaseDegraded event' });
   });
 
   it('invalid specs → rejected by the CRD (OpenAPI and CEL)', async () => {

@@ -38,7 +38,9 @@ const quantityPattern = '^([0-9]+(\\.[0-9]+)?)(m|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei)?
 const quantity = (def: string | undefined, description: string) =>
   Type.String({ pattern: quantityPattern, maxLength: 32, description, ...(def === undefined ? {} : { default: def }) });
 const image = (def: string) =>
-  Type.String({ minLength: 1, maxLength: 512, default: def, description: 'Container image' });
+  Type.String({ pattern: '^\\S+$', minLength: 1, maxLength: 512, default: def, description: 'Container image' });
+/** A StorageClass name (a DNS subdomain, as the apiserver checks it in the claims). */
+const storageClassPattern = '^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$';
 const dnsLabel = (def: string, maxLength: number, description: string) =>
   Type.String({ pattern: '^[a-z]([-a-z0-9]*[a-z0-9])?$', minLength: 1, maxLength, default: def, description });
 
@@ -57,7 +59,11 @@ const storage = (size: string) =>
     {
       size: quantity(size, 'Volume size per replica'),
       storageClassName: Type.Optional(
-        Type.String({ maxLength: 253, description: 'StorageClass (cluster default if unset)' }),
+        Type.String({
+          pattern: storageClassPattern,
+          maxLength: 253,
+          description: 'StorageClass (cluster default if unset)',
+        }),
       ),
     },
     { default: {} },
@@ -126,7 +132,9 @@ export const cassandraSpecSchema = Type.Object(
     storage: Type.Object(
       {
         size: quantity('50Gi', 'Volume size per node'),
-        storageClassName: Type.Optional(Type.String({ maxLength: 253, description: 'StorageClass (immutable)' })),
+        storageClassName: Type.Optional(
+          Type.String({ pattern: storageClassPattern, maxLength: 253, description: 'StorageClass (immutable)' }),
+        ),
       },
       {
         default: {},

@@ -51,7 +51,9 @@ export function desiredNetworkPolicies(scope: Construct, ctx: Context): Chart {
   ) =>
     new k8s.KubeNetworkPolicy(chart, id, {
       metadata: { name: n.networkPolicy(component), labels: commonLabels(sp, 'network-policy') },
-      spec: { podSelector, policyTypes: ['Ingress'], ingress },
+      // No rules at all for a deny: an empty `ingress: []` is dropped on storage, and server-side apply
+      // would then rewrite the object at every reconcile (a hot loop through the watch).
+      spec: { podSelector, policyTypes: ['Ingress'], ...(ingress.length > 0 ? { ingress } : {}) },
     });
 
   // Default deny: any pod of this pipeline not admitted below receives nothing.

@@ -29,7 +29,7 @@ import {
 import type { Logger } from '@salespipeline/shared';
 import type { Writer } from '../apply.js';
 import type { EventRecorder } from '../events.js';
-import { isNotFound, type KubeRest } from '../kube/rest.js';
+import { isNotFound, KubeApiError, type KubeRest } from '../kube/rest.js';
 import type { ReconcileResult } from '../manager/controller.js';
 import type { Informer, Obj } from '../manager/informer.js';
 import {
@@ -58,6 +58,18 @@ export interface ReconcilerDeps {
   pollMs?: number;
   /** The built-in autoscaler's decisions (issue 5); without it the processor runs minReplicas. */
   autoscaler?: { replicasFor(key: string, uid: string | undefined): number | undefined };
+}
+
+/** 422 Invalid (and 400 BadRequest for malformed values): the object itself is wrong. */
+const isInvalid = (err: unknown) => err instanceof KubeApiError && (err.status === 422 || err.status === 400);
+
+export class ChildRejectedError extends Error {
+  readonly child: string;
+  constructor(obj: KubeObject, cause: KubeApiError) {
+    super(`${obj.kind} ${obj.metadata.name} rejected by the apiserver: ${cause.message}`);
+    this.name = 'ChildRejectedError';
+    this.child = `${obj.kind}/${obj.metadata.name}`;
+  }
 }
 
 export class SalesPipelineReconciler {
@@ -97,8 +109,20 @@ export class SalesPipelineReconciler {
     }
 
     try {
-      await Promise.all(desired.map((obj) => this.d.writer.apply(obj)));
+      await Promise.all(
+        desired.map((obj) =>
+          this.d.writer.apply(obj).catch((err: unknown) => {
+            throw isInvalid(err) ? new ChildRejectedError(obj, err as KubeApiError) : err;
+          }),
+        ),
+      );
     } catch (err) {
+      // The apiserver refused a child as invalid (e.g. requests above limits, an immutable StatefulSet
+      // field changed): only a spec change can fix that, so it is reported, not retried.
+      if (err instanceof ChildRejectedError) {
+        log.warn({ child: err.child, err: err.message }, 'child rejected by the apiserver');
+        return this.reportInvalid(sp, 'ChildRejected', err.message);
+      }
       // An optional add-on's CRD (KEDA's ScaledObject) not installed: say so instead of retrying blindly.
       const missing = desired.find((o) => ownedKinds.some((k) => k.optional && k.kind === o.kind));
       if (missing && isNotFound(err) && String(err).includes(ownedKind(missing.apiVersion, missing.kind).plural))
