@@ -1,0 +1,52 @@
+import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
+import type { Kafka } from 'kafkajs';
+import { createKafka, createLogger, ensureTopics } from '@salespipeline/shared';
+import { testInfra, uniqueName, waitFor } from '@salespipeline/shared/testing';
+// The real ingest API, in-process (the load generator's only dependency).
+import { endOffsets, startIngest, type RunningIngest } from '../../ingest/test/helpers.js';
+import { OrderGenerator } from '../src/generate.js';
+import { runLoad } from '../src/sender.js';
+
+jest.setTimeout(60_000);
+
+describe('load generator against the real ingest API and Kafka', () => {
+  const topic = uniqueName('loadgen');
+  let kafka: Kafka;
+  let ingest: RunningIngest;
+
+  beforeAll(async () => {
+    kafka = createKafka(testInfra(), createLogger('test', 'warn'));
+    await ensureTopics(kafka, topic, { partitions: 2 });
+    ingest = await startIngest(kafka, { ORDERS_TOPIC: topic });
+    await waitFor(async () => (await fetch(`${ingest.url}/readyz`)).status === 200, { what: 'ingest ready' });
+  });
+  afterAll(async () => {
+    await ingest.stop();
+    const admin = kafka.admin();
+    await admin.connect();
+    await admin.deleteTopics({ topics: [topic, `${topic}.dlq`, `${topic}.late`] });
+    await admin.disconnect();
+  });
+
+  it.each([1, 20])('sends at the set rate (batch size %i); every order is accepted and in Kafka', async (batchSize) => {
+    const before = await endOffsets(kafka, topic);
+    const generator = new OrderGenerator(batchSize, `lgt${batchSize}-`);
+    const reports: number[] = [];
+    const result = await runLoad({
+      target: ingest.url,
+      rate: 400,
+      durationSeconds: 2,
+      batchSize,
+      concurrency: 8,
+      source: () => generator.next(),
+      reportIntervalMs: 500,
+      onReport: (r) => reports.push(r.accepted),
+    });
+    expect(result.totals.rejected + result.totals.failed + result.totals.unavailable).toBe(0);
+    expect(result.totals.accepted).toBe(result.totals.sent);
+    expect(result.totals.accepted).toBeGreaterThanOrEqual(700);
+    expect(result.totals.accepted).toBeLessThanOrEqual(800);
+    expect(reports.length).toBeGreaterThanOrEqual(3);
+    expect((await endOffsets(kafka, topic)) - before).toBe(result.totals.accepted);
+  });
+});
