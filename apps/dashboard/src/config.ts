@@ -1,4 +1,4 @@
-import { cassandraSettings, mysqlSettings, setting } from '@salespipeline/shared';
+import { appPortVariables, cassandraSettings, mysqlSettings, setting } from '@salespipeline/shared';
 
 export const dashboardSpec = {
   ...mysqlSettings,
@@ -9,7 +9,11 @@ export const dashboardSpec = {
     pattern: /^[a-z][a-z0-9_]{0,47}$/,
     doc: 'Keyspace of the raw orders (latest orders are read from it)',
   }),
-  port: setting.port({ env: 'DASHBOARD_PORT', default: 18082, doc: 'HTTP port of the page, the API and /metrics' }),
+  port: setting.port({
+    env: appPortVariables.dashboard,
+    default: 18082,
+    doc: 'HTTP port of the page, the API and /metrics',
+  }),
   host: setting.string({ env: 'DASHBOARD_HOST', default: '0.0.0.0', doc: 'Address to listen on' }),
   pollIntervalMs: setting.int({
     env: 'DASHBOARD_POLL_INTERVAL_MS',

@@ -1,8 +1,12 @@
-import { kafkaSettings, setting } from '@salespipeline/shared';
+import { appPortVariables, kafkaSettings, setting } from '@salespipeline/shared';
 
 export const ingestSpec = {
   ...kafkaSettings,
-  port: setting.port({ env: 'INGEST_PORT', default: 18080, doc: 'HTTP port of the API and the ops endpoints' }),
+  port: setting.port({
+    env: appPortVariables.ingest,
+    default: 18080,
+    doc: 'HTTP port of the API and the ops endpoints',
+  }),
   host: setting.string({ env: 'INGEST_HOST', default: '0.0.0.0', doc: 'Address to listen on' }),
   ordersTopic: setting.string({
     env: 'ORDERS_TOPIC',

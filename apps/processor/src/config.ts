@@ -1,4 +1,4 @@
-import { cassandraSettings, kafkaSettings, mysqlSettings, setting } from '@salespipeline/shared';
+import { appPortVariables, cassandraSettings, kafkaSettings, mysqlSettings, setting } from '@salespipeline/shared';
 
 /** Where the orders are stored; shared by `run` and `migrate`. */
 export const storageSpec = {
@@ -48,7 +48,7 @@ export const processorSpec = {
     default: 'salespipeline-processor',
     doc: 'Kafka consumer group',
   }),
-  opsPort: setting.port({ env: 'PROCESSOR_OPS_PORT', default: 18081, doc: 'Port of /healthz /readyz /metrics' }),
+  opsPort: setting.port({ env: appPortVariables.processor, default: 18081, doc: 'Port of /healthz /readyz /metrics' }),
   opsHost: setting.string({ env: 'PROCESSOR_OPS_HOST', default: '0.0.0.0', doc: 'Address of the ops server' }),
   maxBatch: setting.int({
     env: 'PROCESSOR_MAX_BATCH',

@@ -66,3 +66,13 @@ export const mysqlSettings = {
     doc: 'MySQL/MariaDB DSN, mysql://user:password@host:port/database',
   }),
 };
+
+/**
+ * The variable that sets each app's HTTP port (its API, or its ops endpoints): read by the apps'
+ * configs and set by the operator's Deployments, so the two cannot drift apart.
+ */
+export const appPortVariables = {
+  ingest: 'INGEST_PORT',
+  processor: 'PROCESSOR_OPS_PORT',
+  dashboard: 'DASHBOARD_PORT',
+} as const;

@@ -1,4 +1,5 @@
 /** The data-plane apps: ingest, processor (with its schema migration) and dashboard, wired to the stores. */
+import { appPortVariables } from '@salespipeline/shared';
 import { Chart } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-33';
 import type { Construct } from 'constructs';
@@ -70,7 +71,7 @@ function env(
   const e = endpoints(ctx.owner, ctx.spec);
   const superuser = cassandraNames(cassandra.clusterName, cassandra.datacenter.name).superuserSecret;
   return [
-    { name: 'PORT', value: String(appPort) },
+    { name: appPortVariables[app], value: String(appPort) },
     ...(needs.kafka && app !== 'dashboard'
       ? [
           { name: 'KAFKA_BROKERS', value: e.kafkaBootstrap },

@@ -1,0 +1,59 @@
+import { describe, expect, it } from '@jest/globals';
+import { loadConfig, type ConfigSpec } from '@salespipeline/shared';
+// The apps' own config specs: what the Deployments set must be what the apps read.
+import { dashboardSpec } from '../../../apps/dashboard/src/config.js';
+import { ingestSpec } from '../../../apps/ingest/src/config.js';
+import { processorSpec } from '../../../apps/processor/src/config.js';
+import { desiredState, type KubeObject } from '../desired.js';
+
+interface Container {
+  args?: string[];
+  env: Array<{ name: string; value?: string; valueFrom?: unknown }>;
+  ports: Array<{ containerPort: number }>;
+  readinessProbe: { httpGet: { port: string | number } };
+}
+
+const creds = { rootPassword: 'r', processorPassword: 'p', dashboardPassword: 'd' };
+const objects = desiredState(
+  {
+    apiVersion: 'salespipeline.io/v1alpha1',
+    kind: 'SalesPipeline',
+    metadata: { name: 'shop', namespace: 'sales', uid: '6f1c7d0e-1111-4222-8333-944455556666' },
+    spec: {},
+  },
+  { mysqlCredentials: creds },
+);
+
+function container(name: string): Container {
+  const deployment = objects.find((o) => o.kind === 'Deployment' && o.metadata.name === name) as
+    (KubeObject & { spec: { template: { spec: { containers: Container[] } } } }) | undefined;
+  if (!deployment) throw new Error(`Deployment ${name} not rendered`);
+  return deployment.spec.template.spec.containers[0]!;
+}
+
+/** The container's environment as the app would see it; values from Secrets stand in as placeholders. */
+function environment(c: Container): NodeJS.ProcessEnv {
+  const placeholders: Record<string, string> = { MYSQL_URL: 'mysql://u:p@mysql:3306/salespipeline' };
+  return Object.fromEntries(c.env.map((e) => [e.name, e.value ?? placeholders[e.name] ?? 'from-a-secret']));
+}
+
+describe.each<[string, ConfigSpec, string]>([
+  ['shop-ingest', ingestSpec, 'port'],
+  ['shop-processor', processorSpec, 'opsPort'],
+  ['shop-dashboard', dashboardSpec, 'port'],
+])('the %s Deployment', (name, spec, portKey) => {
+  it('configures the app: its config loads, and it listens on the port the probes and Service use', () => {
+    const c = container(name);
+    const config = loadConfig(spec, environment(c)) as Record<string, unknown>;
+    expect(config[portKey]).toBe(c.ports[0]!.containerPort);
+    expect(c.readinessProbe.httpGet.port).toBe('http');
+  });
+
+  it('sets no variable the app does not read', () => {
+    const read = new Set(Object.values(spec).map((s) => s.env));
+    const unknown = container(name)
+      .env.filter((e) => !read.has(e.name))
+      .map((e) => e.name);
+    expect(unknown).toEqual([]);
+  });
+});
