@@ -1,0 +1,102 @@
+/**
+ * Ingest API throughput and latency against the real Kafka: single orders at fixed rates (p50/p99),
+ * single orders flat out, and batches flat out. The API runs as its own process (node dist).
+ *   npx tsx bench/ingest.bench.ts      (BENCH_INGEST_SECONDS per run, default 20)
+ */
+import autocannon from 'autocannon';
+import { createKafka, createLogger, ensureTopics, localInfra } from '@salespipeline/shared';
+import { OrderGenerator } from '../apps/loadgen/src/generate.js';
+import { writeResult, type Figure } from './results.js';
+import { cpuSeconds, env, freePort, startApp, waitReady } from './common.js';
+
+const seconds = env('BENCH_INGEST_SECONDS', 20);
+const topic = `bench_ingest_${Date.now().toString(36)}`;
+const kafka = createKafka(
+  { kafkaBrokers: [localInfra.kafkaBrokers], kafkaClientId: 'bench' },
+  createLogger('bench', 'warn'),
+);
+await ensureTopics(kafka, topic, { partitions: 6, retentionMs: 3600_000 });
+const port = await freePort();
+const url = `http://127.0.0.1:${port}`;
+const child = startApp('ingest', [], { INGEST_PORT: String(port), INGEST_HOST: '127.0.0.1', ORDERS_TOPIC: topic });
+await waitReady(url);
+
+const gen = new OrderGenerator(1, `bi${Date.now().toString(36)}-`);
+const singles = Array.from({ length: 20_000 }, () => JSON.stringify(gen.next()));
+const batchSize = 500;
+const batches = Array.from({ length: 100 }, () =>
+  JSON.stringify({ orders: Array.from({ length: batchSize }, () => gen.next()) }),
+);
+
+async function run(name: string, opts: { bodies: string[]; path: string; connections: number; rate?: number }) {
+  let i = 0;
+  const cpu0 = cpuSeconds(child.pid!);
+  const result = await autocannon({
+    url,
+    duration: seconds,
+    connections: opts.connections,
+    pipelining: 1,
+    ...(opts.rate ? { overallRate: opts.rate } : {}),
+    requests: [
+      {
+        method: 'POST',
+        path: opts.path,
+        headers: { 'content-type': 'application/json' },
+        setupRequest: (req) => ({ ...req, body: opts.bodies[i++ % opts.bodies.length] }),
+      },
+    ],
+  });
+  const cpu = cpuSeconds(child.pid!) - cpu0;
+  const ok = result['2xx'];
+  process.stdout.write(
+    `${name}: ${(ok / seconds).toFixed(0)} req/s 2xx, non-2xx ${result.non2xx}, errors ${result.errors}, p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms, ingest CPU ${cpu.toFixed(1)} s\n`,
+  );
+  return { result, ok, cpu };
+}
+
+const figures: Record<string, Figure> = {};
+// Warm-up (JIT, connections, producer batching), not recorded.
+await autocannon({
+  url,
+  duration: 3,
+  connections: 16,
+  requests: [{ method: 'POST', path: '/v1/orders', headers: { 'content-type': 'application/json' }, body: singles[0] }],
+});
+for (const rate of [1000, 5000]) {
+  const { result, ok } = await run(`single @${rate}/s`, { bodies: singles, path: '/v1/orders', connections: 32, rate });
+  figures[`single_${rate}_rps_achieved`] = { value: Math.round(ok / seconds), unit: 'req/s' };
+  figures[`single_${rate}_rps_p50`] = { value: result.latency.p50, unit: 'ms' };
+  figures[`single_${rate}_rps_p99`] = {
+    value: result.latency.p99,
+    unit: 'ms',
+    ...(rate === 1000 ? { target: '≤ 20 ms' } : {}),
+  };
+}
+const max = await run('single flat out', { bodies: singles, path: '/v1/orders', connections: 64 });
+figures.single_max_rps = { value: Math.round(max.ok / seconds), unit: 'req/s', target: '≥ 10000' };
+figures.single_max_p50 = { value: max.result.latency.p50, unit: 'ms' };
+figures.single_max_p99 = { value: max.result.latency.p99, unit: 'ms' };
+figures.single_cpu_per_1000 = { value: (max.cpu / max.ok) * 1000, unit: 'CPU s / 1000 orders (ingest)' };
+const batch = await run(`batches of ${batchSize}`, { bodies: batches, path: '/v1/orders/batch', connections: 8 });
+figures.batch_orders_per_s = {
+  value: Math.round((batch.ok * batchSize) / seconds),
+  unit: 'orders/s',
+  target: '≥ 50000',
+};
+figures.batch_p99 = { value: batch.result.latency.p99, unit: 'ms per batch request' };
+figures.batch_cpu_per_1000 = {
+  value: (batch.cpu / (batch.ok * batchSize)) * 1000,
+  unit: 'CPU s / 1000 orders (ingest)',
+};
+
+// Exactness: every 2xx order is in the topic (the runs above only ever got 202 or an error).
+const admin = kafka.admin();
+await admin.connect();
+const offsets = await admin.fetchTopicOffsets(topic);
+const inKafka = offsets.reduce((s, o) => s + Number(o.high), 0);
+await admin.deleteTopics({ topics: [topic, `${topic}.dlq`, `${topic}.late`] });
+await admin.disconnect();
+figures.orders_in_kafka = { value: inKafka, unit: 'messages (≥ orders answered 202)' };
+child.kill('SIGTERM');
+writeResult('ingest', { seconds, batchSize, partitions: 6, process: 'node apps/ingest/dist/main.js' }, figures);
+process.exit(0);
