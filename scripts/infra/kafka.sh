@@ -61,12 +61,18 @@ kafka_render_config() {
   cp "$KAFKA_SUPPORT/log4j.properties.tmpl" "$KAFKA_CONF/log4j.properties"
 }
 
+# A Kafka Uuid: 16 random bytes, URL-safe base64 without padding. One that starts with '-' would be
+# read as an option by the storage tool, so draw again.
+kafka_new_cluster_id() {
+  local id
+  while id="$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n')"; [[ "$id" == -* ]]; do :; done
+  echo "$id"
+}
+
 kafka_format_storage() { # once per data dir; the cluster id lives next to it
   [ -f "$KAFKA_DATA/meta.properties" ] && return 0
   local idf="$KAFKA_STATE/cluster.id"
-  if [ ! -s "$idf" ]; then # a Kafka Uuid: 16 random bytes, URL-safe base64 without padding
-    head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n' >"$idf"
-  fi
+  [ -s "$idf" ] || kafka_new_cluster_id >"$idf"
   sp_log "formatting Kafka storage in $KAFKA_DATA (cluster id $(cat "$idf"))"
   # shellcheck disable=SC2086
   java $KAFKA_TOOL_OPTS -Dlog4j.configuration="file:$KAFKA_SUPPORT/tools-log4j.properties" -cp "$KAFKA_LIBS/*" \
@@ -120,6 +126,9 @@ kafka_topics_create() { # NAME PARTITIONS [RETENTION_MS]
     || sp_die "could not create topic $name"
   sp_log "topic $name ready (partitions=$partitions${retention:+, retention.ms=$retention})"
 }
+
+# Sourced (by a test) for its functions: define them, run nothing.
+[[ "${BASH_SOURCE[0]}" != "$0" ]] && return 0
 
 case "${1:-}" in
   ""|-h|--help|help)
