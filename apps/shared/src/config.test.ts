@@ -45,5 +45,7 @@ describe('loadConfig', () => {
     expect(help).toContain('default "8080"');
     expect(help).toContain('TOKEN');
     expect(help).toContain('required');
+    const optional = configHelp({ user: setting.optionalString({ env: 'USER_NAME', doc: 'user', secret: true }) });
+    expect(optional).toContain('unset by default');
   });
 });

@@ -138,7 +138,13 @@ export function loadConfig<S extends ConfigSpec>(spec: S, env: NodeJS.ProcessEnv
 export function configHelp(spec: ConfigSpec): string {
   const rows = Object.values(spec).map((s) => {
     const def =
-      s.default === undefined ? 'required' : s.secret ? 'default set' : `default ${JSON.stringify(s.default)}`;
+      s.default === undefined
+        ? 'required'
+        : s.default === ''
+          ? 'unset by default'
+          : s.secret
+            ? 'has a default'
+            : `default ${JSON.stringify(s.default)}`;
     return `  ${s.env.padEnd(30)} ${s.doc} [${s.kind}; ${def}]`;
   });
   return `Environment variables:\n${rows.join('\n')}`;
