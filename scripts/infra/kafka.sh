@@ -7,7 +7,7 @@
 #   scripts/infra/kafka.sh ping                 one Metadata round trip (exit 0 when the broker answers)
 # Jars come from Maven Central (pom in scripts/infra/kafka/) into $SP_CACHE_DIR/kafka/<version>/libs.
 # shellcheck source=lib.sh
-source "$(dirname "$0")/lib.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 KAFKA_VERSION="${SP_KAFKA_VERSION:-3.9.1}"
 KAFKA_SUPPORT="$SP_REPO_DIR/scripts/infra/kafka"
