@@ -12,7 +12,7 @@ import { createServer } from 'node:net';
 import { chromium } from 'playwright-core';
 import { createKafka, createLogger, ensureTopics, loadConfig } from '@salespipeline/shared';
 import { testInfra, uniqueName, waitFor } from '@salespipeline/shared/testing';
-import { startIngest } from '../apps/ingest/test/helpers.js';
+import { authHeaders, startIngest } from '../apps/ingest/test/helpers.js';
 import { processorSpec } from '../apps/processor/src/config.js';
 import { startProcessor } from '../apps/processor/src/processor.js';
 import { chromiumOptions, createStores, metricValue, order, SseReader } from '../apps/dashboard/test/helpers.js';
@@ -69,7 +69,7 @@ async function main() {
   const post = (path: string, body: unknown) =>
     fetch(`${ingest.url}${path}`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', ...authHeaders },
       body: JSON.stringify(body),
     });
   const categories = ['Books', 'Toys', 'Garden', 'Mobiles & Tablets', "Men's Fashion"];

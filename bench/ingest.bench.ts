@@ -3,6 +3,7 @@
  * single orders flat out, and batches flat out. The API runs as its own process (node dist).
  *   npx tsx bench/ingest.bench.ts      (BENCH_INGEST_SECONDS per run, default 20)
  */
+import { randomBytes } from 'node:crypto';
 import autocannon from 'autocannon';
 import { createKafka, createLogger, ensureTopics, localInfra } from '@salespipeline/shared';
 import { OrderGenerator } from '../apps/loadgen/src/generate.js';
@@ -18,7 +19,15 @@ const kafka = createKafka(
 await ensureTopics(kafka, topic, { partitions: 6, retentionMs: 3600_000 });
 const port = await freePort();
 const url = `http://127.0.0.1:${port}`;
-const child = startApp('ingest', [], { INGEST_PORT: String(port), INGEST_HOST: '127.0.0.1', ORDERS_TOPIC: topic });
+const apiKey = randomBytes(24).toString('hex');
+// Flat out from one client: no rate limit here (the bench measures the API, not the limiter).
+const child = startApp('ingest', [], {
+  INGEST_PORT: String(port),
+  INGEST_HOST: '127.0.0.1',
+  ORDERS_TOPIC: topic,
+  INGEST_API_KEYS: `bench:${apiKey}`,
+  INGEST_RATE_LIMIT_PER_SECOND: '0',
+});
 await waitReady(url);
 
 const gen = new OrderGenerator(1, `bi${Date.now().toString(36)}-`);
@@ -41,7 +50,7 @@ async function run(name: string, opts: { bodies: string[]; path: string; connect
       {
         method: 'POST',
         path: opts.path,
-        headers: { 'content-type': 'application/json' },
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${apiKey}` },
         setupRequest: (req) => ({ ...req, body: opts.bodies[i++ % opts.bodies.length] }),
       },
     ],

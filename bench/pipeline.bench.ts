@@ -5,6 +5,7 @@
  * (accepted = in Kafka = stored raw = counted) and reports throughput, freshness and CPU per process.
  *   npx tsx bench/pipeline.bench.ts
  */
+import { randomBytes } from 'node:crypto';
 import type { RowDataPacket } from 'mysql2';
 import {
   createCassandraClient,
@@ -45,7 +46,13 @@ const processor = startApp('processor', [], {
   PROCESSOR_OPS_HOST: '127.0.0.1',
   PROCESSOR_GROUP_ID: `${topic}_group`,
 });
-const ingest = startApp('ingest', [], { ...common, INGEST_PORT: String(ingestPort), INGEST_HOST: '127.0.0.1' });
+const apiKey = randomBytes(24).toString('hex');
+const ingest = startApp('ingest', [], {
+  ...common,
+  INGEST_PORT: String(ingestPort),
+  INGEST_HOST: '127.0.0.1',
+  INGEST_API_KEYS: `bench:${apiKey}`,
+});
 await waitReady(`http://127.0.0.1:${ingestPort}`);
 await waitReady(`http://127.0.0.1:${opsPort}`, 120_000);
 
@@ -72,6 +79,7 @@ const load = await runLoad({
   durationSeconds: seconds,
   batchSize,
   concurrency: 16,
+  apiKey,
   source: () => generator.next(),
   reportIntervalMs: 10_000,
   onReport: (r) =>

@@ -15,6 +15,16 @@ APPS=(ingest processor dashboard loadgen)
 
 # The lib's helpers keep state under $SP_STATE_DIR/<name>; the apps keep theirs under .local/apps.
 in_apps() { SP_STATE_DIR="$APPS_STATE" "$@"; }
+# The ingest API requires an API key: one is generated on first start and kept (mode 600) in
+# $API_KEYS_FILE as name:key lines; ingest reads the file, the load generator sends the "local" key.
+API_KEYS_FILE="$APPS_STATE/ingest/api-keys"
+api_key() {
+  if [ ! -s "$API_KEYS_FILE" ]; then
+    mkdir -p "$(dirname "$API_KEYS_FILE")"
+    (umask 077 && printf 'local:%s\n' "$(od -An -N24 -tx1 /dev/urandom | tr -d ' \n')" >"$API_KEYS_FILE")
+  fi
+  sed -n 's/^local://p' "$API_KEYS_FILE" | head -n1
+}
 ready() { curl -fsS -o /dev/null --max-time 2 "http://127.0.0.1:$1/readyz"; }
 
 start() {
@@ -28,7 +38,8 @@ start() {
   node apps/processor/dist/main.js migrate >/dev/null
 
   if ! in_apps sp_running ingest; then
-    INGEST_HOST=127.0.0.1 INGEST_PORT=$INGEST_PORT in_apps sp_spawn ingest node apps/ingest/dist/main.js
+    api_key >/dev/null
+    INGEST_API_KEYS_FILE="$API_KEYS_FILE" INGEST_HOST=127.0.0.1 INGEST_PORT=$INGEST_PORT in_apps sp_spawn ingest node apps/ingest/dist/main.js
   fi
   if ! in_apps sp_running processor; then
     PROCESSOR_OPS_HOST=127.0.0.1 PROCESSOR_OPS_PORT=$PROCESSOR_PORT in_apps sp_spawn processor node apps/processor/dist/main.js
@@ -44,7 +55,7 @@ start() {
   in_apps sp_wait_ready processor 90 ready $PROCESSOR_PORT
   [ -n "$with_dashboard" ] && in_apps sp_wait_ready dashboard 60 ready $DASHBOARD_PORT
   if ! in_apps sp_running loadgen; then
-    LOADGEN_TARGET="http://127.0.0.1:$INGEST_PORT" LOADGEN_RATE="${SP_LOADGEN_RATE:-20}" \
+    LOADGEN_API_KEY="$(api_key)" LOADGEN_TARGET="http://127.0.0.1:$INGEST_PORT" LOADGEN_RATE="${SP_LOADGEN_RATE:-20}" \
       LOADGEN_BATCH_SIZE="${SP_LOADGEN_BATCH_SIZE:-1}" LOADGEN_OPS_HOST=127.0.0.1 LOADGEN_OPS_PORT=$LOADGEN_PORT \
       in_apps sp_spawn loadgen node apps/loadgen/dist/main.js
   fi
@@ -65,6 +76,7 @@ start() {
 
 The apps (logs: $APPS_STATE/<app>/<app>.log; stop: scripts/run-apps.sh stop):
   Ingest API   http://127.0.0.1:$INGEST_PORT   POST /v1/orders, POST /v1/orders/batch, GET /openapi.json
+               API key: "Authorization: Bearer <key>", key after "local:" in $API_KEYS_FILE
   Processor    http://127.0.0.1:$PROCESSOR_PORT/metrics   (topic $ORDERS_TOPIC, DLQ $ORDERS_TOPIC.dlq, late $ORDERS_TOPIC.late)
 $( [ -n "$with_dashboard" ] && echo "  Dashboard    http://127.0.0.1:$DASHBOARD_PORT/" )
   Load gen     http://127.0.0.1:$LOADGEN_PORT/metrics   (${SP_LOADGEN_RATE:-20} orders/s)

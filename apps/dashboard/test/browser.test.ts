@@ -9,7 +9,7 @@ import { afterAll, beforeAll, expect, test } from '@jest/globals';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { createKafka, createLogger, ensureTopics, loadConfig } from '@salespipeline/shared';
 import { testInfra, uniqueName } from '@salespipeline/shared/testing';
-import { startIngest, type RunningIngest } from '../../ingest/test/helpers.js';
+import { authHeaders, startIngest, type RunningIngest } from '../../ingest/test/helpers.js';
 import { processorSpec } from '../../processor/src/config.js';
 import { startProcessor, type RunningProcessor } from '../../processor/src/processor.js';
 import {
@@ -121,7 +121,7 @@ test('an order posted to the ingest API appears on screen without a reload', asy
   const posted = Date.now();
   const res = await fetch(`${ingest.url}/v1/orders`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', ...authHeaders },
     body: JSON.stringify(
       order(id, Date.now(), {
         payment: 'jazzwallet',

@@ -20,7 +20,7 @@ import {
   type AcceptedOrder,
 } from '@salespipeline/shared';
 import { localStateDir, testInfra, testPrometheusUrl, uniqueName, waitFor } from '@salespipeline/shared/testing';
-import { startIngest, type RunningIngest } from '../../ingest/test/helpers.js';
+import { authHeaders, startIngest, type RunningIngest } from '../../ingest/test/helpers.js';
 import { processorSpec } from '../../processor/src/config.js';
 import { startProcessor, type RunningProcessor } from '../../processor/src/processor.js';
 import {
@@ -127,14 +127,14 @@ beforeAll(async () => {
   for (const o of orders) {
     const res = await fetch(`${ingest.url}/v1/orders`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', ...authHeaders },
       body: JSON.stringify(o),
     });
     expect(res.status).toBe(202);
   }
   const bad = await fetch(`${ingest.url}/v1/orders`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', ...authHeaders },
     body: JSON.stringify({ order_id: 'x' }),
   });
   expect(bad.status).toBe(400);

@@ -6,6 +6,7 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import type { Kafka } from 'kafkajs';
 import { Counter, Histogram, type Registry } from 'prom-client';
 import {
+  ConfigError,
   createOpsHandler,
   openApiDocument,
   validateBatch,
@@ -15,6 +16,7 @@ import {
   type Logger,
 } from '@salespipeline/shared';
 import type { ingestSpec } from './config.js';
+import { authenticate, loadApiKeys } from './auth.js';
 import { OrderProducer, UnavailableError } from './producer.js';
 
 export type IngestConfig = ConfigOf<typeof ingestSpec>;
@@ -33,6 +35,12 @@ export function createIngestApp(
   deps: { kafka: Kafka; registry: Registry; logger: Logger },
 ): IngestApp {
   const { kafka, registry, logger } = deps;
+  const keys = config.auth === 'required' ? loadApiKeys(config) : [];
+  if (config.auth === 'required' && keys.length === 0) {
+    throw new ConfigError([
+      'INGEST_API_KEYS / INGEST_API_KEYS_FILE: no API key configured (set INGEST_AUTH=disabled for local development only)',
+    ]);
+  }
   const producer = new OrderProducer(kafka, {
     topic: config.ordersTopic,
     maxRequestBytes: config.maxRequestBytes,
@@ -99,6 +107,21 @@ export function createIngestApp(
   app.get('/openapi.json', (_req, res) => {
     res.type('application/json').send(openapi);
   });
+
+  // Everything under /v1 needs a key; the ops endpoints and the OpenAPI document stay open.
+  app.use(
+    '/v1',
+    authenticate({
+      keys,
+      required: config.auth === 'required',
+      ratePerSecond: config.rateLimitPerSecond,
+      burst: config.rateLimitBurst,
+      onReject: (reason) => rejected.inc({ reason }),
+    }),
+  );
+  if (config.auth === 'disabled')
+    logger.warn('authentication disabled (INGEST_AUTH=disabled): for local development only');
+  else logger.info({ keys: keys.map((k) => k.name) }, 'API keys loaded');
 
   const jsonOnly = (req: Request, res: Response, next: NextFunction) => {
     if (!req.is('application/json')) {

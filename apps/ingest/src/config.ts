@@ -52,4 +52,31 @@ export const ingestSpec = {
     min: 1_000_000,
     doc: 'Orders waiting for Kafka above this size are refused with 503 (back-pressure)',
   }),
+  auth: setting.oneOf({
+    env: 'INGEST_AUTH',
+    values: ['required', 'disabled'] as const,
+    default: 'required',
+    doc: 'required: every /v1 request needs an API key (the process refuses to start without keys); disabled: local development only',
+  }),
+  apiKeys: setting.optionalString({
+    env: 'INGEST_API_KEYS',
+    secret: true,
+    doc: 'API keys, comma-separated name:key pairs (a key has 16+ characters)',
+  }),
+  apiKeysFile: setting.optionalString({
+    env: 'INGEST_API_KEYS_FILE',
+    doc: 'File of API keys (name:key per line or comma-separated), e.g. a mounted Secret',
+  }),
+  rateLimitPerSecond: setting.number({
+    env: 'INGEST_RATE_LIMIT_PER_SECOND',
+    default: 5000,
+    min: 0,
+    doc: 'Requests per second per API key (per client address without auth) before 429; 0: no limit',
+  }),
+  rateLimitBurst: setting.int({
+    env: 'INGEST_RATE_LIMIT_BURST',
+    default: 10_000,
+    min: 1,
+    doc: 'Requests a client may send at once above the rate (token bucket size)',
+  }),
 };

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Kafka } from 'kafkajs';
@@ -11,9 +12,18 @@ export interface RunningIngest extends IngestApp {
   stop: () => Promise<void>;
 }
 
-/** The ingest app in-process on a free port. */
+/** The API key the test ingest apps accept (unless a test configures its own). */
+export const testApiKey = `test-key-${randomBytes(12).toString('hex')}`;
+export const authHeaders = { authorization: `Bearer ${testApiKey}` } as const;
+
+/** The ingest app in-process on a free port, accepting testApiKey. */
 export async function startIngest(kafka: Kafka, env: Record<string, string>): Promise<RunningIngest> {
-  const config = loadConfig(ingestSpec, { INGEST_PORT: '0', INGEST_HOST: '127.0.0.1', ...env });
+  const config = loadConfig(ingestSpec, {
+    INGEST_PORT: '0',
+    INGEST_HOST: '127.0.0.1',
+    INGEST_API_KEYS: `test:${testApiKey}`,
+    ...env,
+  });
   const ingest = createIngestApp(config, {
     kafka,
     registry: createRegistry('ingest'),
@@ -35,10 +45,11 @@ export async function startIngest(kafka: Kafka, env: Record<string, string>): Pr
   };
 }
 
-export const post = (url: string, body: unknown, contentType = 'application/json') =>
+/** POSTs with testApiKey (headers may replace or add to it). */
+export const post = (url: string, body: unknown, contentType = 'application/json', headers: object = authHeaders) =>
   fetch(url, {
     method: 'POST',
-    headers: { 'content-type': contentType },
+    headers: { 'content-type': contentType, ...headers },
     body: typeof body === 'string' ? body : JSON.stringify(body),
   });
 

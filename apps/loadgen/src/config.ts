@@ -7,6 +7,11 @@ export const loadgenSpec = {
     default: 'http://127.0.0.1:18080',
     doc: 'Base URL of the ingest API',
   }),
+  apiKey: setting.optionalString({
+    env: 'LOADGEN_API_KEY',
+    secret: true,
+    doc: 'API key sent to the ingest API as a Bearer token (unset: none, for an ingest with INGEST_AUTH=disabled)',
+  }),
   rate: setting.number({ env: 'LOADGEN_RATE', default: 50, min: 0.1, doc: 'Orders per second' }),
   durationSeconds: setting.number({
     env: 'LOADGEN_DURATION_SECONDS',

@@ -84,6 +84,7 @@ async function main(): Promise<void> {
     durationSeconds: config.durationSeconds,
     batchSize: config.batchSize,
     concurrency: config.concurrency,
+    apiKey: config.apiKey,
     source,
     onReport,
     reportIntervalMs: config.reportIntervalMs,

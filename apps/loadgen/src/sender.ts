@@ -13,6 +13,8 @@ export interface LoadOptions {
   durationSeconds: number;
   batchSize: number;
   concurrency: number;
+  /** Sent as `Authorization: Bearer <apiKey>` (unset: no credentials). */
+  apiKey?: string | undefined;
   /** Next order, or undefined when the source is exhausted. */
   source: () => Promise<AcceptedOrder | undefined> | AcceptedOrder | undefined;
   onReport?: (report: LoadReport) => void;
@@ -91,7 +93,11 @@ export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
           path,
           method: 'POST',
           agent,
-          headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+          headers: {
+            'content-type': 'application/json',
+            'content-length': Buffer.byteLength(body),
+            ...(opts.apiKey ? { authorization: `Bearer ${opts.apiKey}` } : {}),
+          },
         },
         (res) => {
           res.resume();

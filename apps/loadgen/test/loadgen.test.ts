@@ -3,7 +3,7 @@ import type { Kafka } from 'kafkajs';
 import { createKafka, createLogger, ensureTopics } from '@salespipeline/shared';
 import { testInfra, uniqueName, waitFor } from '@salespipeline/shared/testing';
 // The real ingest API, in-process (the load generator's only dependency).
-import { endOffsets, startIngest, type RunningIngest } from '../../ingest/test/helpers.js';
+import { endOffsets, startIngest, testApiKey, type RunningIngest } from '../../ingest/test/helpers.js';
 import { OrderGenerator } from '../src/generate.js';
 import { runLoad } from '../src/sender.js';
 
@@ -38,6 +38,7 @@ describe('load generator against the real ingest API and Kafka', () => {
       durationSeconds: 2,
       batchSize,
       concurrency: 8,
+      apiKey: testApiKey,
       source: () => generator.next(),
       reportIntervalMs: 500,
       onReport: (r) => reports.push(r.accepted),

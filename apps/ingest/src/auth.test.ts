@@ -1,0 +1,61 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { describe, expect, it } from '@jest/globals';
+import { ConfigError } from '@salespipeline/shared';
+import { loadApiKeys, matchApiKey, parseApiKeys, RateLimiter } from './auth.js';
+
+describe('API keys', () => {
+  const keys = parseApiKeys('alpha:aaaaaaaaaaaaaaaaaaaa, beta:bbbbbbbbbbbbbbbbbbbbbbbb');
+
+  it('matches a configured key to its name, anything else to nothing, whatever its length', () => {
+    expect(matchApiKey(keys, 'aaaaaaaaaaaaaaaaaaaa')).toBe('alpha');
+    expect(matchApiKey(keys, 'bbbbbbbbbbbbbbbbbbbbbbbb')).toBe('beta');
+    // Prefixes, extensions, empty and huge keys are rejected without throwing (digests have one length).
+    for (const wrong of ['', 'a', 'aaaaaaaaaaaaaaaaaaa', 'aaaaaaaaaaaaaaaaaaaaa', 'x'.repeat(100_000), 'é\u0000']) {
+      expect(matchApiKey(keys, wrong)).toBeUndefined();
+    }
+    expect(matchApiKey([], 'aaaaaaaaaaaaaaaaaaaa')).toBeUndefined();
+  });
+
+  it('keeps only digests, and never puts a key in a configuration error', () => {
+    expect(JSON.stringify(keys)).not.toContain('aaaa');
+    expect(keys.map((k) => k.digest.length)).toEqual([32, 32]);
+    for (const bad of ['nocolon-secret-value-123', 'short:tooShortKey', ':missingname-secret-value']) {
+      let error: unknown;
+      try {
+        parseApiKeys(bad);
+      } catch (err) {
+        error = err;
+      }
+      expect(error).toBeInstanceOf(ConfigError);
+      expect((error as Error).message).not.toContain('secret-value');
+      expect((error as Error).message).not.toContain('tooShortKey');
+    }
+  });
+
+  it('reads a mounted Secret file (one pair per line) together with the variable', () => {
+    const dir = mkdtempSync(`${tmpdir()}/sp-keys-`);
+    try {
+      writeFileSync(`${dir}/keys`, 'file1:ffffffffffffffffffff\nfile2:gggggggggggggggggggg\n');
+      const loaded = loadApiKeys({ apiKeys: 'env:eeeeeeeeeeeeeeeeeeee', apiKeysFile: `${dir}/keys` });
+      expect(loaded.map((k) => k.name)).toEqual(['env', 'file1', 'file2']);
+      expect(matchApiKey(loaded, 'gggggggggggggggggggg')).toBe('file2');
+      expect(() => loadApiKeys({ apiKeys: undefined, apiKeysFile: `${dir}/missing` })).toThrow(ConfigError);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('RateLimiter (token bucket)', () => {
+  it('lets a burst through, then the rate, and says how long to wait', () => {
+    const limiter = new RateLimiter(10, 3);
+    const t = 1000;
+    expect([0, 1, 2].map(() => limiter.take('a', t))).toEqual([0, 0, 0]);
+    expect(limiter.take('a', t)).toBeCloseTo(0.1);
+    expect(limiter.take('b', t)).toBe(0); // clients are independent
+    expect(limiter.take('a', t + 100)).toBe(0); // 100 ms = one token at 10/s
+    expect(limiter.take('a', t + 100)).toBeGreaterThan(0);
+    expect([0, 1, 2, 3].map(() => limiter.take('a', t + 10_000))).toEqual([0, 0, 0, expect.any(Number)]);
+  });
+});
