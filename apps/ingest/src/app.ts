@@ -91,7 +91,7 @@ export function createIngestApp(
       },
     ],
   });
-  const openapi = JSON.stringify(openApiDocument());
+  const openapi = JSON.stringify(withSecurity(openApiDocument()));
 
   const fail = (res: Response, status: number, error: ErrorCode, message: string, extra: object = {}) => {
     rejected.inc({ reason: error });
@@ -196,4 +196,32 @@ export function createIngestApp(
       if (adminConnected) await admin.disconnect();
     },
   };
+}
+
+const errorResponse = (description: string, headers?: object) => ({
+  description,
+  content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
+  ...(headers ? { headers } : {}),
+});
+
+/** The shared document plus what this server adds: API keys (401) and the rate limit (429). */
+function withSecurity(doc: ReturnType<typeof openApiDocument>): object {
+  const d = structuredClone(doc) as unknown as {
+    components: Record<string, unknown>;
+    paths: Record<string, Record<string, { responses: Record<string, unknown> }>>;
+    security?: unknown;
+  };
+  d.components.securitySchemes = {
+    bearer: { type: 'http', scheme: 'bearer', description: 'An API key as a Bearer token' },
+    apiKey: { type: 'apiKey', in: 'header', name: 'X-API-Key' },
+  };
+  d.security = [{ bearer: [] }, { apiKey: [] }];
+  const retryAfter = { 'Retry-After': { schema: { type: 'integer' }, description: 'Seconds' } };
+  for (const path of Object.values(d.paths)) {
+    for (const op of Object.values(path)) {
+      op.responses['401'] = errorResponse('No valid API key (WWW-Authenticate: Bearer)');
+      op.responses['429'] = errorResponse('Rate limit of the API key exceeded', retryAfter);
+    }
+  }
+  return d;
 }

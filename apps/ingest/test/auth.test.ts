@@ -93,6 +93,12 @@ describe('ingest API authentication and rate limit (real Kafka)', () => {
     for (const path of ['/healthz', '/readyz', '/metrics', '/openapi.json']) {
       expect((await fetch(`${ingest.url}${path}`)).status).toBe(200);
     }
+    const doc = (await (await fetch(`${ingest.url}/openapi.json`)).json()) as {
+      components: { securitySchemes: object };
+      paths: Record<string, { post: { responses: object } }>;
+    };
+    expect(Object.keys(doc.components.securitySchemes)).toEqual(['bearer', 'apiKey']);
+    expect(Object.keys(doc.paths['/v1/orders']!.post.responses)).toEqual(expect.arrayContaining(['401', '429']));
     const metrics = await (await fetch(`${ingest.url}/metrics`)).text();
     expect(metrics).toMatch(/ingest_orders_rejected_total\{reason="unauthorized",app="ingest"\} \d+/);
   });
