@@ -175,6 +175,13 @@ export const ingestSpecSchema = Type.Object(
     image: image(defaultImage('ingest')),
     resources: resources({ cpu: '100m', memory: '128Mi' }, { memory: '256Mi' }),
     serviceType: enumOf(['ClusterIP', 'NodePort', 'LoadBalancer'] as const, { default: 'ClusterIP' }),
+    apiKeysSecret: Type.Optional(
+      Type.String({
+        minLength: 1,
+        description:
+          "Secret of the ingest API's keys (key 'api-keys': name:key pairs, comma- or line-separated). Unset: the operator generates one key once, in the Secret <name>-ingest-api-keys",
+      }),
+    ),
   },
   { default: {} },
 );

@@ -57,3 +57,42 @@ describe.each<[string, ConfigSpec, string]>([
     expect(unknown).toEqual([]);
   });
 });
+
+describe('ingest API keys', () => {
+  const sp = (spec: object) => ({
+    apiVersion: 'salespipeline.io/v1alpha1' as const,
+    kind: 'SalesPipeline' as const,
+    metadata: { name: 'shop', namespace: 'sales', uid: '6f1c7d0e-1111-4222-8333-944455556666' },
+    spec,
+  });
+  const keysEnv = (objs: KubeObject[]) =>
+    (
+      objs.find((o) => o.kind === 'Deployment' && o.metadata.name === 'shop-ingest') as unknown as {
+        spec: { template: { spec: { containers: Container[] } } };
+      }
+    ).spec.template.spec.containers[0]!.env.find((e) => e.name === 'INGEST_API_KEYS');
+
+  it('renders the generated key in its own Secret and gives it to ingest from there, never as a literal', () => {
+    const objs = desiredState(sp({}), { mysqlCredentials: creds, ingestApiKey: 'generated-key-0123456789' });
+    const secret = objs.find((o) => o.kind === 'Secret' && o.metadata.name === 'shop-ingest-api-keys') as
+      (KubeObject & { data: Record<string, string> }) | undefined;
+    expect(Buffer.from(secret!.data['api-keys']!, 'base64').toString()).toBe('operator:generated-key-0123456789');
+    expect(keysEnv(objs)).toEqual({
+      name: 'INGEST_API_KEYS',
+      valueFrom: { secretKeyRef: { name: 'shop-ingest-api-keys', key: 'api-keys' } },
+    });
+    expect(JSON.stringify(objs.filter((o) => o.kind !== 'Secret'))).not.toContain('generated-key-0123456789');
+  });
+
+  it('uses spec.ingest.apiKeysSecret instead, and then generates nothing', () => {
+    const objs = desiredState(sp({ ingest: { apiKeysSecret: 'my-keys' } }), {
+      mysqlCredentials: creds,
+      ingestApiKey: 'unused-key-0123456789',
+    });
+    expect(objs.some((o) => o.metadata.name === 'shop-ingest-api-keys')).toBe(false);
+    expect(keysEnv(objs)).toEqual({
+      name: 'INGEST_API_KEYS',
+      valueFrom: { secretKeyRef: { name: 'my-keys', key: 'api-keys' } },
+    });
+  });
+});

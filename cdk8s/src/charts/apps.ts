@@ -10,6 +10,14 @@ import { kafkaListener } from './kafka.js';
 import { mysqlUrlKeys } from './mysql.js';
 
 export const appPort = 8080;
+
+/** The ingest API's keys: a Secret with `api-keys` = name:key pairs (generated, or spec.ingest.apiKeysSecret). */
+export const ingestApiKeys = {
+  generatedSecret: (sp: string) => `${sp}-ingest-api-keys`,
+  secretKey: 'api-keys',
+  /** Name of the generated key in the generated Secret. */
+  generatedName: 'operator',
+} as const;
 type App = 'ingest' | 'processor' | 'dashboard';
 
 /**
@@ -170,10 +178,26 @@ export function desiredApps(scope: Construct, ctx: Context): Chart {
   const chart = new Chart(scope, 'apps', { disableResourceNameHashes: true });
   const { ingest, processor, dashboard } = ctx.spec;
 
+  // Clients authenticate with an API key (INGEST_API_KEYS, read from a Secret, never a literal).
+  const keysSecret = ingest.apiKeysSecret ?? ingestApiKeys.generatedSecret(ctx.owner.name);
+  if (!ingest.apiKeysSecret && ctx.observed.ingestApiKey) {
+    new k8s.KubeSecret(chart, 'ingest-api-keys', {
+      metadata: { name: keysSecret, labels: commonLabels(ctx.owner.name, 'ingest') },
+      type: 'Opaque',
+      data: {
+        [ingestApiKeys.secretKey]: Buffer.from(`${ingestApiKeys.generatedName}:${ctx.observed.ingestApiKey}`).toString(
+          'base64',
+        ),
+      },
+    });
+  }
   deployment(chart, ctx, 'ingest', {
     replicas: ingest.replicas,
     image: ingest.image,
-    env: env(ctx, 'ingest', { kafka: true }),
+    env: [
+      ...env(ctx, 'ingest', { kafka: true }),
+      { name: 'INGEST_API_KEYS', valueFrom: { secretKeyRef: { name: keysSecret, key: ingestApiKeys.secretKey } } },
+    ],
     resources: ingest.resources,
   });
   service(chart, ctx, 'ingest', ingest.serviceType);

@@ -33,6 +33,11 @@ export const mysqlSecretKeys = {
 export interface Observed {
   /** Credentials in the generated MySQL Secret, or freshly generated ones for the first apply. */
   mysqlCredentials: MysqlCredentials;
+  /**
+   * The API key the operator generated for the ingest API (kept in its Secret, generated once);
+   * unused with spec.ingest.apiKeysSecret. Absent: the generated Secret is not rendered.
+   */
+  ingestApiKey?: string;
   /** Processor replicas chosen by the autoscaler (issue 5); clamped to [minReplicas, maxReplicas]. */
   processorReplicas?: number;
 }

@@ -1,6 +1,7 @@
 /** Observe: the facts desired state needs that the spec does not hold (here: MySQL credentials). */
 import { randomBytes } from 'node:crypto';
 import {
+  ingestApiKeys,
   mysqlSecretKeys,
   names,
   type Observed,
@@ -55,6 +56,32 @@ async function readSecret(
  * gains the per-app ones. Read live, not from a cache, so a lagging cache can never rotate a password.
  */
 export async function observe(rest: KubeRest, sp: SalesPipeline, spec: SalesPipelineSpec): Promise<Observed> {
+  return { ...(await observeMysql(rest, sp, spec)), ...(await observeIngestKey(rest, sp, spec)) };
+}
+
+/**
+ * The ingest API key the operator generated (kept in its Secret; generated once, when the Secret
+ * has none); nothing with spec.ingest.apiKeysSecret, which the user manages.
+ */
+async function observeIngestKey(
+  rest: KubeRest,
+  sp: SalesPipeline,
+  spec: SalesPipelineSpec,
+): Promise<Pick<Observed, 'ingestApiKey'>> {
+  if (spec.ingest.apiKeysSecret) return {};
+  const data = await readSecret(rest, sp.metadata.namespace, ingestApiKeys.generatedSecret(sp.metadata.name));
+  const prefix = `${ingestApiKeys.generatedName}:`;
+  const kept = data?.[ingestApiKeys.secretKey]?.trim();
+  return {
+    ingestApiKey: kept?.startsWith(prefix) ? kept.slice(prefix.length) : randomBytes(24).toString('base64url'),
+  };
+}
+
+async function observeMysql(
+  rest: KubeRest,
+  sp: SalesPipeline,
+  spec: SalesPipelineSpec,
+): Promise<Pick<Observed, 'mysqlCredentials'>> {
   const ns = sp.metadata.namespace;
   if (spec.mysql.existingSecret) {
     const data = await readSecret(rest, ns, spec.mysql.existingSecret);
