@@ -3,7 +3,7 @@
  * processor's own sinks; the "database down" case cuts a TCP proxy in front of the real MariaDB.
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { testInfra, waitFor } from '@salespipeline/shared/testing';
+import { TcpProxy, testInfra, waitFor } from '@salespipeline/shared/testing';
 import type { Snapshot } from '../src/snapshot.js';
 import type { StoreStatus } from '../src/poller.js';
 import {
@@ -12,7 +12,6 @@ import {
   order,
   SseReader,
   startDashboard,
-  TcpProxy,
   type RunningDashboard,
   type Stores,
 } from './helpers.js';

@@ -8,7 +8,7 @@ import { mkdirSync } from 'node:fs';
 import { afterAll, beforeAll, expect, test } from '@jest/globals';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { createKafka, createLogger, ensureTopics, loadConfig } from '@salespipeline/shared';
-import { testInfra, uniqueName } from '@salespipeline/shared/testing';
+import { TcpProxy, testInfra, uniqueName } from '@salespipeline/shared/testing';
 import { authHeaders, startIngest, type RunningIngest } from '../../ingest/test/helpers.js';
 import { processorSpec } from '../../processor/src/config.js';
 import { startProcessor, type RunningProcessor } from '../../processor/src/processor.js';
@@ -18,7 +18,6 @@ import {
   createStores,
   order,
   startDashboard,
-  TcpProxy,
   type RunningDashboard,
   type Stores,
 } from './helpers.js';

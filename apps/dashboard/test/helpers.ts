@@ -1,6 +1,5 @@
 /** Fixtures of the dashboard's integration tests: a private MySQL database and keyspace, real sinks, real servers. */
 import { createServer as createHttpServer, type Server } from 'node:http';
-import { connect, createServer, type Server as NetServer, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import type cassandra from 'cassandra-driver';
 import type mysql from 'mysql2/promise';
@@ -194,46 +193,6 @@ export class SseReader {
     this.controller.abort();
     await this.done.catch(() => undefined);
   }
-}
-
-/** A TCP proxy in front of a real service: closing it is the test's "database down". */
-export class TcpProxy {
-  private server: NetServer | undefined;
-  private readonly sockets = new Set<Socket>();
-  port = 0;
-
-  constructor(
-    private readonly host: string,
-    private readonly targetPort: number,
-  ) {}
-
-  async start(): Promise<number> {
-    this.server = createServer((client) => {
-      const upstream = connect(this.targetPort, this.host);
-      for (const s of [client, upstream]) {
-        this.sockets.add(s);
-        s.on('close', () => this.sockets.delete(s));
-        s.on('error', () => {
-          client.destroy();
-          upstream.destroy();
-        });
-      }
-      client.pipe(upstream).pipe(client);
-    });
-    await new Promise<void>((r) => this.server!.listen(this.port, '127.0.0.1', () => r()));
-    this.port = (this.server.address() as AddressInfo).port;
-    return this.port;
-  }
-
-  async cut(): Promise<void> {
-    const server = this.server;
-    this.server = undefined;
-    for (const s of this.sockets) s.destroy();
-    await new Promise<void>((r) => (server ? server.close(() => r()) : r()));
-  }
-
-  /** Accepts again on the same port. */
-  restore = () => this.start();
 }
 
 /** Sum of a metric's samples on a /metrics page whose labels include `labels`. */

@@ -1,5 +1,4 @@
 /** Test fixtures of the processor: a private topic, MySQL database and keyspace per test file. */
-import { createServer, type Server, type Socket } from 'node:net';
 import type cassandra from 'cassandra-driver';
 import { Partitioners, type Kafka } from 'kafkajs';
 import type mysql from 'mysql2/promise';
@@ -230,58 +229,6 @@ export const normalise = (o: AcceptedOrder): AcceptedOrder => ({
   ...o,
   created_at: new Date(o.created_at).toISOString(),
 });
-
-/**
- * A TCP proxy in front of a real service, to cut the network to it and restore it (the services are
- * shared by parallel test files, so they cannot be stopped).
- */
-export class TcpProxy {
-  private server: Server | undefined;
-  private readonly sockets = new Set<Socket>();
-  port = 0;
-
-  constructor(
-    private readonly targetHost: string,
-    private readonly targetPort: number,
-  ) {}
-
-  async start(port = 0): Promise<number> {
-    const { connect } = await import('node:net');
-    this.server = createServer((client) => {
-      const upstream = connect(this.targetPort, this.targetHost);
-      for (const s of [client, upstream]) {
-        this.sockets.add(s);
-        s.on('close', () => this.sockets.delete(s));
-        s.on('error', () => {
-          client.destroy();
-          upstream.destroy();
-        });
-      }
-      client.pipe(upstream).pipe(client);
-    });
-    await new Promise<void>((resolve, reject) => {
-      this.server!.once('error', reject);
-      this.server!.listen(port, '127.0.0.1', () => resolve());
-    });
-    const address = this.server.address();
-    this.port = typeof address === 'object' && address ? address.port : port;
-    return this.port;
-  }
-
-  /** Drops every connection and refuses new ones. */
-  async cut(): Promise<void> {
-    const server = this.server;
-    this.server = undefined;
-    const closed = new Promise<void>((r) => (server ? server.close(() => r()) : r()));
-    for (const s of this.sockets) s.destroy();
-    await closed;
-  }
-
-  /** Accepts connections again on the same port. */
-  async restore(): Promise<void> {
-    if (!this.server) await this.start(this.port);
-  }
-}
 
 /** The keys where two maps differ (at most `limit`), with both values: a readable, fast assertion. */
 export function mapDiff<V>(actual: Map<string, V>, expected: Map<string, V>, limit = 5) {

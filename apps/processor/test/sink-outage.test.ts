@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import fc from 'fast-check';
 import type { AcceptedOrder } from '@salespipeline/shared';
-import { orderArbitrary, testInfra, waitFor } from '@salespipeline/shared/testing';
+import { TcpProxy, orderArbitrary, testInfra, waitFor } from '@salespipeline/shared/testing';
 import { startProcessor, type RunningProcessor } from '../src/processor.js';
 import {
   countProcessed,
@@ -12,7 +12,6 @@ import {
   readAggregates,
   readRawOrders,
   mapDiff,
-  TcpProxy,
   type TestEnv,
 } from './helpers.js';
 

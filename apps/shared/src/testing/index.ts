@@ -45,3 +45,4 @@ export function testPrometheusUrl(): string {
   return process.env.PROMETHEUS_URL ?? 'http://127.0.0.1:19090';
 }
 export * from './orders.js';
+export * from './tcp-proxy.js';
