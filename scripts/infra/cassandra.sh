@@ -17,35 +17,16 @@ CASSANDRA_CONF="$CASSANDRA_STATE/conf"
 CASSANDRA_HEAP_OPTS="${SP_CASSANDRA_HEAP_OPTS:--Xms512m -Xmx1g}"
 CASSANDRA_START_TIMEOUT="${SP_CASSANDRA_START_TIMEOUT:-180}"
 
-cassandra_stamp_value() { # changes whenever the version or the pom changes
-  echo "$CASSANDRA_VERSION $(sha256sum "$CASSANDRA_SUPPORT/pom.xml" | cut -d' ' -f1)"
+# Native bits for other platforms are dead weight here (the generic jars stay).
+cassandra_prune_jars() { # cassandra_prune_jars DIR
+  find "$1" \( -name '*-osx-*.jar' -o -name '*-windows-*.jar' -o -name '*-linux-riscv64.jar' \) -delete
+  [ "$(uname -m)" = aarch64 ] || find "$1" -name '*-linux-aarch_64.jar' -delete
+  [ "$(uname -m)" = x86_64 ] || find "$1" -name '*-linux-x86_64.jar' -delete
 }
 
 svc_install() {
-  local stamp="$CASSANDRA_HOME/.installed"
-  if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$(cassandra_stamp_value)" ]; then return 0; fi
-  sp_require java "install a JDK 17 (apt-get install openjdk-17-jre-headless)"
-  sp_require mvn "install Maven (apt-get install maven)"
-  mkdir -p "$CASSANDRA_HOME"
-  (
-    flock 9 # clones share the cache: one installer at a time
-    if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$(cassandra_stamp_value)" ]; then exit 0; fi
-    sp_log "installing Cassandra $CASSANDRA_VERSION jars from Maven Central into $CASSANDRA_LIB"
-    local work; work="$(mktemp -d "$CASSANDRA_HOME/.install.XXXXXX")"
-    cp "$CASSANDRA_SUPPORT/pom.xml" "$work/pom.xml"
-    if ! (cd "$work" && mvn -B -q -Dcassandra.version="$CASSANDRA_VERSION" -DincludeScope=runtime \
-          -DoutputDirectory="$work/lib" dependency:copy-dependencies >"$work/mvn.log" 2>&1); then
-      tail -n 30 "$work/mvn.log" >&2; rm -rf "$work"; sp_die "maven could not fetch Cassandra $CASSANDRA_VERSION"
-    fi
-    [ -f "$work/lib/cassandra-all-$CASSANDRA_VERSION.jar" ] || { rm -rf "$work"; sp_die "cassandra-all-$CASSANDRA_VERSION.jar missing after download"; }
-    # Native bits for other platforms are dead weight here (the generic jars stay).
-    find "$work/lib" \( -name '*-osx-*.jar' -o -name '*-windows-*.jar' -o -name '*-linux-riscv64.jar' \) -delete
-    [ "$(uname -m)" = aarch64 ] || find "$work/lib" -name '*-linux-aarch_64.jar' -delete
-    [ "$(uname -m)" = x86_64 ] || find "$work/lib" -name '*-linux-x86_64.jar' -delete
-    rm -rf "$CASSANDRA_LIB"; mv "$work/lib" "$CASSANDRA_LIB"; rm -rf "$work"
-    cassandra_stamp_value >"$stamp"
-    sp_log "Cassandra $CASSANDRA_VERSION installed ($(du -sh "$CASSANDRA_LIB" | cut -f1))"
-  ) 9>"$CASSANDRA_HOME/.lock"
+  sp_maven_jars Cassandra cassandra.version "$CASSANDRA_VERSION" "$CASSANDRA_SUPPORT/pom.xml" "$CASSANDRA_LIB" \
+    "cassandra-all-$CASSANDRA_VERSION.jar" cassandra_prune_jars
 }
 
 cassandra_render_config() {

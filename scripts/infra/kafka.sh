@@ -21,31 +21,9 @@ KAFKA_HEAP_OPTS="${SP_KAFKA_HEAP_OPTS:--Xms256m -Xmx512m}"
 # Short-lived CLI JVMs: C1 only + serial GC + small heap start noticeably faster.
 KAFKA_TOOL_OPTS="${SP_KAFKA_TOOL_OPTS:--Xmx256m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xshare:auto}"
 
-kafka_stamp_value() { # changes whenever the version or the pom changes
-  echo "$KAFKA_VERSION $(sha256sum "$KAFKA_SUPPORT/pom.xml" | cut -d' ' -f1)"
-}
-
 svc_install() {
-  local stamp="$KAFKA_HOME/.installed"
-  if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$(kafka_stamp_value)" ]; then return 0; fi
-  sp_require java "install a JDK 17 (apt-get install openjdk-17-jre-headless)"
-  sp_require mvn "install Maven (apt-get install maven)"
-  mkdir -p "$KAFKA_HOME"
-  (
-    flock 9 # clones share the cache: one installer at a time
-    if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$(kafka_stamp_value)" ]; then exit 0; fi
-    sp_log "installing Kafka $KAFKA_VERSION jars from Maven Central into $KAFKA_LIBS"
-    local work; work="$(mktemp -d "$KAFKA_HOME/.install.XXXXXX")"
-    cp "$KAFKA_SUPPORT/pom.xml" "$work/pom.xml"
-    if ! (cd "$work" && mvn -B -q -Dkafka.version="$KAFKA_VERSION" -DincludeScope=runtime \
-          -DoutputDirectory="$work/libs" dependency:copy-dependencies >"$work/mvn.log" 2>&1); then
-      tail -n 30 "$work/mvn.log" >&2; rm -rf "$work"; sp_die "maven could not fetch Kafka $KAFKA_VERSION"
-    fi
-    [ -f "$work/libs/kafka_2.13-$KAFKA_VERSION.jar" ] || { rm -rf "$work"; sp_die "kafka_2.13-$KAFKA_VERSION.jar missing after download"; }
-    rm -rf "$KAFKA_LIBS"; mv "$work/libs" "$KAFKA_LIBS"; rm -rf "$work"
-    kafka_stamp_value >"$stamp"
-    sp_log "Kafka $KAFKA_VERSION installed ($(du -sh "$KAFKA_LIBS" | cut -f1))"
-  ) 9>"$KAFKA_HOME/.lock"
+  sp_maven_jars Kafka kafka.version "$KAFKA_VERSION" "$KAFKA_SUPPORT/pom.xml" "$KAFKA_LIBS" \
+    "kafka_2.13-$KAFKA_VERSION.jar"
 }
 
 kafka_tool() { # kafka_tool CLASS ARGS... (foreground, inherits stdin/stdout)

@@ -118,3 +118,33 @@ sp_main() {
     *) echo "usage: $(basename "$0") install|start|stop|restart|status" >&2; exit 2 ;;
   esac
 }
+
+# Fetches a pom's runtime dependencies from Maven Central into DEST, once per (version, pom): a stamp
+# next to DEST records both, and a lock keeps clones that share the cache from installing at once.
+# PRUNE, when given, is a function run on the fresh jar folder before it replaces DEST.
+sp_maven_jars() { # sp_maven_jars LABEL VERSION-PROPERTY VERSION POM DEST EXPECTED-JAR [PRUNE]
+  local label="$1" property="$2" version="$3" pom="$4" dest="$5" expected="$6" prune="${7:-}"
+  local home stamp want
+  home="$(dirname "$dest")"; stamp="$home/.installed"
+  want="$version $(sha256sum "$pom" | cut -d' ' -f1)"
+  if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then return 0; fi
+  sp_require java "install a JDK 17 (apt-get install openjdk-17-jre-headless)"
+  sp_require mvn "install Maven (apt-get install maven)"
+  mkdir -p "$home"
+  (
+    flock 9
+    if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then exit 0; fi
+    sp_log "installing $label $version jars from Maven Central into $dest"
+    local work; work="$(mktemp -d "$home/.install.XXXXXX")"
+    cp "$pom" "$work/pom.xml"
+    if ! (cd "$work" && mvn -B -q "-D$property=$version" -DincludeScope=runtime \
+          -DoutputDirectory="$work/jars" dependency:copy-dependencies >"$work/mvn.log" 2>&1); then
+      tail -n 30 "$work/mvn.log" >&2; rm -rf "$work"; sp_die "maven could not fetch $label $version"
+    fi
+    [ -f "$work/jars/$expected" ] || { rm -rf "$work"; sp_die "$expected missing after download"; }
+    [ -z "$prune" ] || "$prune" "$work/jars"
+    rm -rf "$dest"; mv "$work/jars" "$dest"; rm -rf "$work"
+    echo "$want" >"$stamp"
+    sp_log "$label $version installed ($(du -sh "$dest" | cut -f1))"
+  ) 9>"$home/.lock"
+}
