@@ -27,7 +27,8 @@ KUBE_STATE="$SP_STATE_DIR/kube"
 KUBECONFIG_ADMIN="$KUBE_STATE/kubeconfig"
 KUBE_NODE_MANIFEST="$(cd "$(dirname "$0")" && pwd)/kube/kwok-node.yaml"
 KUBE_STORAGE_CLASS_MANIFEST="$(cd "$(dirname "$0")" && pwd)/kube/kwok-storage-class.yaml"
-KUBE_SERVER_BINS=(kube-apiserver kube-controller-manager kube-scheduler kubectl)
+# kubelet and kube-proxy run the real node (scripts/infra/node.sh); built with the control plane they add little.
+KUBE_SERVER_BINS=(kube-apiserver kube-controller-manager kube-scheduler kubectl kubelet kube-proxy)
 APISERVER_URL="https://127.0.0.1:$SP_KUBE_APISERVER_PORT"
 ETCD_URL="http://127.0.0.1:$SP_ETCD_PORT"
 
