@@ -1,11 +1,13 @@
 /**
- * Sends orders to the ingest API at a fixed rate: every tick, the orders due so far are grouped in
- * requests of `batchSize` and sent while fewer than `concurrency` requests are in flight (orders
- * that cannot be sent in time are counted as `behind`, so the offered rate stays honest).
+ * Sends orders to the ingest API at a fixed rate: every tick, the schedule (./schedule.ts) says how
+ * many requests to start and how many orders to count as `behind`, so the offered rate stays honest
+ * and, when the run ends, sent + behind is exactly rate × duration.
  */
 import { Agent, request } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { setTimeout } from 'node:timers/promises';
 import type { AcceptedOrder } from '@salespipeline/shared';
+import { planTick } from './schedule.js';
 
 export interface LoadOptions {
   target: string;
@@ -127,23 +129,19 @@ export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
   };
 
   const pending = new Set<Promise<void>>();
-  let due = 0;
+  const schedule = {
+    rate: opts.rate,
+    durationSeconds: opts.durationSeconds,
+    batchSize: opts.batchSize,
+    concurrency: opts.concurrency,
+  };
   while (!exhausted && !opts.signal?.aborted) {
     const now = performance.now();
-    const elapsed = (now - start) / 1000;
-    if (opts.durationSeconds > 0 && elapsed >= opts.durationSeconds) break;
-    due = Math.floor(elapsed * opts.rate) - totals.sent - totals.behind;
-    while (due >= opts.batchSize || (due > 0 && opts.batchSize > 1 && opts.rate < opts.batchSize * 2)) {
-      if (inFlight >= opts.concurrency) {
-        // Cannot keep up: skip what is overdue by more than a second instead of bursting later.
-        if (due > opts.rate) {
-          totals.behind += due - Math.ceil(opts.rate / 10);
-        }
-        break;
-      }
+    const plan = planTick(schedule, { sent: totals.sent, behind: totals.behind, inFlight }, (now - start) / 1000);
+    totals.behind += plan.behind;
+    for (const size of plan.requests) {
       const orders: AcceptedOrder[] = [];
-      const n = Math.min(opts.batchSize, due);
-      for (let i = 0; i < n; i++) {
+      while (orders.length < size) {
         const order = await opts.source();
         if (!order) {
           exhausted = true;
@@ -151,14 +149,14 @@ export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
         }
         orders.push(order);
       }
-      due -= n;
       if (orders.length === 0) break;
       const p = post(orders);
       pending.add(p);
       void p.then(() => pending.delete(p));
     }
+    if (plan.done) break;
     if (opts.onReport && now - lastReport >= (opts.reportIntervalMs ?? 5000)) report(now);
-    await new Promise((r) => setTimeout(r, 2));
+    await setTimeout(2);
   }
   await Promise.all(pending);
   const end = performance.now();

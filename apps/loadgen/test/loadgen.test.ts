@@ -46,11 +46,11 @@ describe('load generator against the real ingest API and Kafka', () => {
     expect(result.totals.rejected + result.totals.failed + result.totals.unavailable).toBe(0);
     expect(result.totals.accepted).toBe(result.totals.sent);
     // The schedule is kept: every order of the 2 s at 400/s is sent or, when the machine is too busy
-    // to send it in time, counted as behind; never more than the rate. (Throughput is a benchmark.)
-    expect(result.totals.sent + result.totals.behind).toBeGreaterThanOrEqual(700);
-    expect(result.totals.sent + result.totals.behind).toBeLessThanOrEqual(800);
+    // to send it in time, counted as behind; none more. (Throughput is a benchmark.)
+    expect(result.totals.sent + result.totals.behind).toBe(800);
     expect(result.totals.accepted).toBeGreaterThan(0);
-    expect(reports.length).toBeGreaterThanOrEqual(3);
+    // The closing report carries the totals, however few interval reports a busy machine allowed.
+    expect(reports.at(-1)).toBe(result.totals.accepted);
     expect((await endOffsets(kafka, topic)) - before).toBe(result.totals.accepted);
   });
 });
