@@ -4,6 +4,7 @@
  * drained by the real processor in-process against the same Kafka, MySQL and Cassandra. KEDA mode
  * against KEDA's real ScaledObject CRD.
  */
+import { setTimeout } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import fc from 'fast-check';
 import type { RowDataPacket } from 'mysql2';
@@ -17,7 +18,7 @@ import {
 } from '@salespipeline/shared';
 import { orderArbitrary, testInfra, waitFor } from '@salespipeline/shared/testing';
 import { kafkaBootstrapAnnotation } from '@salespipeline/cdk8s';
-import { objectPath, type KubeRest, type Operator } from '@salespipeline/operator';
+import { collectionPath, objectPath, type KubeRest, type Operator } from '@salespipeline/operator';
 import { processorSpec } from '../../apps/processor/src/config.js';
 import { startProcessor, type RunningProcessor } from '../../apps/processor/src/processor.js';
 import {
@@ -52,9 +53,9 @@ let rest: KubeRest;
 let ns: string;
 let operator: Operator;
 const processors: RunningProcessor[] = [];
-/** Every spec.replicas the processor Deployment had, sampled every 100 ms. */
-const seen: Array<{ t: number; replicas: number }> = [];
-let sampler: NodeJS.Timeout | undefined;
+/** Every spec.replicas the processor Deployment had, in the apiserver's order (a watch). */
+const seen: Array<{ replicas: number }> = [];
+const stopWatching = new AbortController();
 
 const processorPath = (name: string) => objectPath('apps/v1', 'deployments', ns, `${name}-processor`);
 const replicasOf = async (name: string) => (await get(rest, processorPath(name)))?.spec?.replicas as number | undefined;
@@ -115,16 +116,31 @@ beforeAll(async () => {
   await pool.query(`CREATE DATABASE ${database}`);
   await pool.end();
   operator = testOperator(ns, { AUTOSCALER_STATUS_SECONDS: '1' });
-  sampler = setInterval(() => {
-    void replicasOf('auto').then(
-      (r) => r !== undefined && seen.push({ t: Date.now(), replicas: r }),
-      () => undefined,
-    );
-  }, 100);
+  void watchProcessorReplicas('auto');
 });
 
+/** Records spec.replicas of NAME-processor as the apiserver changes it (polled reads may land out of order). */
+async function watchProcessorReplicas(name: string): Promise<void> {
+  let resourceVersion: string | undefined;
+  while (!stopWatching.signal.aborted) {
+    await rest
+      .watch<any>(
+        collectionPath('apps/v1', 'deployments', ns),
+        { fieldSelector: `metadata.name=${name}-processor`, ...(resourceVersion ? { resourceVersion } : {}) },
+        (e) => {
+          if (e.type !== 'ADDED' && e.type !== 'MODIFIED') return;
+          resourceVersion = e.object.metadata.resourceVersion;
+          const replicas = e.object.spec?.replicas as number | undefined;
+          if (replicas !== undefined && seen.at(-1)?.replicas !== replicas) seen.push({ replicas });
+        },
+        stopWatching.signal,
+      )
+      .catch(() => setTimeout(200));
+  }
+}
+
 afterAll(async () => {
-  clearInterval(sampler);
+  stopWatching.abort();
   await Promise.all(processors.map((p) => p.stop().catch(() => undefined)));
   await operator?.stop();
   await deleteNamespace(rest, ns);
@@ -174,10 +190,7 @@ describe('processor autoscaling from consumer lag (real Kafka, real apiserver)',
     expect(await replicasOf('auto')).toBe(1);
 
     await produce(ORDERS, 'a');
-    const t0 = Date.now();
     await waitReplicas('auto', PARTITIONS);
-    const reactionMs = Date.now() - t0;
-    expect(reactionMs).toBeLessThan(10_000);
     const sp = await waitFor(
       async () => {
         const s = await get(rest, spPath(ns, 'auto'));
@@ -219,32 +232,28 @@ describe('processor autoscaling from consumer lag (real Kafka, real apiserver)',
   it('spec changes of min/max are respected at once', async () => {
     await mergePatch(rest, spPath(ns, 'auto'), { spec: { processor: { maxReplicas: 2 } } });
     await waitReplicas('auto', 2);
-    await new Promise((r) => setTimeout(r, 2_000));
+    await setTimeout(2_000);
     expect(await replicasOf('auto')).toBe(2); // the lag would want 3: the max holds
     await mergePatch(rest, spPath(ns, 'auto'), { spec: { processor: { maxReplicas: 6 } } });
     await waitReplicas('auto', PARTITIONS);
   });
 
   it('drained by the real processor (two instances, rebalancing) → down after the window, one step at a time; nothing lost or double counted', async () => {
-    // The autoscaler last saw the full backlog (3 replicas recommended) at most one poll (1 s) before this.
-    const drainStart = Date.now();
     await startOneProcessor();
     await startOneProcessor(); // a second member: the group rebalances while the backlog drains
     await waitFor(
       async () => (await get(rest, spPath(ns, 'auto')))?.status?.autoscaling?.totalLag === 0 && Date.now(),
       { what: 'lag drained', timeoutMs: 60_000 },
     );
-    await waitReplicas('auto', 1, 40_000);
-    await new Promise((r) => setTimeout(r, 500)); // the sampler's last reads land
-    const downs = seen.filter((s) => s.t >= drainStart);
-    const firstDown = downs.find((s) => s.replicas < PARTITIONS)!;
-    // Held for the stabilization window after the last recommendation of 3 (≥ drainStart − one poll) …
-    expect(firstDown.t - drainStart).toBeGreaterThanOrEqual((WINDOW_S - 1.2) * 1000);
-    // … then one replica per step.
-    const sequence = downs.map((s) => s.replicas).filter((r, i, a) => i === 0 || r !== a[i - 1]);
-    expect(sequence).toEqual([3, 2, 1]);
-    expect(Math.max(...seen.map((s) => s.replicas))).toBeLessThanOrEqual(PARTITIONS);
-    expect((await events('ProcessorScaledDown')).length).toBeGreaterThanOrEqual(1);
+    await waitReplicas('auto', 1, 60_000);
+    await waitFor(() => seen.at(-1)?.replicas === 1, { what: 'the watch sees 1 replica' });
+    // One replica per step, never above the partitions. (When the window holds is decideReplicas'
+    // unit tests' business, on a fake clock: a busy machine delays polls, not the rule.)
+    // The whole history: min 1, up to the 3 partitions, the max of 2 and back, then down step by step.
+    expect(seen.map((s) => s.replicas)).toEqual([1, 3, 2, 3, 2, 1]);
+    const downs = (await events('ProcessorScaledDown')).map((e: any) => e.message as string);
+    expect(downs.some((m) => /^processor replicas 3 → 2: LagBelowThreshold: .* for 4 s; 3 → 2$/.test(m))).toBe(true);
+    expect(downs.some((m) => /^processor replicas 2 → 1: LagBelowThreshold: .* for 4 s; 2 → 1$/.test(m))).toBe(true);
 
     // The data-plane guarantee held across the rebalances: every order once, in MySQL and in the offsets.
     const pool = createMysqlPool({ mysqlUrl: mysqlUrl() }, { connectionLimit: 1 });
@@ -310,7 +319,7 @@ describe('processor autoscaling from consumer lag (real Kafka, real apiserver)',
       ],
     });
     // Let the operator and its autoscaler run a few polls.
-    await new Promise((r) => setTimeout(r, 3_000));
+    await setTimeout(3_000);
     const deploy = await get(rest, processorPath('kd'));
     const ours = deploy.metadata.managedFields.filter((m: any) => m.manager.startsWith('salespipeline-operator'));
     expect(ours.length).toBeGreaterThan(0);
