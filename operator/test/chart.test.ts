@@ -456,7 +456,6 @@ describe('Helm chart on the real kube-apiserver', () => {
     ).toBe('no');
     const [cmd, ...args] = job.spec.template.spec.containers[0].command as string[];
     expect(cmd).toBe('kubectl');
-    const started = Date.now();
     const out = await ok(kubectl, args, { env: hookEnv });
     expect(out).toContain('salespipeline.salespipeline.io "dev" deleted');
     // kubectl returned only once the SalesPipeline was gone: the operator tore everything down first.
@@ -467,7 +466,6 @@ describe('Helm chart on the real kube-apiserver', () => {
     ] as const)
       expect(await get(rest, objectPath('apps/v1', plural, spNs, name))).toBeUndefined();
     expect(await get(rest, objectPath('kafka.strimzi.io/v1beta2', 'kafkas', spNs, 'dev'))).toBeUndefined();
-    expect(Date.now() - started).toBeLessThan(60_000);
     // Nothing left: a second run is a no-op.
     expect(await ok(kubectl, args, { env: hookEnv })).not.toContain('deleted');
   });

@@ -2,6 +2,7 @@
  * The JSON API and the SSE stream against the real MariaDB and Cassandra, seeded through the
  * processor's own sinks; the "database down" case cuts a TCP proxy in front of the real MariaDB.
  */
+import { setTimeout } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { TcpProxy, testInfra, waitFor } from '@salespipeline/shared/testing';
 import type { Snapshot } from '../src/snapshot.js';
@@ -215,11 +216,9 @@ describe('live stream', () => {
       ]);
       await waitFor(async () => [a, b].every((r) => r.of<Snapshot>('snapshot').at(-1)!.kpis.orders === 3), {
         what: 'the new order pushed to both 15m clients',
-        timeoutMs: 5000,
       });
       await waitFor(async () => c.of<Snapshot>('snapshot').at(-1)!.kpis.orders === 4, {
         what: 'the 1h client',
-        timeoutMs: 5000,
       });
       const latest = a.of<Snapshot>('snapshot').at(-1)!.latestOrders!;
       expect(latest[0]!.order_id).toBe('o-live');
@@ -233,9 +232,18 @@ describe('live stream', () => {
     }
     // No client: the loop stops; no more ticks.
     await waitFor(async () => (await metricValue(dash.url, 'dashboard_sse_clients')) === 0, { what: 'clients gone' });
-    await new Promise((r) => setTimeout(r, 300));
-    const ticks = await metricValue(dash.url, 'dashboard_refresh_total');
-    await new Promise((r) => setTimeout(r, 500));
+    // A tick in flight may still finish; after that the count stays.
+    let ticks = -1;
+    await waitFor(
+      async () => {
+        const now = await metricValue(dash.url, 'dashboard_refresh_total');
+        const settled = now === ticks;
+        ticks = now;
+        return settled;
+      },
+      { what: 'the loop to stop', intervalMs: 500 },
+    );
+    await setTimeout(1_000);
     expect(await metricValue(dash.url, 'dashboard_refresh_total')).toBe(ticks);
   });
 
@@ -244,11 +252,14 @@ describe('live stream', () => {
     try {
       await waitFor(async () => a.of('snapshot').length >= 1, { what: 'first snapshot' });
       const skippedBefore = await metricValue(dash.url, 'dashboard_refresh_total', { result: 'skipped' });
-      await new Promise((r) => setTimeout(r, 800));
-      const skipped = (await metricValue(dash.url, 'dashboard_refresh_total', { result: 'skipped' })) - skippedBefore;
-      // ~8 ticks at 100 ms; a minute boundary may force one recomputation, which pushes nothing new
-      // for `all` unless the open bucket moved.
-      expect(skipped).toBeGreaterThanOrEqual(3);
+      // However slowly the loop ticks: three ticks that found nothing changed, and no push for them
+      // (a minute boundary may force one recomputation, which pushes nothing new for `all` unless the
+      // open bucket moved).
+      await waitFor(
+        async () =>
+          (await metricValue(dash.url, 'dashboard_refresh_total', { result: 'skipped' })) - skippedBefore >= 3,
+        { what: 'three skipped ticks' },
+      );
       expect(a.of('snapshot').length).toBeLessThanOrEqual(2);
     } finally {
       await a.close();
