@@ -3,6 +3,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Kafka } from 'kafkajs';
 import { createLogger, createRegistry, listen, loadConfig } from '@salespipeline/shared';
+import { waitFor } from '@salespipeline/shared/testing';
 import { createIngestApp, type IngestApp } from '../src/app.js';
 import { ingestSpec } from '../src/config.js';
 
@@ -63,4 +64,34 @@ export async function endOffsets(kafka: Kafka, topic: string): Promise<number> {
   } finally {
     await admin.disconnect();
   }
+}
+
+/** How many times each key is on the topic, over every message it holds now. */
+export async function keyCounts(kafka: Kafka, topic: string): Promise<Map<string, number>> {
+  const total = await endOffsets(kafka, topic);
+  const consumer = kafka.consumer({ groupId: `read-${randomBytes(6).toString('hex')}` });
+  await consumer.connect();
+  try {
+    await consumer.subscribe({ topic, fromBeginning: true });
+    const counts = new Map<string, number>();
+    let read = 0;
+    await consumer.run({
+      eachMessage: async ({ message }) => {
+        const key = String(message.key);
+        counts.set(key, (counts.get(key) ?? 0) + 1);
+        read += 1;
+      },
+    });
+    await waitFor(async () => read >= total, { what: `the ${total} messages of ${topic}`, timeoutMs: 60_000 });
+    return counts;
+  } finally {
+    await consumer.disconnect();
+  }
+}
+
+/** A counter of the app's /metrics (0 when absent). */
+export async function metricValue(url: string, name: string): Promise<number> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const line = text.split('\n').find((l) => l.startsWith(`${name} `));
+  return line ? Number(line.split(' ')[1]) : 0;
 }

@@ -72,7 +72,10 @@ describe('sales_by_minute counters at the bounds of the schema (real MariaDB)', 
         centsToDecimal(before * ORDER_MAXIMA.amountCents),
       ],
     );
-    const discounted = { ...order, items: order.items.map((i) => ({ ...i, discount_amount: i.price * i.qty_ordered })) };
+    const discounted = {
+      ...order,
+      items: order.items.map((i) => ({ ...i, discount_amount: i.price * i.qty_ordered })),
+    };
     discounted.grand_total = 0;
     const sink = new MysqlSink(pool);
     const batch = await sink.begin('bounds', 0);

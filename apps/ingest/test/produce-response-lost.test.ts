@@ -1,0 +1,97 @@
+import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
+import fc from 'fast-check';
+import { Kafka, logLevel } from 'kafkajs';
+import { createKafka, createLogger, ensureTopics } from '@salespipeline/shared';
+import {
+  orderArbitrary,
+  ProduceResponseDropper,
+  socketFactoryVia,
+  TcpProxy,
+  testInfra,
+  uniqueName,
+  waitFor,
+} from '@salespipeline/shared/testing';
+import { keyCounts, metricValue, post, startIngest, type RunningIngest } from './helpers.js';
+
+jest.setTimeout(180_000);
+
+// The broker writes a batch but its response never arrives: kafkajs times the request out, retries
+// and gives up, rolling back the partition's sequence numbers. The next order must still be written,
+// not acknowledged as a "duplicate" of the lost batch.
+describe('ingest when Kafka writes an order but its produce response is lost', () => {
+  const infra = testInfra();
+  const topic = uniqueName('lost_response');
+  const [host, port] = infra.kafkaBrokers[0]!.split(':') as [string, string];
+  const dropper = new ProduceResponseDropper();
+  const proxy = new TcpProxy(host, Number(port), dropper.filters);
+  const direct = createKafka(infra, createLogger('test', 'warn'));
+  let ingest: RunningIngest;
+  // Single orders on one partition: every produce request holds one record, so a reused sequence
+  // number would match the lost batch exactly.
+  const orders = fc
+    .sample(orderArbitrary({ edges: true, minTime: Date.now() - 3600_000 }), 12)
+    .map((o, i) => ({ ...o, order_id: `lost-${i}` }));
+
+  beforeAll(async () => {
+    await ensureTopics(direct, topic, { partitions: 1 });
+    const proxyPort = await proxy.start();
+    const kafka = new Kafka({
+      clientId: 'lost-response',
+      brokers: [`127.0.0.1:${proxyPort}`],
+      socketFactory: socketFactoryVia(proxyPort),
+      requestTimeout: 1000,
+      logLevel: logLevel.NOTHING,
+    });
+    ingest = await startIngest(kafka, { ORDERS_TOPIC: topic, INGEST_ACK_TIMEOUT_MS: '1500' });
+    await waitFor(async () => (await fetch(`${ingest.url}/readyz`)).status === 200, { what: 'ingest ready' });
+  });
+  afterAll(async () => {
+    await ingest?.stop();
+    await proxy.cut();
+  });
+
+  /** Posts an order until it is answered 202 (a client retrying its 503s); returns the statuses. */
+  const postUntilAccepted = async (order: object) => {
+    const statuses: number[] = [];
+    await waitFor(
+      async () => {
+        const res = await post(`${ingest.url}/v1/orders`, order);
+        statuses.push(res.status);
+        return res.status === 202;
+      },
+      { timeoutMs: 60_000, intervalMs: 300, what: 'a 202' },
+    );
+    return statuses;
+  };
+
+  it('answers 202 only for orders that are on the topic', async () => {
+    const accepted: string[] = [];
+    await postUntilAccepted(orders[0]!);
+    accepted.push(orders[0]!.order_id);
+
+    dropper.dropping = true;
+    const lost = orders[1]!;
+    expect((await post(`${ingest.url}/v1/orders`, lost)).status).toBe(503);
+    // Until the producer has given the request up (and rolled its sequence numbers back).
+    await waitFor(async () => (await metricValue(ingest.url, 'ingest_kafka_send_errors_total')) > 0, {
+      timeoutMs: 60_000,
+      what: 'the failed send',
+    });
+    dropper.dropping = false;
+    expect(dropper.dropped).toBeGreaterThan(0);
+
+    for (const order of orders.slice(2)) {
+      const statuses = await postUntilAccepted(order);
+      expect(statuses.every((s) => s === 202 || s === 503)).toBe(true);
+      accepted.push(order.order_id);
+    }
+    // The lost order's client re-sends it after its 503: the id makes that safe.
+    await postUntilAccepted(lost);
+    accepted.push(lost.order_id);
+
+    const counts = await keyCounts(direct, topic);
+    expect(accepted.filter((id) => !counts.has(id))).toEqual([]);
+    // Only the lost order may be there twice (the processor counts an order id once).
+    expect(accepted.filter((id) => id !== lost.order_id && counts.get(id) !== 1)).toEqual([]);
+  });
+});
