@@ -29,6 +29,8 @@ const frames = (keep: (frame: Buffer) => boolean) => {
 export class ProduceResponseDropper {
   /** While true, the broker's responses to new produce requests are swallowed. */
   dropping = false;
+  /** Produce requests to let through (while dropping) before swallowing the responses of the next ones. */
+  passFirst = 0;
   /** Responses swallowed so far. */
   dropped = 0;
 
@@ -38,7 +40,9 @@ export class ProduceResponseDropper {
     return {
       // Request header: size, api key (int16), api version (int16), correlation id (int32).
       toUpstream: frames((frame) => {
-        if (this.dropping && frame.readInt16BE(4) === PRODUCE_API_KEY) swallowed.add(frame.readInt32BE(8));
+        if (!this.dropping || frame.readInt16BE(4) !== PRODUCE_API_KEY) return true;
+        if (this.passFirst > 0) this.passFirst -= 1;
+        else swallowed.add(frame.readInt32BE(8));
         return true;
       }),
       // Response header: size, correlation id.
