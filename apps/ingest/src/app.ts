@@ -163,6 +163,10 @@ export function createIngestApp(
     await produce(res, result.orders);
   });
 
+  app.all(['/v1/orders', '/v1/orders/batch'], (_req: Request, res: Response) => {
+    res.setHeader('Allow', 'POST');
+    fail(res, 405, 'method_not_allowed', 'only POST is allowed here');
+  });
   app.use((_req: Request, res: Response) => fail(res, 404, 'not_found', 'no such route'));
 
   // Body-parser errors: oversized, malformed, unsupported encoding.

@@ -98,15 +98,12 @@ describe('ingest API conforms to its OpenAPI document (schemathesis, real Kafka)
       ingest.url,
       '--header',
       `Authorization: Bearer ${testApiKey}`,
+      // Every check but positive_data_acceptance: JSON Schema cannot say that grand_total is the sum of
+      // the lines (or that created_at is not in the future), so orders the schema allows may get a 400.
       '--checks',
-      [
-        'not_a_server_error',
-        'status_code_conformance',
-        'content_type_conformance',
-        'response_headers_conformance',
-        'response_schema_conformance',
-        'negative_data_rejection',
-      ].join(','),
+      'all',
+      '--exclude-checks',
+      'positive_data_acceptance',
       '--phases',
       'examples,coverage,fuzzing',
       '--max-examples',

@@ -21,6 +21,7 @@ export const ERROR_CODES = [
   'unsupported_media_type',
   'unavailable',
   'not_found',
+  'method_not_allowed',
   'unauthorized',
   'rate_limited',
 ] as const;
