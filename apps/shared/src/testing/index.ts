@@ -47,3 +47,4 @@ export function testPrometheusUrl(): string {
 export * from './orders.js';
 export * from './tcp-proxy.js';
 export * from './kafka-faults.js';
+export * from './openapi.js';
