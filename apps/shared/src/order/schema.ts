@@ -17,7 +17,7 @@ export const ORDER_STATUSES = [
 ] as const;
 export type OrderStatus = (typeof ORDER_STATUSES)[number];
 
-/** Bounds that keep every sum of cents a safe integer (100 lines × 10^4 qty × 10^9 cents < 2^53). */
+/** Bounds that keep the sums of cents of one order safe integers (100 lines × 10^4 qty × 10^9 cents < 2^53). */
 export const LIMITS = {
   maxItems: 100,
   maxPrice: 10_000_000,
