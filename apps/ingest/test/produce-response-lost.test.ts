@@ -1,39 +1,52 @@
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import fc from 'fast-check';
 import { Kafka, logLevel } from 'kafkajs';
-import { createKafka, createLogger, ensureTopics, RETRY_ADVICE } from '@salespipeline/shared';
+import { RETRY_ADVICE, type AcceptedOrder } from '@salespipeline/shared';
 import {
   orderArbitrary,
   ProduceResponseDropper,
   socketFactoryVia,
   TcpProxy,
   testInfra,
-  uniqueName,
   waitFor,
 } from '@salespipeline/shared/testing';
-import { keyCounts, metricValue, post, startIngest, type RunningIngest } from './helpers.js';
+import { startProcessor, type RunningProcessor } from '../../processor/src/processor.js';
+import {
+  countProcessed,
+  createTestEnv,
+  expectedAggregates,
+  mapDiff,
+  readAggregates,
+  waitForProcessed,
+  type TestEnv,
+} from '../../processor/test/helpers.js';
+import { keyCounts, metricValue, post, readTopic, startIngest, type RunningIngest } from './helpers.js';
 
 jest.setTimeout(180_000);
 
 // The broker writes a batch but its response never arrives: kafkajs times the request out, retries
 // and gives up, rolling back the partition's sequence numbers. The next order must still be written,
-// not acknowledged as a "duplicate" of the lost batch.
-describe('ingest when Kafka writes an order but its produce response is lost', () => {
-  const infra = testInfra();
-  const topic = uniqueName('lost_response');
-  const [host, port] = infra.kafkaBrokers[0]!.split(':') as [string, string];
+// not acknowledged as a "duplicate" of the lost batch. At the end the processor counts what the
+// topic holds: every accepted order once, whatever a client re-sent.
+describe('ingest when Kafka writes an order but its produce response is lost (real Kafka, Cassandra, MariaDB)', () => {
+  const [host, port] = testInfra().kafkaBrokers[0]!.split(':') as [string, string];
   const dropper = new ProduceResponseDropper();
   const proxy = new TcpProxy(host, Number(port), dropper.filters);
-  const direct = createKafka(infra, createLogger('test', 'warn'));
+  let env: TestEnv;
+  let topic: string;
   let ingest: RunningIngest;
+  let processor: RunningProcessor | undefined;
+  const accepted = new Set<string>();
   // Single orders on one partition: every produce request holds one record, so a reused sequence
-  // number would match the lost batch exactly.
+  // number would match the lost batch exactly. Everyday orders: the largest ones are the subject of
+  // ingest.test.ts and of the processor's own tests.
   const orders = fc
-    .sample(orderArbitrary({ edges: true, minTime: Date.now() - 3600_000 }), 12)
+    .sample(orderArbitrary({ minTime: Date.now() - 3600_000 }), 12)
     .map((o, i) => ({ ...o, order_id: `lost-${i}` }));
 
   beforeAll(async () => {
-    await ensureTopics(direct, topic, { partitions: 1 });
+    env = await createTestEnv('lost', 1);
+    topic = env.topic;
     const proxyPort = await proxy.start();
     const kafka = new Kafka({
       clientId: 'lost-response',
@@ -51,8 +64,10 @@ describe('ingest when Kafka writes an order but its produce response is lost', (
     await waitFor(async () => (await fetch(`${ingest.url}/readyz`)).status === 200, { what: 'ingest ready' });
   });
   afterAll(async () => {
+    await processor?.stop();
     await ingest?.stop();
     await proxy.cut();
+    await env?.cleanup();
   });
 
   /** Posts an order until it is answered 202 (a client retrying its 503s); returns the statuses. */
@@ -70,9 +85,8 @@ describe('ingest when Kafka writes an order but its produce response is lost', (
   };
 
   it('answers 202 only for orders that are on the topic', async () => {
-    const accepted: string[] = [];
     await postUntilAccepted(orders[0]!);
-    accepted.push(orders[0]!.order_id);
+    accepted.add(orders[0]!.order_id);
 
     dropper.dropping = true;
     const lost = orders[1]!;
@@ -88,15 +102,15 @@ describe('ingest when Kafka writes an order but its produce response is lost', (
     for (const order of orders.slice(2)) {
       const statuses = await postUntilAccepted(order);
       expect(statuses.every((s) => s === 202 || s === 503)).toBe(true);
-      accepted.push(order.order_id);
+      accepted.add(order.order_id);
     }
     // The lost order's client re-sends it after its 503: the id makes that safe.
     await postUntilAccepted(lost);
-    accepted.push(lost.order_id);
+    accepted.add(lost.order_id);
 
     // At least once each (a client's re-send after a 503 may add a copy; the processor counts an id once).
-    const counts = await keyCounts(direct, topic);
-    expect(accepted.filter((id) => !counts.has(id))).toEqual([]);
+    const counts = await keyCounts(env.kafka, topic);
+    expect([...accepted].filter((id) => !counts.has(id))).toEqual([]);
   });
 
   it('answers 503 for a batch Kafka wrote only in part, and 202 when the client re-sends it', async () => {
@@ -118,7 +132,7 @@ describe('ingest when Kafka writes an order but its produce response is lost', (
     dropper.dropping = false;
 
     // Kafka has some of the batch: the promise is not "all or nothing" but "re-send the same batch".
-    const partial = await keyCounts(direct, topic);
+    const partial = await keyCounts(env.kafka, topic);
     const written = ids.filter((id) => partial.has(id));
     expect(written.length).toBeGreaterThan(0);
     expect(written.length).toBeLessThan(ids.length);
@@ -131,9 +145,20 @@ describe('ingest when Kafka writes an order but its produce response is lost', (
       },
       { timeoutMs: 60_000, intervalMs: 300, what: 'the re-sent batch accepted' },
     );
-    const counts = await keyCounts(direct, topic);
+    for (const id of ids) accepted.add(id);
+    const counts = await keyCounts(env.kafka, topic);
     expect(ids.filter((id) => !counts.has(id))).toEqual([]);
     // What the first attempt wrote is there twice now; the processor counts each order_id once.
     expect(written.filter((id) => counts.get(id)! < 2)).toEqual([]);
+  });
+
+  it('lets the processor count every accepted order once, and only those on the topic', async () => {
+    const onTopic = (await readTopic(env.kafka, topic)).map((m) => JSON.parse(m.value) as AcceptedOrder);
+    const distinct = new Set(onTopic.map((o) => o.order_id));
+    expect([...accepted].filter((id) => !distinct.has(id))).toEqual([]);
+    processor = await startProcessor(env.config());
+    await waitForProcessed(env.pool, distinct.size);
+    expect(await countProcessed(env.pool)).toBe(distinct.size);
+    expect(mapDiff(await readAggregates(env.pool), expectedAggregates(onTopic))).toEqual([]);
   });
 });
