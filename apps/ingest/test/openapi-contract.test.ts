@@ -118,11 +118,11 @@ describe('ingest API conforms to its OpenAPI document (schemathesis, real Kafka)
       har,
     ];
     const run = await new Promise<{ code: number; output: string }>((resolve) => {
-      // Asynchronously: the API under test runs in this process.
+      // Asynchronously: the API under test runs in this process. In `work`: it writes a cache there.
       execFile(
         schemathesis(),
         args,
-        { maxBuffer: 64 * 1024 * 1024, env: { ...process.env, NO_COLOR: '1' } },
+        { cwd: work, maxBuffer: 64 * 1024 * 1024, env: { ...process.env, NO_COLOR: '1' } },
         (err, stdout, stderr) =>
           resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, output: `${stdout}\n${stderr}` }),
       );
