@@ -12,4 +12,5 @@ sp_log "building TypeScript (tsc -b)"
 npx tsc -b
 scripts/infra/all.sh install
 scripts/infra/chromium.sh install
+scripts/infra/schemathesis.sh install
 sp_log "setup complete"

@@ -28,6 +28,10 @@ sp_require() { # sp_require CMD [HINT]
 sp_apt_install() { # sp_apt_install BINARY PACKAGE...
   local bin="$1"; shift
   command -v "$bin" >/dev/null 2>&1 && return 0
+  sp_apt_get_install "$@"
+}
+
+sp_apt_get_install() { # sp_apt_get_install PACKAGE...
   sp_log "installing Debian packages: $*"
   local sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo"
   # Several service scripts may install at once (make up): wait for the dpkg/apt locks, do not fail.

@@ -9,10 +9,12 @@ import {
   ConfigError,
   createOpsHandler,
   openApiDocument,
+  RETRY_ADVICE,
   validateBatch,
   validateOrder,
   type AcceptedOrder,
   type ConfigOf,
+  type ErrorCode,
   type Logger,
 } from '@salespipeline/shared';
 import type { ingestSpec } from './config.js';
@@ -20,9 +22,6 @@ import { authenticate, loadApiKeys } from './auth.js';
 import { OrderProducer, UnavailableError } from './producer.js';
 
 export type IngestConfig = ConfigOf<typeof ingestSpec>;
-
-type ErrorCode =
-  'invalid_json' | 'invalid_order' | 'too_large' | 'unsupported_media_type' | 'unavailable' | 'not_found';
 
 export interface IngestApp {
   app: express.Express;
@@ -143,7 +142,7 @@ export function createIngestApp(
     } catch (err) {
       if (!(err instanceof UnavailableError)) logger.error({ err }, 'unexpected produce failure');
       res.setHeader('Retry-After', String(config.retryAfterSeconds));
-      fail(res, 503, 'unavailable', `orders not accepted: ${(err as Error).message}`);
+      fail(res, 503, 'unavailable', `${(err as Error).message}. ${RETRY_ADVICE}`);
       return;
     }
     accepted.inc(orders.length);
@@ -164,6 +163,10 @@ export function createIngestApp(
     await produce(res, result.orders);
   });
 
+  app.all(['/v1/orders', '/v1/orders/batch'], (_req: Request, res: Response) => {
+    res.setHeader('Allow', 'POST');
+    fail(res, 405, 'method_not_allowed', 'only POST is allowed here');
+  });
   app.use((_req: Request, res: Response) => fail(res, 404, 'not_found', 'no such route'));
 
   // Body-parser errors: oversized, malformed, unsupported encoding.
@@ -198,9 +201,9 @@ export function createIngestApp(
   };
 }
 
-const errorResponse = (description: string, headers?: object) => ({
+const errorResponse = (description: string, example: { error: ErrorCode; message: string }, headers?: object) => ({
   description,
-  content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
+  content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' }, example } },
   ...(headers ? { headers } : {}),
 });
 
@@ -216,11 +219,18 @@ function withSecurity(doc: ReturnType<typeof openApiDocument>): object {
     apiKey: { type: 'apiKey', in: 'header', name: 'X-API-Key' },
   };
   d.security = [{ bearer: [] }, { apiKey: [] }];
-  const retryAfter = { 'Retry-After': { schema: { type: 'integer' }, description: 'Seconds' } };
+  const retryAfter = { 'Retry-After': { schema: { type: 'integer' }, description: 'Seconds', example: 1 } };
   for (const path of Object.values(d.paths)) {
     for (const op of Object.values(path)) {
-      op.responses['401'] = errorResponse('No valid API key (WWW-Authenticate: Bearer)');
-      op.responses['429'] = errorResponse('Rate limit of the API key exceeded', retryAfter);
+      op.responses['401'] = errorResponse('No valid API key (WWW-Authenticate: Bearer)', {
+        error: 'unauthorized',
+        message: 'a valid API key is required',
+      });
+      op.responses['429'] = errorResponse(
+        'Rate limit of the API key exceeded',
+        { error: 'rate_limited', message: 'too many requests; retry after the Retry-After delay' },
+        retryAfter,
+      );
     }
   }
   return d;

@@ -1,8 +1,14 @@
 /**
- * Sends orders to Kafka through one idempotent producer (acks=all, key = order_id). Requests are
+ * Sends orders to Kafka through an idempotent producer (acks=all, key = order_id). Requests are
  * coalesced: while one produce request is in flight, new orders queue and go together in the next
  * one, so the number of produce requests does not grow with the number of HTTP requests.
  * An order is only reported sent once Kafka acknowledged it.
+ *
+ * A send that fails or outlives its deadline has an unknown outcome: the broker may have written it.
+ * kafkajs then rolls the partitions' sequence numbers back, and the broker would take the next batch
+ * that reuses them for a duplicate of the lost one and acknowledge it without writing it. So such a
+ * producer sends nothing more: a new one (a new producer id, sequences from 0) takes over, and the
+ * old one disconnects once its last send has ended.
  */
 import { Partitioners, type Kafka, type Producer } from 'kafkajs';
 import type { Counter, Histogram, Registry } from 'prom-client';
@@ -39,7 +45,8 @@ export interface OrderProducerOptions {
 }
 
 export class OrderProducer {
-  private readonly producer: Producer;
+  private producer: Producer;
+  private readonly retired = new Set<Producer>();
   private readonly queue: Array<{ pending: Pending; message: OutMessage }> = [];
   private queuedBytes = 0;
   private inFlight = false;
@@ -51,19 +58,10 @@ export class OrderProducer {
   private readonly sendErrors: Counter;
 
   constructor(
-    kafka: Kafka,
+    private readonly kafka: Kafka,
     private readonly opts: OrderProducerOptions,
   ) {
-    this.producer = kafka.producer({
-      createPartitioner: Partitioners.DefaultPartitioner, // murmur2 of the key, as Java clients
-      idempotent: true,
-      maxInFlightRequests: 1,
-      allowAutoTopicCreation: false,
-      retry: { retries: 3, initialRetryTime: 100, maxRetryTime: 1000 },
-    });
-    this.producer.on(this.producer.events.DISCONNECT, () => {
-      this.connected = false;
-    });
+    this.producer = this.createProducer();
     this.sendDuration = new PHistogram({
       name: 'ingest_kafka_send_duration_seconds',
       help: 'Time from a produce request to its acknowledgement',
@@ -81,6 +79,35 @@ export class OrderProducer {
       help: 'Produce requests that failed',
       registers: [opts.registry],
     });
+  }
+
+  private createProducer(): Producer {
+    const producer = this.kafka.producer({
+      createPartitioner: Partitioners.DefaultPartitioner, // murmur2 of the key, as Java clients
+      idempotent: true,
+      maxInFlightRequests: 1,
+      allowAutoTopicCreation: false,
+      // Limited, so that a retired producer ends; its sends never reach a client after their deadline.
+      retry: { retries: 3, initialRetryTime: 100, maxRetryTime: 1000 },
+    });
+    producer.on(producer.events.DISCONNECT, () => {
+      if (producer === this.producer) this.connected = false;
+    });
+    return producer;
+  }
+
+  /** Replaces the producer of a send whose outcome is unknown (see the top of this file). */
+  private retire(producer: Producer, sending: Promise<unknown>): void {
+    if (producer !== this.producer) return;
+    this.retired.add(producer);
+    this.producer = this.createProducer();
+    this.connected = false;
+    void this.start();
+    void sending
+      .catch(() => undefined)
+      .then(() => producer.disconnect())
+      .catch(() => undefined)
+      .finally(() => this.retired.delete(producer));
   }
 
   get isConnected(): boolean {
@@ -177,13 +204,22 @@ export class OrderProducer {
     }
     if (batch.length === 0) return;
     const end = this.sendDuration.startTimer();
+    const producer = this.producer;
+    const sending = producer.send({
+      topic: this.opts.topic,
+      acks: -1,
+      timeout: this.opts.ackTimeoutMs,
+      messages: batch.map(({ message }) => ({ key: message.key, value: message.value, timestamp: String(now) })),
+    });
+    let timer: NodeJS.Timeout | undefined;
+    const lastDeadline = Math.max(...batch.map(({ pending }) => pending.deadline));
+    const expired = new Promise<'expired'>((resolve) => {
+      timer = setTimeout(() => resolve('expired'), lastDeadline - Date.now());
+    });
     try {
-      await this.producer.send({
-        topic: this.opts.topic,
-        acks: -1,
-        timeout: this.opts.ackTimeoutMs,
-        messages: batch.map(({ message }) => ({ key: message.key, value: message.value, timestamp: String(now) })),
-      });
+      if ((await Promise.race([sending, expired])) === 'expired') {
+        throw new Error(`no acknowledgement within ${this.opts.ackTimeoutMs} ms`);
+      }
       end();
       this.requestSize.observe(batch.length);
       for (const { pending } of batch) {
@@ -191,10 +227,13 @@ export class OrderProducer {
         if (pending.remaining === 0) this.settle(pending);
       }
     } catch (err) {
+      this.retire(producer, sending);
       this.sendErrors.inc();
       this.opts.logger.warn({ err: String(err), orders: batch.length }, 'produce request failed');
       const error = new UnavailableError(`Kafka did not acknowledge: ${String(err)}`);
       for (const { pending } of batch) this.settle(pending, error);
+    } finally {
+      clearTimeout(timer);
     }
   }
 
@@ -202,7 +241,7 @@ export class OrderProducer {
     this.closed = true;
     if (this.connecting) await Promise.race([this.connecting, new Promise((r) => setTimeout(r, 3000).unref())]);
     while (this.inFlight || this.queue.length > 0) await new Promise((r) => setTimeout(r, 10));
-    await this.producer.disconnect();
+    await Promise.all([this.producer, ...this.retired].map((p) => p.disconnect()));
     this.connected = false;
   }
 }

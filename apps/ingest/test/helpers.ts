@@ -3,6 +3,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Kafka } from 'kafkajs';
 import { createLogger, createRegistry, listen, loadConfig } from '@salespipeline/shared';
+import { waitFor } from '@salespipeline/shared/testing';
 import { createIngestApp, type IngestApp } from '../src/app.js';
 import { ingestSpec } from '../src/config.js';
 
@@ -63,4 +64,43 @@ export async function endOffsets(kafka: Kafka, topic: string): Promise<number> {
   } finally {
     await admin.disconnect();
   }
+}
+
+/** Every message the topic holds now (key and value as text), in the order of each partition. */
+export async function readTopic(kafka: Kafka, topic: string): Promise<Array<{ key: string; value: string }>> {
+  const total = await endOffsets(kafka, topic);
+  const consumer = kafka.consumer({ groupId: `read-${randomBytes(6).toString('hex')}` });
+  await consumer.connect();
+  try {
+    await consumer.subscribe({ topic, fromBeginning: true });
+    const messages: Array<{ key: string; value: string }> = [];
+    await consumer.run({
+      eachMessage: async ({ message }) => {
+        messages.push({ key: String(message.key), value: String(message.value) });
+      },
+    });
+    await waitFor(async () => messages.length >= total, {
+      what: `the ${total} messages of ${topic}`,
+      timeoutMs: 60_000,
+    });
+    return messages;
+  } finally {
+    await consumer.disconnect();
+  }
+}
+
+/** How many times each key is on the topic, over every message it holds now. */
+export async function keyCounts(kafka: Kafka, topic: string): Promise<Map<string, number>> {
+  const counts = new Map<string, number>();
+  for (const { key } of await readTopic(kafka, topic)) counts.set(key, (counts.get(key) ?? 0) + 1);
+  return counts;
+}
+
+/** A counter of the app's /metrics, summed over its labels (0 when absent). */
+export async function metricValue(url: string, name: string): Promise<number> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  return text
+    .split('\n')
+    .filter((l) => l.startsWith(`${name} `) || l.startsWith(`${name}{`))
+    .reduce((sum, l) => sum + Number(l.slice(l.lastIndexOf(' ') + 1)), 0);
 }

@@ -2,8 +2,15 @@ import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import type { Kafka } from 'kafkajs';
 import fc from 'fast-check';
 import { createKafka, createLogger, ensureTopics, LIMITS } from '@salespipeline/shared';
-import { orderArbitrary, testInfra, uniqueName, waitFor } from '@salespipeline/shared/testing';
-import { endOffsets, post, startIngest, type RunningIngest } from './helpers.js';
+import {
+  largestOrder,
+  orderArbitrary,
+  testInfra,
+  uniqueName,
+  waitFor,
+  withOffset,
+} from '@salespipeline/shared/testing';
+import { endOffsets, post, readTopic, startIngest, type RunningIngest } from './helpers.js';
 
 jest.setTimeout(60_000);
 
@@ -100,6 +107,21 @@ describe('ingest API (real Kafka)', () => {
         { error: 'invalid_order', errors: [expect.objectContaining({ path: '/grand_total' })] },
       ],
       [
+        'third decimal on a large amount',
+        '/v1/orders',
+        {
+          ...good,
+          items: [{ ...good!.items[0], price: 499999.999, qty_ordered: 1, discount_amount: 0 }],
+          grand_total: 500000,
+        },
+        undefined,
+        400,
+        {
+          error: 'invalid_order',
+          errors: [{ path: '/items/0/price', message: 'must have at most 2 decimals' }],
+        },
+      ],
+      [
         'future event time',
         '/v1/orders',
         { ...good, created_at: new Date(Date.now() + 3600_000).toISOString() },
@@ -151,6 +173,21 @@ describe('ingest API (real Kafka)', () => {
     const metrics = await (await fetch(`${ingest.url}/metrics`)).text();
     expect(metrics).toMatch(/ingest_orders_accepted_total\{app="ingest"\} 1001/);
     expect(metrics).toContain('ingest_orders_rejected_total{reason="invalid_order",app="ingest"}');
+  });
+
+  it('accepts the edge cases unchanged: the largest order, long 4-byte strings, high prices, non-UTC offsets', async () => {
+    const orders = [
+      largestOrder('edge-largest', withOffset(Date.now() - 60_000, '+05:45')),
+      ...fc
+        .sample(orderArbitrary({ edges: true }), { numRuns: 30, seed: 12 })
+        .map((o, i) => ({ ...o, order_id: `edge-${i}` })),
+    ];
+    for (const order of orders) {
+      const res = await post(`${ingest.url}/v1/orders`, order);
+      expect({ id: order.order_id, status: res.status }).toEqual({ id: order.order_id, status: 202 });
+    }
+    const onTopic = new Map((await readTopic(kafka, topic)).map((m) => [m.key, JSON.parse(m.value) as unknown]));
+    for (const order of orders) expect(onTopic.get(order.order_id)).toEqual(order);
   });
 });
 

@@ -1,4 +1,8 @@
-/** Per-minute aggregate deltas of a set of (new, on-time) orders, in integer cents. */
+/**
+ * Per-minute aggregate deltas of a set of (new, on-time) orders, in integer cents. Amounts are summed
+ * as BigInt: one order is at most 10^15 cents, so a few thousand orders of a minute already pass 2^53.
+ * Counts stay numbers (a batch holds far fewer than 2^53 / 10^6 orders).
+ */
 import { centsOf, type AcceptedOrder, type SalesDimension } from '@salespipeline/shared';
 
 export interface AggregateRow {
@@ -8,8 +12,8 @@ export interface AggregateRow {
   value: string;
   orders: number;
   items: number;
-  revenueCents: number;
-  discountCents: number;
+  revenueCents: bigint;
+  discountCents: bigint;
 }
 
 export const minuteOf = (createdAt: string): number => Math.floor(Date.parse(createdAt) / 60_000) * 60_000;
@@ -26,13 +30,13 @@ export function aggregate(orders: AcceptedOrder[]): AggregateRow[] {
     minute: number,
     value: string,
     items: number,
-    revenue: number,
-    discount: number,
+    revenue: bigint,
+    discount: bigint,
   ) => {
     const key = `${dim}\u0000${minute}\u0000${value}`;
     let row = rows.get(key);
     if (!row) {
-      row = { dim, minute, value, orders: 0, items: 0, revenueCents: 0, discountCents: 0 };
+      row = { dim, minute, value, orders: 0, items: 0, revenueCents: 0n, discountCents: 0n };
       rows.set(key, row);
     }
     row.orders += 1;
@@ -43,22 +47,22 @@ export function aggregate(orders: AcceptedOrder[]): AggregateRow[] {
   for (const order of orders) {
     const minute = minuteOf(order.created_at);
     let items = 0;
-    let discount = 0;
-    const lines = new Map<string, { items: number; net: number; discount: number }>();
+    let discount = 0n;
+    const lines = new Map<string, { items: number; net: bigint; discount: bigint }>();
     for (const line of order.items) {
-      const lineDiscount = centsOf(line.discount_amount);
-      const net = centsOf(line.price) * line.qty_ordered - lineDiscount;
+      const lineDiscount = BigInt(centsOf(line.discount_amount));
+      const net = BigInt(centsOf(line.price)) * BigInt(line.qty_ordered) - lineDiscount;
       items += line.qty_ordered;
       discount += lineDiscount;
       for (const key of [`category\u0000${line.category}`, `sku\u0000${line.sku}`]) {
-        const acc = lines.get(key) ?? { items: 0, net: 0, discount: 0 };
+        const acc = lines.get(key) ?? { items: 0, net: 0n, discount: 0n };
         acc.items += line.qty_ordered;
         acc.net += net;
         acc.discount += lineDiscount;
         lines.set(key, acc);
       }
     }
-    const revenue = centsOf(order.grand_total);
+    const revenue = BigInt(centsOf(order.grand_total));
     add('total', minute, '', items, revenue, discount);
     add('status', minute, order.status, items, revenue, discount);
     add('payment_method', minute, order.payment_method, items, revenue, discount);

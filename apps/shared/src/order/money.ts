@@ -3,11 +3,17 @@
  * and every sum is then an exact integer; DECIMAL strings are produced for MySQL/Cassandra.
  */
 
-/** Cents of a non-negative amount, or undefined when it has more than 2 decimals. */
+/**
+ * Cents of an amount, or undefined when it has more than 2 decimals. The test is exact: it reads the
+ * shortest decimal that parses back to the same double (what the client wrote, or the closest number
+ * JSON could carry), so 499999.999 is rejected however close to a cent it lies.
+ */
 export function toCents(amount: number): number | undefined {
-  const cents = Math.round(amount * 100);
-  // A value written with ≤ 2 decimals parses to a double within a few ulps of cents/100.
-  return Math.abs(cents - amount * 100) < 1e-6 * Math.max(1, Math.abs(amount)) ? cents : undefined;
+  const m = /^(-?)(\d+)(?:\.(\d{1,2}))?$/.exec(String(amount));
+  if (!m) return undefined;
+  const cents = Number(m[2]) * 100 + Number((m[3] ?? '').padEnd(2, '0'));
+  if (!Number.isSafeInteger(cents)) return undefined;
+  return m[1] && cents !== 0 ? -cents : cents;
 }
 
 export function centsOf(amount: number): number {

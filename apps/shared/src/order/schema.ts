@@ -17,7 +17,7 @@ export const ORDER_STATUSES = [
 ] as const;
 export type OrderStatus = (typeof ORDER_STATUSES)[number];
 
-/** Bounds that keep every sum of cents a safe integer (100 lines × 10^4 qty × 10^9 cents < 2^53). */
+/** Bounds that keep the sums of cents of one order safe integers (100 lines × 10^4 qty × 10^9 cents < 2^53). */
 export const LIMITS = {
   maxItems: 100,
   maxPrice: 10_000_000,
@@ -26,13 +26,27 @@ export const LIMITS = {
   maxFutureMs: 5 * 60_000,
 } as const;
 
+/** JavaScript's `\s`, spelled out so that every regex dialect reads the patterns alike. */
+const WHITESPACE = '\\t\\n\\v\\f\\r \\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000\\ufeff';
+
 /**
  * No leading/trailing whitespace, no line breaks and no lone UTF-16 surrogates: values become keys in
  * MySQL (where trailing spaces compare equal) and must be valid UTF-8 in every store.
  */
-export const TEXT_PATTERN = '^[^\\s\\p{Cs}](?:[^\\r\\n\\p{Cs}]*[^\\s\\p{Cs}])?$';
+export const TEXT_PATTERN = `^[^${WHITESPACE}\\p{Cs}](?:[^\\r\\n\\p{Cs}]*[^${WHITESPACE}\\p{Cs}])?$`;
+/**
+ * TEXT_PATTERN as the OpenAPI document publishes it: without the Unicode property escape `\p{Cs}`, which
+ * most JSON Schema tools cannot read. A lone surrogate is no valid Unicode text for them anyway; the
+ * validator still rejects it.
+ */
+export const PUBLISHED_TEXT_PATTERN = `^[^${WHITESPACE}](?:[^\\r\\n]*[^${WHITESPACE}])?$`;
 const text = (maxLength: number, description: string) =>
-  Type.String({ minLength: 1, maxLength, pattern: TEXT_PATTERN, description });
+  Type.String({
+    minLength: 1,
+    maxLength,
+    pattern: TEXT_PATTERN,
+    description: `${description}; no leading or trailing whitespace, no line breaks, no lone surrogates`,
+  });
 const money = (description: string, maximum: number) =>
   Type.Number({ minimum: 0, maximum, description: `${description}; at most 2 decimals` });
 

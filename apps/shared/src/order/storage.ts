@@ -4,9 +4,42 @@
  * already counted; Cassandra holds the raw orders, by id and by hour for "latest orders".
  */
 
+import { LIMITS } from './schema.js';
+
 /** Dimensions of `sales_by_minute`; `total` has the single value ''. */
 export const SALES_DIMENSIONS = ['total', 'status', 'category', 'payment_method', 'sku'] as const;
 export type SalesDimension = (typeof SALES_DIMENSIONS)[number];
+
+/**
+ * The most one order adds to a row of `sales_by_minute`, from the schema's bounds: `amountCents` bounds
+ * |grand_total|, |discount| and |net of one category or SKU| (a line's discount may exceed its price).
+ */
+export const ORDER_MAXIMA = {
+  amountCents: BigInt(LIMITS.maxItems) * BigInt(LIMITS.maxQty) * BigInt(LIMITS.maxPrice) * 100n,
+  items: BigInt(LIMITS.maxItems) * BigInt(LIMITS.maxQty),
+};
+
+/**
+ * More orders than a row can count from one topic: each counted order is a distinct message, and a topic
+ * has at most 2^31 partitions of at most 2^63 offsets.
+ */
+export const MAX_ORDERS_PER_TOPIC = 2n ** 94n;
+
+/**
+ * The counters of `sales_by_minute`, as MySQL's widest DECIMAL (65 digits): even MAX_ORDERS_PER_TOPIC
+ * orders at ORDER_MAXIMA use 44 of them, so no row can overflow (an overflow is an error that would
+ * stop its partition for good), and a recreated topic has room 10^21 times over.
+ */
+export const SALES_COUNTER_COLUMNS = {
+  orders: { precision: 65, scale: 0 },
+  items: { precision: 65, scale: 0 },
+  revenue: { precision: 65, scale: 2 },
+  discount: { precision: 65, scale: 2 },
+} as const;
+
+const salesCounterDefinitions = Object.entries(SALES_COUNTER_COLUMNS)
+  .map(([name, { precision, scale }]) => `MODIFY ${name} DECIMAL(${precision},${scale}) NOT NULL`)
+  .join(', ');
 
 export interface MysqlMigration {
   version: number;
@@ -52,6 +85,11 @@ export const MYSQL_MIGRATIONS: MysqlMigration[] = [
         PRIMARY KEY (dim, minute, dim_value)
       ) ENGINE=InnoDB`,
     ],
+  },
+  {
+    version: 2,
+    name: 'sales_by_minute counters that no minute can overflow',
+    statements: [`ALTER TABLE sales_by_minute ${salesCounterDefinitions}`],
   },
 ];
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
-import { orderArbitrary } from '../testing/orders.js';
+import { largestOrder, orderArbitrary } from '../testing/orders.js';
 import { LIMITS } from './schema.js';
 import { validateBatch, validateOrder } from './validate.js';
 
@@ -49,6 +49,13 @@ describe('validateOrder', () => {
       '/items/1/price',
       '2 decimals',
     ],
+    [
+      '3 decimals on a large amount',
+      { ...valid(), items: [{ ...valid().items[1], price: 499999.999 }], grand_total: 500000 },
+      '/items/0/price',
+      '2 decimals',
+    ],
+    ['3 decimals in the total', { ...valid(), grand_total: 30.001 }, '/grand_total', '2 decimals'],
     ['zero qty', { ...valid(), items: [{ ...valid().items[0], qty_ordered: 0 }] }, '/items/0/qty_ordered', '>= 1'],
     [
       'fractional qty',
@@ -116,5 +123,28 @@ describe('validateBatch', () => {
     expect(validateBatch({ orders: Array(LIMITS.maxBatch + 1).fill(valid()) }).ok).toBe(false);
     const r = validateBatch([valid()]);
     expect(r.ok ? [] : r.errors).toEqual([{ path: '', message: 'must be object' }]);
+  });
+});
+
+describe('the bounds of the schema', () => {
+  it('accepts the largest valid order and every generated edge-case order (property)', () => {
+    expect(errorsOf(largestOrder('max-1', '2026-03-01T16:59:00+05:00'))).toEqual([]);
+    fc.assert(
+      fc.property(orderArbitrary({ maxTime: NOW, edges: true }), (order) => {
+        expect(errorsOf(structuredClone(order))).toEqual([]);
+      }),
+      { numRuns: 100 },
+    );
+  });
+
+  it('generates the edges: max-size orders, longest strings, highest prices, non-UTC offsets', () => {
+    const sample = fc.sample(orderArbitrary({ maxTime: NOW, edges: true }), { numRuns: 300, seed: 7 });
+    expect(sample.some((o) => o.items.length === LIMITS.maxItems)).toBe(true);
+    expect(sample.some((o) => o.items.some((i) => [...i.sku].length === 128))).toBe(true);
+    expect(sample.some((o) => o.items.some((i) => i.price > 1_000_000))).toBe(true);
+    expect(sample.some((o) => /[+-]\d\d:\d\d$/.test(o.created_at) && !o.created_at.endsWith('+00:00'))).toBe(true);
+    const largest = largestOrder('max-1', '2026-03-01T11:59:00Z');
+    expect(largest.grand_total).toBe(LIMITS.maxItems * LIMITS.maxPrice * LIMITS.maxQty);
+    expect(Buffer.byteLength(JSON.stringify(largest))).toBeGreaterThan(100_000);
   });
 });

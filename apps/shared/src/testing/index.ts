@@ -46,3 +46,5 @@ export function testPrometheusUrl(): string {
 }
 export * from './orders.js';
 export * from './tcp-proxy.js';
+export * from './kafka-faults.js';
+export * from './openapi.js';

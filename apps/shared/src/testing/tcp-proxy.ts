@@ -1,4 +1,11 @@
 import { connect, createServer, type Server, type Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+
+/** Streams a connection's bytes pass through on their way, each direction optional. */
+export interface ConnectionFilters {
+  toUpstream?: Duplex;
+  toClient?: Duplex;
+}
 
 /**
  * A TCP proxy in front of a real service on 127.0.0.1: cutting it is a test's "service down"
@@ -12,6 +19,8 @@ export class TcpProxy {
   constructor(
     private readonly targetHost: string,
     private readonly targetPort: number,
+    /** Called per connection: what to change in its traffic (e.g. swallow some replies). */
+    private readonly filters: () => ConnectionFilters = () => ({}),
   ) {}
 
   /** Listens on `port` (0: any free port) and returns the port. */
@@ -26,7 +35,9 @@ export class TcpProxy {
           upstream.destroy();
         });
       }
-      client.pipe(upstream).pipe(client);
+      const { toUpstream, toClient } = this.filters();
+      (toUpstream ? client.pipe(toUpstream) : client).pipe(upstream);
+      (toClient ? upstream.pipe(toClient) : upstream).pipe(client);
     });
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
