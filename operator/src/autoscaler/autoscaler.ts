@@ -6,7 +6,8 @@
  * It also writes `status.autoscaling` (its own field manager, so the reconciler's status applies never
  * touch it), records an Event per scaling decision, and exports the metrics. Only while the
  * controller's workers run (the leader); a new leader starts with an empty history, i.e. a fresh
- * stabilization window, so a failover never scales down early.
+ * stabilization window, and holds the Deployment's replicas until its first decision, so a failover
+ * never scales down early.
  */
 import {
   fieldManager,
@@ -143,10 +144,16 @@ export class Autoscaler {
     await this.d.lagReader.close();
   }
 
-  /** The replicas decided for a SalesPipeline (builtin mode), if a decision was made. */
+  /**
+   * The processor replicas for a SalesPipeline (builtin mode): the last decision of this term, else
+   * what the Deployment runs now. A new leader reconciles before its first lag poll; holding the
+   * running replicas (the chart clamps them) keeps a failover from scaling a lagging group down.
+   */
   replicasFor(key: string, uid: string | undefined): number | undefined {
     const s = this.states.get(key);
-    return s && s.uid === uid ? s.desired : undefined;
+    if (s && s.uid === uid && s.desired !== undefined) return s.desired;
+    const sp = this.d.primary.cache.get(key);
+    return sp && sp.metadata.uid === uid ? this.deploymentReplicas(sp) : undefined;
   }
 
   private forget(key: string): void {
