@@ -1,4 +1,11 @@
-import { appPortVariables, cassandraSettings, kafkaSettings, mysqlSettings, setting } from '@salespipeline/shared';
+import {
+  appPortVariables,
+  cassandraSettings,
+  kafkaSettings,
+  mysqlSettings,
+  parseReplication,
+  setting,
+} from '@salespipeline/shared';
 
 /** Where the orders are stored; shared by `run` and `migrate`. */
 export const storageSpec = {
@@ -10,10 +17,12 @@ export const storageSpec = {
     pattern: /^[a-z][a-z0-9_]{0,47}$/,
     doc: 'Keyspace of the raw orders',
   }),
-  cassandraReplication: setting.string({
+  cassandraReplication: setting.parsed({
     env: 'CASSANDRA_REPLICATION',
+    kind: 'CQL replication map',
     default: "{'class': 'SimpleStrategy', 'replication_factor': 1}",
-    doc: 'Replication map used when the keyspace is created',
+    doc: "Replication of the keyspace when it is created, e.g. {'class': 'NetworkTopologyStrategy', 'dc1': 3} (the operator sets min(3, nodes) per datacenter)",
+    parse: parseReplication,
   }),
 };
 

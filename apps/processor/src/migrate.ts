@@ -2,7 +2,16 @@
 import type cassandra from 'cassandra-driver';
 import type mysql from 'mysql2/promise';
 import type { RowDataPacket } from 'mysql2';
-import { cassandraSchema, MYSQL_MIGRATIONS, MYSQL_MIGRATIONS_TABLE, type Logger } from '@salespipeline/shared';
+import {
+  cassandraSchema,
+  MYSQL_MIGRATIONS,
+  MYSQL_MIGRATIONS_TABLE,
+  replicationCql,
+  replicationOf,
+  sameReplication,
+  type Logger,
+  type Replication,
+} from '@salespipeline/shared';
 
 export async function migrateMysql(pool: mysql.Pool, logger: Logger): Promise<number[]> {
   await pool.query(MYSQL_MIGRATIONS_TABLE);
@@ -27,14 +36,31 @@ export async function migrateMysql(pool: mysql.Pool, logger: Logger): Promise<nu
   return applied;
 }
 
+/**
+ * The keyspace (created with `replication`) and its tables. An existing keyspace keeps its replication:
+ * raising it needs a repair before reads at LOCAL_QUORUM see the old rows, so a difference is logged
+ * for an operator to act on and returned (the replication found), not changed here.
+ */
 export async function migrateCassandra(
   client: cassandra.Client,
   keyspace: string,
-  replication: string,
+  replication: Replication,
   logger: Logger,
-): Promise<void> {
+): Promise<{ replication: Replication }> {
   for (const statement of cassandraSchema(keyspace, replication)) {
     await client.execute(statement, [], { prepare: false });
   }
-  logger.info({ keyspace }, 'Cassandra schema ready');
+  const row = (
+    await client.execute('SELECT replication FROM system_schema.keyspaces WHERE keyspace_name = ?', [keyspace], {
+      prepare: true,
+    })
+  ).first();
+  const found = replicationOf(row?.replication as Record<string, string>);
+  if (!sameReplication(found, replication))
+    logger.warn(
+      { keyspace, found: replicationCql(found), wanted: replicationCql(replication) },
+      `keyspace ${keyspace} exists with another replication; to change it: ALTER KEYSPACE ${keyspace} WITH replication = ${replicationCql(replication)}, then nodetool repair on every node`,
+    );
+  logger.info({ keyspace, replication: replicationCql(found) }, 'Cassandra schema ready');
+  return { replication: found };
 }

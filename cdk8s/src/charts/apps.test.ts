@@ -58,6 +58,43 @@ describe.each<[string, ConfigSpec, string]>([
   });
 });
 
+describe('keyspace replication', () => {
+  const replicationFor = (cassandra: object) =>
+    desiredState(
+      {
+        apiVersion: 'salespipeline.io/v1alpha1',
+        kind: 'SalesPipeline',
+        metadata: { name: 'shop', namespace: 'sales', uid: '6f1c7d0e-1111-4222-8333-944455556666' },
+        spec: { cassandra },
+      },
+      { mysqlCredentials: creds },
+    )
+      .filter((o) => o.kind === 'Deployment' && o.metadata.name === 'shop-processor')
+      .flatMap((d) => {
+        const pod = (
+          d as unknown as { spec: { template: { spec: { containers: Container[]; initContainers: Container[] } } } }
+        ).spec.template.spec;
+        return [...pod.containers, ...pod.initContainers].map(
+          (c) => loadConfig(processorSpec, environment(c)).cassandraReplication,
+        );
+      });
+
+  it.each([
+    [{}, { dc1: 3 }],
+    [{ datacenter: { name: 'eu-west', size: 5 } }, { 'eu-west': 3 }],
+    [{ datacenter: { name: 'dc1', size: 2 } }, { dc1: 2 }],
+    [{ datacenter: { name: 'dc1', size: 1 } }, { dc1: 1 }],
+  ])(
+    'the processor and its migration create the keyspace with NetworkTopologyStrategy, min(3, nodes): %j',
+    (cassandra, datacenters) => {
+      expect(replicationFor(cassandra)).toEqual([
+        { class: 'NetworkTopologyStrategy', datacenters },
+        { class: 'NetworkTopologyStrategy', datacenters },
+      ]);
+    },
+  );
+});
+
 describe('ingest API keys', () => {
   const sp = (spec: object) => ({
     apiVersion: 'salespipeline.io/v1alpha1' as const,

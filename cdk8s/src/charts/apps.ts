@@ -1,10 +1,10 @@
 /** The data-plane apps: ingest, processor (with its schema migration) and dashboard, wired to the stores. */
-import { appPortVariables } from '@salespipeline/shared';
+import { appPortVariables, replicationCql } from '@salespipeline/shared';
 import { Chart } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-33';
 import type { Construct } from 'constructs';
 import { ScaledObject } from '../../imports/keda.sh.js';
-import { cassandraNames } from './cassandra.js';
+import { cassandraNames, keyspaceReplication } from './cassandra.js';
 import { commonLabels, names, selectorLabels, type Context } from './context.js';
 import { kafkaListener } from './kafka.js';
 import { mysqlUrlKeys } from './mysql.js';
@@ -206,6 +206,7 @@ export function desiredApps(scope: Construct, ctx: Context): Chart {
   const processorEnv = [
     ...env(ctx, 'processor', { kafka: true, cassandra: true, mysql: 'processor' }),
     { name: 'PROCESSOR_GROUP_ID', value: processor.autoscaling.consumerGroup },
+    { name: 'CASSANDRA_REPLICATION', value: replicationCql(keyspaceReplication(ctx.spec)) },
   ];
   deployment(chart, ctx, 'processor', {
     replicas: processorReplicas(ctx),
