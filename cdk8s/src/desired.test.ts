@@ -36,6 +36,7 @@ describe('desiredState', () => {
     );
     expect(find(on, 'ServiceMonitor', 'demo').spec.endpoints).toEqual([
       { port: 'http', path: '/metrics', interval: '30s' },
+      { port: 'ops', path: '/metrics', interval: '30s' },
     ]);
     const cm = find(on, 'ConfigMap', 'demo-grafana-dashboards') as KubeObject & { data: Record<string, string> };
     expect(JSON.parse(cm.data['salespipeline.json']!).panels.length).toBeGreaterThan(0);

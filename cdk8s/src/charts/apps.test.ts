@@ -9,9 +9,12 @@ import { desiredState, type KubeObject } from '../desired.js';
 interface Container {
   args?: string[];
   env: Array<{ name: string; value?: string; valueFrom?: unknown }>;
-  ports: Array<{ containerPort: number }>;
+  ports: Array<{ name: string; containerPort: number }>;
   readinessProbe: { httpGet: { port: string | number } };
+  livenessProbe: { httpGet: { port: string | number } };
+  volumeMounts?: Array<{ name: string; mountPath: string; subPath?: string }>;
 }
+type PodSpec = { containers: Container[]; volumes?: Array<{ name: string; secret?: { secretName: string } }> };
 
 const creds = { rootPassword: 'r', processorPassword: 'p', dashboardPassword: 'd' };
 const objects = desiredState(
@@ -37,16 +40,18 @@ function environment(c: Container): NodeJS.ProcessEnv {
   return Object.fromEntries(c.env.map((e) => [e.name, e.value ?? placeholders[e.name] ?? 'from-a-secret']));
 }
 
-describe.each<[string, ConfigSpec, string]>([
-  ['shop-ingest', ingestSpec, 'port'],
-  ['shop-processor', processorSpec, 'opsPort'],
-  ['shop-dashboard', dashboardSpec, 'port'],
-])('the %s Deployment', (name, spec, portKey) => {
-  it('configures the app: its config loads, and it listens on the port the probes and Service use', () => {
+describe.each<[string, ConfigSpec, string, string]>([
+  ['shop-ingest', ingestSpec, 'port', 'opsPort'],
+  ['shop-processor', processorSpec, 'opsPort', 'opsPort'],
+  ['shop-dashboard', dashboardSpec, 'port', 'port'],
+])('the %s Deployment', (name, spec, portKey, probedKey) => {
+  it('configures the app: its config loads, and it listens on the ports the probes and Service use', () => {
     const c = container(name);
     const config = loadConfig(spec, environment(c)) as Record<string, unknown>;
-    expect(config[portKey]).toBe(c.ports[0]!.containerPort);
-    expect(c.readinessProbe.httpGet.port).toBe('http');
+    const port = (portName: string | number) => c.ports.find((p) => p.name === portName)?.containerPort;
+    expect(config[portKey]).toBe(port('http'));
+    expect(config[probedKey]).toBe(port(c.readinessProbe.httpGet.port));
+    expect(config[probedKey]).toBe(port(c.livenessProbe.httpGet.port));
   });
 
   it('sets no variable the app does not read', () => {
@@ -102,22 +107,30 @@ describe('ingest API keys', () => {
     metadata: { name: 'shop', namespace: 'sales', uid: '6f1c7d0e-1111-4222-8333-944455556666' },
     spec,
   });
-  const keysEnv = (objs: KubeObject[]) =>
+  const ingestPod = (objs: KubeObject[]) =>
     (
       objs.find((o) => o.kind === 'Deployment' && o.metadata.name === 'shop-ingest') as unknown as {
-        spec: { template: { spec: { containers: Container[] } } };
+        spec: { template: { spec: PodSpec } };
       }
-    ).spec.template.spec.containers[0]!.env.find((e) => e.name === 'INGEST_API_KEYS');
+    ).spec.template.spec;
+  /** The Secret ingest reads its keys from: mounted whole (never by subPath, which is not updated). */
+  const keysSecretOf = (objs: KubeObject[]) => {
+    const pod = ingestPod(objs);
+    const c = pod.containers[0]!;
+    const file = c.env.find((e) => e.name === 'INGEST_API_KEYS_FILE')?.value ?? '';
+    const mount = c.volumeMounts?.find((m) => file.startsWith(`${m.mountPath}/`));
+    expect(mount?.subPath).toBeUndefined();
+    expect(c.env.some((e) => e.name === 'INGEST_API_KEYS')).toBe(false);
+    const volume = pod.volumes?.find((v) => v.name === mount?.name);
+    return { secret: volume?.secret?.secretName, key: file.slice((mount?.mountPath.length ?? 0) + 1) };
+  };
 
-  it('renders the generated key in its own Secret and gives it to ingest from there, never as a literal', () => {
+  it('renders the generated key in its own Secret and mounts it for ingest, never as a literal', () => {
     const objs = desiredState(sp({}), { mysqlCredentials: creds, ingestApiKey: 'generated-key-0123456789' });
     const secret = objs.find((o) => o.kind === 'Secret' && o.metadata.name === 'shop-ingest-api-keys') as
       (KubeObject & { data: Record<string, string> }) | undefined;
     expect(Buffer.from(secret!.data['api-keys']!, 'base64').toString()).toBe('operator:generated-key-0123456789');
-    expect(keysEnv(objs)).toEqual({
-      name: 'INGEST_API_KEYS',
-      valueFrom: { secretKeyRef: { name: 'shop-ingest-api-keys', key: 'api-keys' } },
-    });
+    expect(keysSecretOf(objs)).toEqual({ secret: 'shop-ingest-api-keys', key: 'api-keys' });
     expect(JSON.stringify(objs.filter((o) => o.kind !== 'Secret'))).not.toContain('generated-key-0123456789');
   });
 
@@ -127,9 +140,42 @@ describe('ingest API keys', () => {
       ingestApiKey: 'unused-key-0123456789',
     });
     expect(objs.some((o) => o.metadata.name === 'shop-ingest-api-keys')).toBe(false);
-    expect(keysEnv(objs)).toEqual({
-      name: 'INGEST_API_KEYS',
-      valueFrom: { secretKeyRef: { name: 'my-keys', key: 'api-keys' } },
-    });
+    expect(keysSecretOf(objs)).toEqual({ secret: 'my-keys', key: 'api-keys' });
+  });
+});
+
+describe("ingest's metrics", () => {
+  const services = objects.filter((o) => o.kind === 'Service') as unknown as Array<
+    KubeObject & { spec: { ports: Array<{ name: string; targetPort: string }> } }
+  >;
+
+  it('are not on the public Service, which the ServiceMonitor skips; an in-cluster Service carries the ops port', () => {
+    const publicService = services.find((s) => s.metadata.name === 'shop-ingest')!;
+    expect(publicService.spec.ports.map((p) => p.name)).toEqual(['http']);
+    expect(publicService.metadata.labels).toMatchObject({ 'salespipeline.io/scrape': 'false' });
+    const metrics = services.find((s) => s.metadata.name === 'shop-ingest-metrics')!;
+    expect(metrics.spec.ports).toEqual([expect.objectContaining({ name: 'ops', targetPort: 'ops' })]);
+  });
+
+  it('are reachable from the monitoring namespace only', () => {
+    const withPolicies = desiredState(
+      {
+        apiVersion: 'salespipeline.io/v1alpha1',
+        kind: 'SalesPipeline',
+        metadata: { name: 'shop', namespace: 'sales', uid: '6f1c7d0e-1111-4222-8333-944455556666' },
+        spec: { networkPolicies: { enabled: true } },
+      },
+      { mysqlCredentials: creds },
+    );
+    const policy = withPolicies.find(
+      (o) => o.kind === 'NetworkPolicy' && o.metadata.name === 'shop-ingest',
+    ) as unknown as { spec: { ingress: Array<{ ports: Array<{ port: number }>; from?: unknown[] }> } };
+    const opsPort = container('shop-ingest').ports.find((p) => p.name === 'ops')!.containerPort;
+    const opsRule = policy.spec.ingress.find((r) => r.ports.some((p) => p.port === opsPort));
+    expect(opsRule?.from).toEqual([
+      { namespaceSelector: { matchExpressions: [expect.objectContaining({ values: ['monitoring'] })] } },
+    ]);
+    const apiRule = policy.spec.ingress.find((r) => r.ports.some((p) => p.port === 8080));
+    expect(apiRule?.from).toBeUndefined();
   });
 });

@@ -72,6 +72,8 @@ export const names = (sp: string) => ({
   clusterCaSecret: `${sp}-cluster-ca-cert`,
   networkPolicy: (component: string) => `${sp}-${component}`,
   app: (app: 'ingest' | 'processor' | 'dashboard') => `${sp}-${app}`,
+  /** In-cluster Service of ingest's ops port (its public Service carries the API only). */
+  ingestMetrics: `${sp}-ingest-metrics`,
   dashboards: `${sp}-grafana-dashboards`,
   serviceMonitor: `${sp}`,
 });
