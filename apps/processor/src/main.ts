@@ -16,6 +16,7 @@ import {
   runMain,
 } from '@salespipeline/shared';
 import { processorSpec, storageSpec, topicSpec } from './config.js';
+import { appRoles, ensureCassandraRoles } from './cassandra-roles.js';
 import { migrateCassandra, migrateMysql } from './migrate.js';
 import { startProcessor } from './processor.js';
 
@@ -30,6 +31,7 @@ async function main(): Promise<void> {
       try {
         await migrateMysql(pool, logger);
         await migrateCassandra(client, config.cassandraKeyspace, config.cassandraReplication, logger);
+        await ensureCassandraRoles(client, config.cassandraKeyspace, appRoles(config), logger);
       } finally {
         await pool.end();
         await client.shutdown();

@@ -63,6 +63,64 @@ describe.each<[string, ConfigSpec, string, string]>([
   });
 });
 
+describe('Cassandra logins', () => {
+  const podOf = (name: string) =>
+    (
+      objects.find((o) => o.kind === 'Deployment' && o.metadata.name === name) as unknown as {
+        spec: { template: { spec: { containers: Container[]; initContainers?: Container[] } } };
+      }
+    ).spec.template.spec;
+  const login = (c: Container) => {
+    const e = environment(c);
+    const ref = (name: string) => c.env.find((v) => v.name === name)?.valueFrom;
+    return { user: e.CASSANDRA_USERNAME, password: ref('CASSANDRA_PASSWORD') };
+  };
+
+  it('gives each app its own role and the superuser only to the migration, which creates the roles', () => {
+    expect(login(podOf('shop-processor').containers[0]!)).toEqual({
+      user: 'salespipeline_processor',
+      password: { secretKeyRef: { name: 'shop-cassandra-roles', key: 'processor-password' } },
+    });
+    expect(login(podOf('shop-dashboard').containers[0]!)).toEqual({
+      user: 'salespipeline_dashboard',
+      password: { secretKeyRef: { name: 'shop-cassandra-roles', key: 'dashboard-password' } },
+    });
+    const migrate = podOf('shop-processor').initContainers![0]!;
+    expect(login(migrate).password).toEqual({ secretKeyRef: { name: 'salespipeline-superuser', key: 'password' } });
+    const config = loadConfig(processorSpec, environment(migrate));
+    expect(config).toMatchObject({
+      cassandraProcessorRole: 'salespipeline_processor',
+      cassandraDashboardRole: 'salespipeline_dashboard',
+    });
+    const superuserUsers = objects
+      .filter((o) => o.kind === 'Deployment')
+      .flatMap((d) => {
+        const pod = podOf(d.metadata.name);
+        return [...pod.containers, ...(pod.initContainers ?? [])];
+      })
+      .filter((c) => JSON.stringify(c.env).includes('salespipeline-superuser'));
+    expect(superuserUsers.map((c) => (c as unknown as { name: string }).name)).toEqual(['migrate']);
+  });
+
+  it('renders the role passwords in their Secret when the operator observed them', () => {
+    const withRoles = desiredState(
+      {
+        apiVersion: 'salespipeline.io/v1alpha1',
+        kind: 'SalesPipeline',
+        metadata: { name: 'shop', namespace: 'sales', uid: '6f1c7d0e-1111-4222-8333-944455556666' },
+        spec: {},
+      },
+      { mysqlCredentials: creds, cassandraRolePasswords: { processor: 'pw-p', dashboard: 'pw-d' } },
+    );
+    const secret = withRoles.find((o) => o.kind === 'Secret' && o.metadata.name === 'shop-cassandra-roles') as
+      (KubeObject & { data: Record<string, string> }) | undefined;
+    const decoded = Object.fromEntries(
+      Object.entries(secret!.data).map(([k, v]) => [k, Buffer.from(v, 'base64').toString()]),
+    );
+    expect(decoded).toMatchObject({ 'processor-password': 'pw-p', 'dashboard-password': 'pw-d' });
+  });
+});
+
 describe('keyspace replication', () => {
   const replicationFor = (cassandra: object) =>
     desiredState(

@@ -5,6 +5,7 @@ import { k8s } from 'cdk8s-plus-33';
 import type { Construct } from 'constructs';
 import { ScaledObject } from '../../imports/keda.sh.js';
 import { cassandraNames, keyspaceReplication } from './cassandra.js';
+import { cassandraLogin, cassandraRolesSecret, cassandraRolesToCreate, type CassandraApp } from './cassandra-roles.js';
 import { commonLabels, names, selectorLabels, type Context } from './context.js';
 import { kafkaListener } from './kafka.js';
 import { mysqlUrlKeys } from './mysql.js';
@@ -78,12 +79,11 @@ function kafkaAuthEnv(ctx: Context, app: 'ingest' | 'processor'): k8s.EnvVar[] {
 function env(
   ctx: Context,
   app: App,
-  needs: { kafka?: boolean; cassandra?: boolean; mysql?: 'processor' | 'dashboard' },
+  needs: { kafka?: boolean; cassandra?: CassandraApp | 'superuser'; mysql?: 'processor' | 'dashboard' },
 ): k8s.EnvVar[] {
   const { cassandra } = ctx.spec;
   const n = names(ctx.owner.name);
   const e = endpoints(ctx.owner, ctx.spec);
-  const superuser = cassandraNames(cassandra.clusterName, cassandra.datacenter.name).superuserSecret;
   return [
     { name: appPortVariables[app], value: String(appPort) },
     ...(needs.kafka && app !== 'dashboard'
@@ -97,8 +97,7 @@ function env(
       ? [
           { name: 'CASSANDRA_CONTACT_POINTS', value: e.cassandra },
           { name: 'CASSANDRA_LOCAL_DC', value: cassandra.datacenter.name },
-          { name: 'CASSANDRA_USERNAME', valueFrom: { secretKeyRef: { name: superuser, key: 'username' } } },
-          { name: 'CASSANDRA_PASSWORD', valueFrom: { secretKeyRef: { name: superuser, key: 'password' } } },
+          ...cassandraLogin(ctx, needs.cassandra),
         ]
       : []),
     // Each app connects as its own MySQL user (processor: read-write + migrations; dashboard: read-only).
@@ -241,18 +240,27 @@ export function desiredApps(scope: Construct, ctx: Context): Chart {
   });
   pdb(chart, ctx, 'ingest');
 
-  const processorEnv = [
-    ...env(ctx, 'processor', { kafka: true, cassandra: true, mysql: 'processor' }),
+  const processorEnv = (cassandra: 'processor' | 'superuser') => [
+    ...env(ctx, 'processor', { kafka: true, cassandra, mysql: 'processor' }),
     { name: 'PROCESSOR_GROUP_ID', value: processor.autoscaling.consumerGroup },
     { name: 'CASSANDRA_REPLICATION', value: replicationCql(keyspaceReplication(ctx.spec)) },
   ];
+  cassandraRolesSecret(chart, ctx);
   deployment(chart, ctx, 'processor', {
     replicas: processorReplicas(ctx),
     image: processor.image,
-    env: processorEnv,
+    env: processorEnv('processor'),
     resources: processor.resources,
-    // Schema init (Cassandra keyspace/tables, MySQL aggregates) before any processor starts; idempotent.
-    initContainers: [{ name: 'migrate', image: processor.image, args: ['migrate'], env: processorEnv }],
+    // Schema init (Cassandra keyspace/tables and the apps' roles, MySQL aggregates) before any processor
+    // starts; idempotent. The only container that logs in to Cassandra as the superuser.
+    initContainers: [
+      {
+        name: 'migrate',
+        image: processor.image,
+        args: ['migrate'],
+        env: [...processorEnv('superuser'), ...cassandraRolesToCreate(ctx)],
+      },
+    ],
   });
   service(chart, ctx, 'processor');
   pdb(chart, ctx, 'processor');
@@ -262,7 +270,7 @@ export function desiredApps(scope: Construct, ctx: Context): Chart {
     deployment(chart, ctx, 'dashboard', {
       replicas: dashboard.replicas,
       image: dashboard.image,
-      env: env(ctx, 'dashboard', { cassandra: true, mysql: 'dashboard' }),
+      env: env(ctx, 'dashboard', { cassandra: 'dashboard', mysql: 'dashboard' }),
     });
     service(chart, ctx, 'dashboard');
   }

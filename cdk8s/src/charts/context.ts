@@ -38,6 +38,11 @@ export interface Observed {
    * unused with spec.ingest.apiKeysSecret. Absent: the generated Secret is not rendered.
    */
   ingestApiKey?: string;
+  /**
+   * Passwords of the apps' Cassandra roles (kept in their Secret, generated once). Absent: the Secret
+   * is not rendered (the apps still reference it).
+   */
+  cassandraRolePasswords?: { processor: string; dashboard: string };
   /** Processor replicas chosen by the autoscaler (issue 5); clamped to [minReplicas, maxReplicas]. */
   processorReplicas?: number;
 }
