@@ -10,8 +10,8 @@ import { tmpdir } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import fc from 'fast-check';
 import type cassandra from 'cassandra-driver';
-import { createCassandraClient, createLogger, loadConfig } from '@salespipeline/shared';
-import { freePort, orderArbitrary, uniqueName, waitFor } from '@salespipeline/shared/testing';
+import { createCassandraClient, createLogger, createMysqlPool, loadConfig } from '@salespipeline/shared';
+import { freePort, orderArbitrary, testInfra, uniqueName, waitFor } from '@salespipeline/shared/testing';
 import { SalesReader } from '../../dashboard/src/queries.js';
 import { CassandraSink } from '../src/cassandra-sink.js';
 import { storageSpec } from '../src/config.js';
@@ -22,6 +22,21 @@ jest.setTimeout(400_000);
 const repo = new URL('../../../', import.meta.url).pathname;
 const state = mkdtempSync(`${tmpdir()}/sp-cassandra-auth-`);
 const keyspace = uniqueName('sp_roles');
+/** `migrate` migrates MySQL too: a database of this test's own. */
+const database = uniqueName('sp_test_roles');
+const mysqlUrl = () => {
+  const url = new URL(testInfra().mysqlUrl);
+  url.pathname = `/${database}`;
+  return url.toString();
+};
+const mysqlAdmin = async (sql: string) => {
+  const pool = createMysqlPool(testInfra(), { connectionLimit: 1 });
+  try {
+    await pool.query(sql);
+  } finally {
+    await pool.end();
+  }
+};
 const processorRole = { name: 'test_processor', password: "p'w-processor-0123456789" };
 const dashboardRole = { name: 'test_dashboard', password: 'pw-dashboard-0123456789' };
 const logger = createLogger('test', 'warn');
@@ -52,6 +67,7 @@ const migrate = (extra: Record<string, string> = {}) => {
       CASSANDRA_USERNAME: 'cassandra',
       CASSANDRA_PASSWORD: 'cassandra',
       CASSANDRA_KEYSPACE: keyspace,
+      MYSQL_URL: mysqlUrl(),
       CASSANDRA_PROCESSOR_ROLE: processorRole.name,
       CASSANDRA_PROCESSOR_ROLE_PASSWORD: processorRole.password,
       CASSANDRA_DASHBOARD_ROLE: dashboardRole.name,
@@ -78,12 +94,14 @@ beforeAll(async () => {
     SP_CASSANDRA_HEAP_OPTS: '-Xms256m -Xmx512m',
     SP_CASSANDRA_START_TIMEOUT: '300',
   };
+  await mysqlAdmin(`CREATE DATABASE ${database}`);
   cassandraSh('start');
 });
 
 afterAll(async () => {
   await Promise.all(clients.map((c) => c.shutdown().catch(() => undefined)));
   try {
+    await mysqlAdmin(`DROP DATABASE IF EXISTS ${database}`);
     cassandraSh('stop');
   } finally {
     rmSync(state, { recursive: true, force: true });
