@@ -118,7 +118,7 @@ export function createIngestApp(
     res.type('application/json').send(openapi);
   });
 
-  // Everything under /v1 needs a key (posting orders: the scope orders:write); health and the OpenAPI document stay open.
+  // Everything under /v1 needs a key (posting orders: scope orders:write); health and OpenAPI stay open.
   app.use(
     '/v1',
     authenticate({
