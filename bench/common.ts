@@ -1,17 +1,10 @@
 /** Helpers of the benchmarks: child processes of the apps, CPU seconds per process. */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 
 export const repo = new URL('../', import.meta.url).pathname;
 
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  const port = (server.address() as { port: number }).port;
-  await new Promise((r) => server.close(r));
-  return port;
-}
+export { freePort } from '@salespipeline/shared/testing';
 
 export function startApp(app: string, args: string[], env: Record<string, string>): ChildProcess {
   return spawn(process.execPath, [`${repo}apps/${app}/dist/main.js`, ...args], {

@@ -85,6 +85,7 @@ const appEnv = {
   PROCESSOR_OPS_HOST: '127.0.0.1',
   INGEST_PORT: String(ingestPort),
   INGEST_HOST: '127.0.0.1',
+  INGEST_OPS_PORT: '0',
   INGEST_API_KEYS: `bench:${apiKey}`,
   LOG_LEVEL: 'warn',
 };

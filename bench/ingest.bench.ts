@@ -24,6 +24,7 @@ const apiKey = randomBytes(24).toString('hex');
 const child = startApp('ingest', [], {
   INGEST_PORT: String(port),
   INGEST_HOST: '127.0.0.1',
+  INGEST_OPS_PORT: '0',
   ORDERS_TOPIC: topic,
   INGEST_API_KEYS: `bench:${apiKey}`,
   INGEST_RATE_LIMIT_PER_SECOND: '0',

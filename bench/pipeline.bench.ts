@@ -51,6 +51,7 @@ const ingest = startApp('ingest', [], {
   ...common,
   INGEST_PORT: String(ingestPort),
   INGEST_HOST: '127.0.0.1',
+  INGEST_OPS_PORT: '0',
   INGEST_API_KEYS: `bench:${apiKey}`,
 });
 await waitReady(`http://127.0.0.1:${ingestPort}`);

@@ -10,7 +10,7 @@ cd "$SP_REPO_DIR"
 
 APPS_STATE="$SP_STATE_DIR/apps"
 PROM_TARGETS="$SP_STATE_DIR/prometheus/targets"
-INGEST_PORT=18080 PROCESSOR_PORT=18081 DASHBOARD_PORT=18082 LOADGEN_PORT=18084
+INGEST_PORT=18080 PROCESSOR_PORT=18081 DASHBOARD_PORT=18082 LOADGEN_PORT=18084 INGEST_OPS_PORT=18085
 APPS=(ingest processor dashboard loadgen)
 
 # The lib's helpers keep state under $SP_STATE_DIR/<name>; the apps keep theirs under .local/apps.
@@ -39,7 +39,8 @@ start() {
 
   if ! in_apps sp_running ingest; then
     api_key >/dev/null
-    INGEST_API_KEYS_FILE="$API_KEYS_FILE" INGEST_HOST=127.0.0.1 INGEST_PORT=$INGEST_PORT in_apps sp_spawn ingest node apps/ingest/dist/main.js
+    INGEST_API_KEYS_FILE="$API_KEYS_FILE" INGEST_HOST=127.0.0.1 INGEST_PORT=$INGEST_PORT INGEST_OPS_HOST=127.0.0.1 \
+      INGEST_OPS_PORT=$INGEST_OPS_PORT in_apps sp_spawn ingest node apps/ingest/dist/main.js
   fi
   if ! in_apps sp_running processor; then
     PROCESSOR_OPS_HOST=127.0.0.1 PROCESSOR_OPS_PORT=$PROCESSOR_PORT in_apps sp_spawn processor node apps/processor/dist/main.js
@@ -64,7 +65,7 @@ start() {
   mkdir -p "$PROM_TARGETS"
   {
     printf '[\n'
-    printf '  {"targets": ["127.0.0.1:%s"], "labels": {"app": "ingest"}},\n' $INGEST_PORT
+    printf '  {"targets": ["127.0.0.1:%s"], "labels": {"app": "ingest"}},\n' $INGEST_OPS_PORT
     printf '  {"targets": ["127.0.0.1:%s"], "labels": {"app": "processor"}},\n' $PROCESSOR_PORT
     [ -n "$with_dashboard" ] && printf '  {"targets": ["127.0.0.1:%s"], "labels": {"app": "dashboard"}},\n' $DASHBOARD_PORT
     printf '  {"targets": ["127.0.0.1:%s"], "labels": {"app": "loadgen"}}\n' $LOADGEN_PORT
@@ -76,11 +77,12 @@ start() {
 
 The apps (logs: $APPS_STATE/<app>/<app>.log; stop: scripts/run-apps.sh stop):
   Ingest API   http://127.0.0.1:$INGEST_PORT   POST /v1/orders, POST /v1/orders/batch, GET /openapi.json
-               API key: "Authorization: Bearer <key>", key after "local:" in $API_KEYS_FILE
+               API key: "Authorization: Bearer <key>", key after "local:" in $API_KEYS_FILE (reloaded when edited)
+               ops: http://127.0.0.1:$INGEST_OPS_PORT/metrics
   Processor    http://127.0.0.1:$PROCESSOR_PORT/metrics   (topic $ORDERS_TOPIC, DLQ $ORDERS_TOPIC.dlq, late $ORDERS_TOPIC.late)
 $( [ -n "$with_dashboard" ] && echo "  Dashboard    http://127.0.0.1:$DASHBOARD_PORT/" )
   Load gen     http://127.0.0.1:$LOADGEN_PORT/metrics   (${SP_LOADGEN_RATE:-20} orders/s)
-  Every app    /healthz /readyz /metrics; Prometheus scrapes them (targets: $PROM_TARGETS/apps.json)
+  Every app    /healthz /readyz /metrics (ingest: on its ops port); Prometheus scrapes them (targets: $PROM_TARGETS/apps.json)
 MSG
 }
 

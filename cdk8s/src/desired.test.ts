@@ -36,6 +36,7 @@ describe('desiredState', () => {
     );
     expect(find(on, 'ServiceMonitor', 'demo').spec.endpoints).toEqual([
       { port: 'http', path: '/metrics', interval: '30s' },
+      { port: 'ops', path: '/metrics', interval: '30s' },
     ]);
     const cm = find(on, 'ConfigMap', 'demo-grafana-dashboards') as KubeObject & { data: Record<string, string> };
     expect(JSON.parse(cm.data['salespipeline.json']!).panels.length).toBeGreaterThan(0);
@@ -51,10 +52,16 @@ describe('desiredState', () => {
     expect(env.KAFKA_BROKERS).toBe('demo-kafka-bootstrap:9092');
     expect(env.CASSANDRA_CONTACT_POINTS).toBe('sales-eu1-service:9042');
     expect(env.CASSANDRA_LOCAL_DC).toBe('eu1');
-    expect(env.CASSANDRA_PASSWORD).toEqual({ secretKeyRef: { name: 'sales-superuser', key: 'password' } });
+    // The processor logs in with its own role; only the migration uses K8ssandra's superuser.
+    expect(env.CASSANDRA_USERNAME).toBe('salespipeline_processor');
+    expect(env.CASSANDRA_PASSWORD).toEqual({
+      secretKeyRef: { name: 'demo-cassandra-roles', key: 'processor-password' },
+    });
     expect(env.MYSQL_URL).toEqual({ secretKeyRef: { name: 'demo-mysql-url', key: 'processor-url' } });
     const init = find(objs, 'Deployment', 'demo-processor').spec.template.spec.initContainers;
     expect(init[0].args).toEqual(['migrate']);
+    const initEnv = Object.fromEntries(init[0].env.map((e: any) => [e.name, e.value ?? e.valueFrom])); // eslint-disable-line @typescript-eslint/no-explicit-any
+    expect(initEnv.CASSANDRA_PASSWORD).toEqual({ secretKeyRef: { name: 'sales-superuser', key: 'password' } });
     const url = find(objs, 'Secret', 'demo-mysql-url') as KubeObject & { data: Record<string, string> };
     expect(Buffer.from(url.data['processor-url']!, 'base64').toString()).toBe(
       'mysql://processor:pw-Proc-123@demo-mysql.shop.svc:3306/salespipeline',

@@ -12,3 +12,4 @@ export { strimziClusterLabel, kafkaAcls, kafkaListener, namespaceNameLabel } fro
 export { mysqlInitSql, mysqlUrl, mysqlUrlKeys, sqlString, initHashAnnotation } from './charts/mysql.js';
 export { cassandraClusterLabel } from './charts/network.js';
 export * from './install/index.js';
+export { cassandraRoles } from './charts/cassandra-roles.js';

@@ -174,7 +174,7 @@ describe('NetworkPolicies', () => {
   const policies = (objs: KubeObject[]) =>
     Object.fromEntries(objs.filter((o) => o.kind === 'NetworkPolicy').map((o: any) => [o.metadata.name, o.spec]));
 
-  it('on by default: default deny, ingest open, processor metrics from monitoring, stores from their apps only', () => {
+  it('on by default: default deny, ingest API open, its metrics from monitoring, processor metrics from monitoring, stores from their apps only', () => {
     const objs = render();
     const p = policies(objs);
     expect(Object.keys(p).sort()).toEqual([
@@ -192,11 +192,14 @@ describe('NetworkPolicies', () => {
       },
       policyTypes: ['Ingress'],
     });
-    expect(p['demo-ingest'].ingress).toEqual([{ ports: [{ protocol: 'TCP', port: 8080 }] }]);
     expect(p['demo-dashboard'].ingress).toEqual([{ ports: [{ protocol: 'TCP', port: 8080 }] }]);
     const byName = (...values: string[]) => ({
       namespaceSelector: { matchExpressions: [{ key: 'kubernetes.io/metadata.name', operator: 'In', values }] },
     });
+    expect(p['demo-ingest'].ingress).toEqual([
+      { ports: [{ protocol: 'TCP', port: 8080 }] },
+      { ports: [{ protocol: 'TCP', port: 9090 }], from: [byName('monitoring')] },
+    ]);
     expect(p['demo-processor'].ingress).toEqual([
       { ports: [{ protocol: 'TCP', port: 8080 }], from: [byName('monitoring')] },
     ]);

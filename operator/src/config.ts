@@ -1,5 +1,6 @@
 /** The operator's settings (environment variables; --help lists them). */
-import { setting } from '@salespipeline/shared';
+import { ConfigError, loadConfig, setting, type ConfigOf } from '@salespipeline/shared';
+import { leaderTimingProblems } from './manager/leader.js';
 
 export const operatorSettings = {
   kubeconfig: setting.optionalString({ env: 'KUBECONFIG', doc: 'kubeconfig file (unset: in-cluster service account)' }),
@@ -28,9 +29,24 @@ export const operatorSettings = {
     doc: 'Namespace of the Lease',
   }),
   leaderElectionId: setting.string({ env: 'LEADER_ELECTION_ID', default: 'salespipeline-operator', doc: 'Lease name' }),
-  leaseDurationSeconds: setting.int({ env: 'LEASE_DURATION_SECONDS', min: 2, default: 15, doc: 'Lease duration' }),
-  renewDeadlineSeconds: setting.int({ env: 'RENEW_DEADLINE_SECONDS', min: 1, default: 10, doc: 'Renew deadline' }),
-  retryPeriodSeconds: setting.number({ env: 'RETRY_PERIOD_SECONDS', min: 0.1, default: 2, doc: 'Lease retry period' }),
+  leaseDurationSeconds: setting.int({
+    env: 'LEASE_DURATION_SECONDS',
+    min: 2,
+    default: 15,
+    doc: 'Lease duration: a follower takes over this long after it last saw the Lease change',
+  }),
+  renewDeadlineSeconds: setting.int({
+    env: 'RENEW_DEADLINE_SECONDS',
+    min: 1,
+    default: 10,
+    doc: 'The leader stops leading this long after the start of its last successful renewal (< LEASE_DURATION_SECONDS)',
+  }),
+  retryPeriodSeconds: setting.number({
+    env: 'RETRY_PERIOD_SECONDS',
+    min: 0.1,
+    default: 2,
+    doc: 'Lease retry period (× 1.2 < RENEW_DEADLINE_SECONDS)',
+  }),
   podName: setting.optionalString({ env: 'POD_NAME', doc: 'Leader identity (default: hostname-pid)' }),
   kafkaBootstrapOverride: setting.optionalString({
     env: 'KAFKA_BOOTSTRAP_OVERRIDE',
@@ -43,3 +59,18 @@ export const operatorSettings = {
     doc: 'Least interval between status.autoscaling writes that only refresh lag figures (decisions are written at once)',
   }),
 };
+
+/** The operator's settings, each valid and together consistent (the leader election's timings). */
+export function loadOperatorConfig(env: NodeJS.ProcessEnv = process.env): ConfigOf<typeof operatorSettings> {
+  const config = loadConfig(operatorSettings, env);
+  const problems = leaderTimingProblems({
+    leaseDurationMs: config.leaseDurationSeconds * 1000,
+    renewDeadlineMs: config.renewDeadlineSeconds * 1000,
+    retryPeriodMs: config.retryPeriodSeconds * 1000,
+  });
+  if (problems.length > 0)
+    throw new ConfigError(
+      problems.map((p) => `LEASE_DURATION_SECONDS, RENEW_DEADLINE_SECONDS, RETRY_PERIOD_SECONDS: ${p}`),
+    );
+  return config;
+}

@@ -1,6 +1,6 @@
 /** salespipeline-operator: reconciles SalesPipelines. --help lists the settings. */
-import { configHelp, createLogger, loadConfig, onShutdown, runMain, startOpsServer } from '@salespipeline/shared';
-import { operatorSettings } from './config.js';
+import { configHelp, createLogger, onShutdown, runMain, startOpsServer } from '@salespipeline/shared';
+import { loadOperatorConfig, operatorSettings } from './config.js';
 import { startOperator } from './operator.js';
 
 const help = `salespipeline-operator: reconciles salespipeline.io/v1alpha1 SalesPipelines into Strimzi Kafka,
@@ -9,7 +9,7 @@ K8ssandra, MySQL and the SalesPipeline apps. Serves /metrics, /healthz and /read
 ${configHelp(operatorSettings)}`;
 
 runMain(async () => {
-  const config = loadConfig(operatorSettings);
+  const config = loadOperatorConfig();
   const logger = createLogger('salespipeline-operator');
   const operator = startOperator(config, logger);
   const server = await startOpsServer({

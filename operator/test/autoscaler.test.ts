@@ -346,8 +346,16 @@ describe('processor autoscaling from consumer lag (real Kafka, real apiserver)',
     );
     expect(sp.status.autoscaling.desiredReplicas).toBeUndefined();
 
-    // Back to builtin: the ScaledObject is pruned and the operator owns the replicas again.
-    await mergePatch(rest, spPath(ns, 'kd'), { spec: { processor: { autoscaling: { mode: 'builtin' } } } });
+    // Back to builtin: the ScaledObject is pruned and the operator owns the replicas again. It holds
+    // the 3 KEDA left until it reads the lag, then scales down by its own rules (here: no window).
+    await mergePatch(rest, spPath(ns, 'kd'), {
+      metadata: { annotations: { [kafkaBootstrapAnnotation]: infra.kafkaBrokers.join(',') } },
+      spec: {
+        processor: {
+          autoscaling: { mode: 'builtin', scaleDown: { stabilizationSeconds: 0, step: 4, periodSeconds: 1 } },
+        },
+      },
+    });
     await waitFor(
       async () => (await get(rest, objectPath('keda.sh/v1alpha1', 'scaledobjects', ns, 'kd-processor'))) === undefined,
       {

@@ -4,9 +4,11 @@ import { objectPath, type KubeRest, type Operator } from '@salespipeline/operato
 import {
   createNamespace,
   createSp,
+  fastLeaderElectionEnv,
   deleteNamespace,
   get,
   installCrds,
+  reconcileCount,
   mergePatch,
   testOperator,
   testRest,
@@ -18,22 +20,13 @@ let rest: KubeRest;
 let ns: string;
 let replicas: Operator[] = [];
 
-const leaderEnv = {
-  LEADER_ELECTION: 'true',
-  LEASE_DURATION_SECONDS: '3',
-  RENEW_DEADLINE_SECONDS: '2',
-  RETRY_PERIOD_SECONDS: '0.5',
-};
-const reconciles = async (op: Operator) =>
-  (await op.registry.getSingleMetric('controller_reconcile_total')!.get()).values.reduce((n, v) => n + v.value, 0);
-
 beforeAll(async () => {
   rest = testRest();
   await installCrds(rest);
   ns = await createNamespace(rest, 'leader');
   replicas = [
-    testOperator(ns, { ...leaderEnv, POD_NAME: 'replica-a' }),
-    testOperator(ns, { ...leaderEnv, POD_NAME: 'replica-b' }),
+    testOperator(ns, { ...fastLeaderElectionEnv, POD_NAME: 'replica-a' }),
+    testOperator(ns, { ...fastLeaderElectionEnv, POD_NAME: 'replica-b' }),
   ];
 });
 
@@ -58,8 +51,8 @@ describe('leader election on a Lease', () => {
     const ingest = objectPath('apps/v1', 'deployments', ns, 'ha-ingest');
     await waitFor(() => get(rest, ingest), { what: 'children applied by the leader' });
     // The children are applied before the reconcile that applied them is counted as finished.
-    await waitFor(async () => (await reconciles(leader)) > 0, { what: "the leader's reconcile to complete" });
-    expect(await reconciles(follower)).toBe(0);
+    await waitFor(async () => (await reconcileCount(leader)) > 0, { what: "the leader's reconcile to complete" });
+    expect(await reconcileCount(follower)).toBe(0);
     expect(follower.controller.isRunning).toBe(false);
 
     // The leader steps down (releases the Lease); the follower takes over and corrects drift.
@@ -73,6 +66,6 @@ describe('leader election on a Lease', () => {
     await waitFor(async () => (await get(rest, ingest))?.spec.replicas === 2, {
       what: 'drift reverted by the new leader',
     });
-    await waitFor(async () => (await reconciles(follower)) > 0, { what: "the new leader's reconcile to complete" });
+    await waitFor(async () => (await reconcileCount(follower)) > 0, { what: "the new leader's reconcile to complete" });
   });
 });

@@ -37,6 +37,7 @@ const childPaths = (name: string) => ({
   processor: objectPath('apps/v1', 'deployments', ns, `${name}-processor`),
   dashboard: objectPath('apps/v1', 'deployments', ns, `${name}-dashboard`),
   secret: objectPath('v1', 'secrets', ns, `${name}-mysql`),
+  cassandraRoles: objectPath('v1', 'secrets', ns, `${name}-cassandra-roles`),
   serviceMonitor: objectPath('monitoring.coreos.com/v1', 'servicemonitors', ns, name),
   mysqlInit: objectPath('v1', 'secrets', ns, `${name}-mysql-init`),
   networkPolicy: objectPath('networking.k8s.io/v1', 'networkpolicies', ns, `${name}-mysql`),
@@ -90,15 +91,23 @@ describe('SalesPipeline operator (real kube-apiserver)', () => {
     expect(stored.spec.kafka.topics.partitions).toBe(12);
   });
 
-  it('keeps generated MySQL passwords stable across reconciles', async () => {
-    const before = await get(rest, childPaths('shop').secret);
+  it('keeps generated MySQL and Cassandra role passwords stable across reconciles', async () => {
+    const paths = childPaths('shop');
+    const before = { mysql: await get(rest, paths.secret), cassandra: await get(rest, paths.cassandraRoles) };
     await mergePatch(rest, spPath(ns, 'shop'), { spec: { ingest: { replicas: 3 } } });
-    await waitFor(async () => (await get(rest, childPaths('shop').ingest))?.spec.replicas === 3, { what: 'ingest 3' });
-    const after = await get(rest, childPaths('shop').secret);
-    for (const key of ['root-password', 'processor-password', 'dashboard-password']) {
-      expect(after.data[key]).toBeTruthy();
-      expect(after.data[key]).toBe(before.data[key]);
+    await waitFor(async () => (await get(rest, paths.ingest))?.spec.replicas === 3, { what: 'ingest 3' });
+    const after = { mysql: await get(rest, paths.secret), cassandra: await get(rest, paths.cassandraRoles) };
+    for (const [secret, key] of [
+      ['mysql', 'root-password'],
+      ['mysql', 'processor-password'],
+      ['mysql', 'dashboard-password'],
+      ['cassandra', 'processor-password'],
+      ['cassandra', 'dashboard-password'],
+    ] as const) {
+      expect(after[secret].data[key]).toBeTruthy();
+      expect(after[secret].data[key]).toBe(before[secret].data[key]);
     }
+    expect(after.cassandra.data['processor-password']).not.toBe(after.cassandra.data['dashboard-password']);
   });
 
   it('update the spec → children follow (and disabled parts are pruned)', async () => {

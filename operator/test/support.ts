@@ -2,7 +2,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import yaml from 'js-yaml';
-import { createLogger, loadConfig } from '@salespipeline/shared';
+import { createLogger } from '@salespipeline/shared';
 import { testKubeconfigPath, uniqueName, waitFor } from '@salespipeline/shared/testing';
 import { apiVersion, plural, type SalesPipelineSpecInput } from '@salespipeline/cdk8s';
 import {
@@ -11,7 +11,7 @@ import {
   isNotFound,
   KubeRest,
   objectPath,
-  operatorSettings,
+  loadOperatorConfig,
   startOperator,
   type Operator,
 } from '@salespipeline/operator';
@@ -80,8 +80,12 @@ export async function deleteNamespace(rest: KubeRest, name: string): Promise<voi
 
 export const quietLogger = () => createLogger('operator-test', process.env.TEST_LOG_LEVEL ?? 'warn');
 
-export function testOperator(namespace: string, env: Record<string, string> = {}): Operator {
-  const config = loadConfig(operatorSettings, {
+export function testOperator(
+  namespace: string,
+  env: Record<string, string> = {},
+  opts: Parameters<typeof startOperator>[2] = {},
+): Operator {
+  const config = loadOperatorConfig({
     KUBECONFIG: testKubeconfigPath(),
     WATCH_NAMESPACE: namespace,
     LEADER_ELECTION: 'false',
@@ -90,8 +94,23 @@ export function testOperator(namespace: string, env: Record<string, string> = {}
     WATCH_SILENCE_SECONDS: '30',
     ...env,
   });
-  return startOperator(config, quietLogger());
+  return startOperator(config, quietLogger(), opts);
 }
+
+/**
+ * Leader election with short timings, for tests that change leaders (a busy machine may still miss a
+ * renew deadline now and then: leadership is then lost and taken again, which the tests tolerate).
+ */
+export const fastLeaderElectionEnv = {
+  LEADER_ELECTION: 'true',
+  LEASE_DURATION_SECONDS: '6',
+  RENEW_DEADLINE_SECONDS: '4',
+  RETRY_PERIOD_SECONDS: '0.5',
+};
+
+/** Reconciles an operator finished (any result). */
+export const reconcileCount = async (op: Operator) =>
+  (await op.registry.getSingleMetric('controller_reconcile_total')!.get()).values.reduce((n, v) => n + v.value, 0);
 
 export const spPath = (ns: string, name?: string) =>
   name ? objectPath(apiVersion, plural, ns, name) : collectionPath(apiVersion, plural, ns);

@@ -1,5 +1,8 @@
 #!/usr/bin/env bash
-# Local single-node Cassandra 5.0 on 127.0.0.1:$SP_CASSANDRA_PORT (CQL), no auth.
+# Local single-node Cassandra 5.0 on 127.0.0.1:$SP_CASSANDRA_PORT (CQL), no auth; with
+# SP_CASSANDRA_AUTH=password it requires a login (PasswordAuthenticator) and checks permissions
+# (CassandraAuthorizer), superuser cassandra/cassandra: for the tests of the apps' roles, run as a
+# private instance (its own SALESPIPELINE_STATE and ports), never the shared default stack.
 #   scripts/infra/cassandra.sh install|start|stop|restart|status
 #   scripts/infra/cassandra.sh cql "STATEMENT" ...   run CQL statements (tiny built-in client, prints rows)
 #   scripts/infra/cassandra.sh ping                  one real CQL round trip (SELECT release_version)
@@ -16,6 +19,14 @@ CASSANDRA_STATE="$SP_STATE_DIR/cassandra"
 CASSANDRA_CONF="$CASSANDRA_STATE/conf"
 CASSANDRA_HEAP_OPTS="${SP_CASSANDRA_HEAP_OPTS:--Xms512m -Xmx1g}"
 CASSANDRA_START_TIMEOUT="${SP_CASSANDRA_START_TIMEOUT:-180}"
+CASSANDRA_AUTH="${SP_CASSANDRA_AUTH:-none}"
+case "$CASSANDRA_AUTH" in
+  none) CASSANDRA_AUTHENTICATOR=AllowAllAuthenticator CASSANDRA_AUTHORIZER=AllowAllAuthorizer CQL_LOGIN=() ;;
+  password)
+    CASSANDRA_AUTHENTICATOR=PasswordAuthenticator CASSANDRA_AUTHORIZER=CassandraAuthorizer
+    CQL_LOGIN=(--user cassandra --password cassandra) ;;
+  *) sp_die "SP_CASSANDRA_AUTH must be none or password (got '$CASSANDRA_AUTH')" ;;
+esac
 
 # Native bits for other platforms are dead weight here (the generic jars stay).
 cassandra_prune_jars() { # cassandra_prune_jars DIR
@@ -32,7 +43,8 @@ svc_install() {
 cassandra_render_config() {
   mkdir -p "$CASSANDRA_CONF" "$CASSANDRA_STATE"/{data,commitlog,saved_caches,hints,cdc_raw,triggers}
   sed -e "s|@STATE_DIR@|$CASSANDRA_STATE|g" -e "s|@STORAGE_PORT@|$SP_CASSANDRA_STORAGE_PORT|g" \
-      -e "s|@NATIVE_PORT@|$SP_CASSANDRA_PORT|g" \
+      -e "s|@NATIVE_PORT@|$SP_CASSANDRA_PORT|g" -e "s|@AUTHENTICATOR@|$CASSANDRA_AUTHENTICATOR|g" \
+      -e "s|@AUTHORIZER@|$CASSANDRA_AUTHORIZER|g" \
     "$CASSANDRA_SUPPORT/cassandra.yaml.tmpl" >"$CASSANDRA_CONF/cassandra.yaml"
   cp "$CASSANDRA_SUPPORT/logback.xml" "$CASSANDRA_CONF/logback.xml"
 }
@@ -100,7 +112,7 @@ cassandra_jvm_opts() {
   printf '%s\n' "${opts[@]}"
 }
 
-cassandra_cql() { node "$CASSANDRA_SUPPORT/cql.cjs" --port "$SP_CASSANDRA_PORT" "$@"; }
+cassandra_cql() { node "$CASSANDRA_SUPPORT/cql.cjs" --port "$SP_CASSANDRA_PORT" "${CQL_LOGIN[@]}" "$@"; }
 
 cassandra_last_start_offset() { # byte offset of this run's "--- start" marker written by sp_spawn
   local lf; lf="$(sp_logfile cassandra)"
@@ -131,7 +143,7 @@ svc_start() {
   local lf; lf="$(sp_logfile cassandra)"
   CASSANDRA_LOG_OFFSET="$(stat -c %s "$lf" 2>/dev/null || echo 0)"
   local jvm_opts=(); mapfile -t jvm_opts < <(cassandra_jvm_opts)
-  sp_log "starting Cassandra $CASSANDRA_VERSION on 127.0.0.1:$SP_CASSANDRA_PORT (log: $lf)"
+  sp_log "starting Cassandra $CASSANDRA_VERSION on 127.0.0.1:$SP_CASSANDRA_PORT, auth $CASSANDRA_AUTH (log: $lf)"
   sp_spawn cassandra java -server "${jvm_opts[@]}" -cp "$CASSANDRA_LIB/*" \
     org.apache.cassandra.service.CassandraDaemon
   sp_wait_ready cassandra "$CASSANDRA_START_TIMEOUT" cassandra_ready

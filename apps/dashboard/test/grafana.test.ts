@@ -116,7 +116,7 @@ beforeAll(async () => {
   await createSp(rest, namespace, 'sales');
 
   const operatorAddress = operatorOps.address() as { port: number };
-  register('ingest', ingest.url);
+  register('ingest', ingest.opsUrl);
   register('processor', processor.opsUrl);
   register('dashboard', dash.url);
   register('salespipeline-operator', `http://127.0.0.1:${operatorAddress.port}`);

@@ -48,7 +48,7 @@ export async function createStores(prefix: string): Promise<Stores> {
   const pool = createMysqlPool({ mysqlUrl }, { connectionLimit: 4 });
   const client = createCassandraClient(infra);
   await migrateMysql(pool, quiet());
-  await migrateCassandra(client, keyspace, "{'class': 'SimpleStrategy', 'replication_factor': 1}", quiet());
+  await migrateCassandra(client, keyspace, { class: 'SimpleStrategy', replicationFactor: 1 }, quiet());
   const mysqlSink = new MysqlSink(pool);
   const cassandraSink = new CassandraSink(client, keyspace, { concurrency: 8, batchRows: 10 });
   let offset = 0n;

@@ -6,7 +6,6 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import type { Kafka } from 'kafkajs';
 import { Counter, Histogram, type Registry } from 'prom-client';
 import {
-  ConfigError,
   createOpsHandler,
   openApiDocument,
   RETRY_ADVICE,
@@ -16,9 +15,11 @@ import {
   type ConfigOf,
   type ErrorCode,
   type Logger,
+  type OpsOptions,
 } from '@salespipeline/shared';
 import type { ingestSpec } from './config.js';
-import { authenticate, loadApiKeys } from './auth.js';
+import { authenticate, requireScope } from './auth.js';
+import { ApiKeySource } from './key-file.js';
 import { OrderProducer, UnavailableError } from './producer.js';
 
 export type IngestConfig = ConfigOf<typeof ingestSpec>;
@@ -26,6 +27,8 @@ export type IngestConfig = ConfigOf<typeof ingestSpec>;
 export interface IngestApp {
   app: express.Express;
   producer: OrderProducer;
+  /** What the ops server (/metrics /healthz /readyz, on the ops port) serves. */
+  opsOptions: OpsOptions;
   close: () => Promise<void>;
 }
 
@@ -34,12 +37,17 @@ export function createIngestApp(
   deps: { kafka: Kafka; registry: Registry; logger: Logger },
 ): IngestApp {
   const { kafka, registry, logger } = deps;
-  const keys = config.auth === 'required' ? loadApiKeys(config) : [];
-  if (config.auth === 'required' && keys.length === 0) {
-    throw new ConfigError([
-      'INGEST_API_KEYS / INGEST_API_KEYS_FILE: no API key configured (set INGEST_AUTH=disabled for local development only)',
-    ]);
-  }
+  const keys =
+    config.auth === 'required'
+      ? new ApiKeySource({
+          apiKeys: config.apiKeys,
+          apiKeysFile: config.apiKeysFile,
+          pollMs: config.apiKeysPollSeconds * 1000,
+          required: true,
+          registry,
+          logger,
+        })
+      : undefined;
   const producer = new OrderProducer(kafka, {
     topic: config.ordersTopic,
     maxRequestBytes: config.maxRequestBytes,
@@ -71,7 +79,7 @@ export function createIngestApp(
 
   const admin = kafka.admin();
   let adminConnected: Promise<void> | undefined;
-  const ops = createOpsHandler({
+  const opsOptions: OpsOptions = {
     registry,
     logger,
     checks: [
@@ -89,7 +97,9 @@ export function createIngestApp(
         },
       },
     ],
-  });
+  };
+  // The public port answers health checks but keeps the metrics to the ops port.
+  const ops = createOpsHandler({ ...opsOptions, paths: ['/healthz', '/readyz'] });
   const openapi = JSON.stringify(withSecurity(openApiDocument()));
 
   const fail = (res: Response, status: number, error: ErrorCode, message: string, extra: object = {}) => {
@@ -107,11 +117,11 @@ export function createIngestApp(
     res.type('application/json').send(openapi);
   });
 
-  // Everything under /v1 needs a key; the ops endpoints and the OpenAPI document stay open.
+  // Everything under /v1 needs a key (posting orders: scope orders:write); health and OpenAPI stay open.
   app.use(
     '/v1',
     authenticate({
-      keys,
+      keys: () => keys?.keys() ?? [],
       required: config.auth === 'required',
       ratePerSecond: config.rateLimitPerSecond,
       burst: config.rateLimitBurst,
@@ -120,7 +130,7 @@ export function createIngestApp(
   );
   if (config.auth === 'disabled')
     logger.warn('authentication disabled (INGEST_AUTH=disabled): for local development only');
-  else logger.info({ keys: keys.map((k) => k.name) }, 'API keys loaded');
+  else logger.info({ keys: keys?.keys().map((k) => k.name) }, 'API keys loaded');
 
   const jsonOnly = (req: Request, res: Response, next: NextFunction) => {
     if (!req.is('application/json')) {
@@ -149,13 +159,14 @@ export function createIngestApp(
     res.status(202).json({ accepted: orders.length });
   };
 
-  app.post('/v1/orders', timed('order'), jsonOnly, parseJson, async (req, res) => {
+  const writeScope = requireScope('orders:write', (reason) => rejected.inc({ reason }));
+  app.post('/v1/orders', timed('order'), writeScope, jsonOnly, parseJson, async (req, res) => {
     const result = validateOrder(req.body, { defaultCurrency: config.defaultCurrency });
     if (!result.ok) return fail(res, 400, 'invalid_order', 'the order is invalid', { errors: result.errors });
     await produce(res, [result.order]);
   });
 
-  app.post('/v1/orders/batch', timed('batch'), jsonOnly, parseJson, async (req, res) => {
+  app.post('/v1/orders/batch', timed('batch'), writeScope, jsonOnly, parseJson, async (req, res) => {
     const result = validateBatch(req.body, { defaultCurrency: config.defaultCurrency });
     if (!result.ok) {
       return fail(res, 400, 'invalid_order', 'the batch is invalid; no order was accepted', { errors: result.errors });
@@ -194,7 +205,9 @@ export function createIngestApp(
   return {
     app,
     producer,
+    opsOptions,
     close: async () => {
+      keys?.close();
       await producer.close();
       if (adminConnected) await admin.disconnect();
     },
@@ -207,7 +220,7 @@ const errorResponse = (description: string, example: { error: ErrorCode; message
   ...(headers ? { headers } : {}),
 });
 
-/** The shared document plus what this server adds: API keys (401) and the rate limit (429). */
+/** The shared document plus what this server adds: API keys (401), their scopes (403) and the rate limit (429). */
 function withSecurity(doc: ReturnType<typeof openApiDocument>): object {
   const d = structuredClone(doc) as unknown as {
     components: Record<string, unknown>;
@@ -225,6 +238,10 @@ function withSecurity(doc: ReturnType<typeof openApiDocument>): object {
       op.responses['401'] = errorResponse('No valid API key (WWW-Authenticate: Bearer)', {
         error: 'unauthorized',
         message: 'a valid API key is required',
+      });
+      op.responses['403'] = errorResponse('The API key lacks the scope of the operation (orders:write)', {
+        error: 'forbidden',
+        message: 'the API key lacks the scope orders:write',
       });
       op.responses['429'] = errorResponse(
         'Rate limit of the API key exceeded',

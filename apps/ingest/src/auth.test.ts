@@ -2,14 +2,14 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { describe, expect, it } from '@jest/globals';
 import { ConfigError } from '@salespipeline/shared';
-import { loadApiKeys, matchApiKey, parseApiKeys, RateLimiter } from './auth.js';
+import { apiScopes, loadApiKeys, matchApiKey, parseApiKeys, RateLimiter } from './auth.js';
 
 describe('API keys', () => {
   const keys = parseApiKeys('alpha:aaaaaaaaaaaaaaaaaaaa, beta:bbbbbbbbbbbbbbbbbbbbbbbb');
 
   it('matches a configured key to its name, anything else to nothing, whatever its length', () => {
-    expect(matchApiKey(keys, 'aaaaaaaaaaaaaaaaaaaa')).toBe('alpha');
-    expect(matchApiKey(keys, 'bbbbbbbbbbbbbbbbbbbbbbbb')).toBe('beta');
+    expect(matchApiKey(keys, 'aaaaaaaaaaaaaaaaaaaa')?.name).toBe('alpha');
+    expect(matchApiKey(keys, 'bbbbbbbbbbbbbbbbbbbbbbbb')?.name).toBe('beta');
     // Prefixes, extensions, empty and huge keys are rejected without throwing (digests have one length).
     for (const wrong of ['', 'a', 'aaaaaaaaaaaaaaaaaaa', 'aaaaaaaaaaaaaaaaaaaaa', 'x'.repeat(100_000), 'é\u0000']) {
       expect(matchApiKey(keys, wrong)).toBeUndefined();
@@ -18,7 +18,7 @@ describe('API keys', () => {
   });
 
   it('keeps only digests, and never puts a key in a configuration error', () => {
-    expect(JSON.stringify(keys)).not.toContain('aaaa');
+    expect(JSON.stringify(keys.map((k) => ({ ...k, scopes: [...k.scopes] })))).not.toContain('aaaa');
     expect(keys.map((k) => k.digest.length)).toEqual([32, 32]);
     for (const bad of ['nocolon-secret-value-123', 'short:tooShortKey', ':missingname-secret-value']) {
       let error: unknown;
@@ -33,13 +33,33 @@ describe('API keys', () => {
     }
   });
 
+  it('gives an entry without scopes every scope, and one with scopes only those', () => {
+    const scoped = parseApiKeys(
+      'legacy:llllllllllllllllllll\nreader:rrrrrrrrrrrrrrrrrrrr:orders:read\n' +
+        'both:b:with:colons-bbbbbbbbbbbb:orders:write,orders:read, writer:wwwwwwwwwwwwwwwwwwww:orders:write',
+    );
+    const scopesOf = (key: string) => [...(matchApiKey(scoped, key)?.scopes ?? [])].sort();
+    expect(scoped.map((k) => k.name)).toEqual(['legacy', 'reader', 'both', 'writer']);
+    expect(scopesOf('llllllllllllllllllll')).toEqual([...apiScopes].sort());
+    expect(scopesOf('rrrrrrrrrrrrrrrrrrrr')).toEqual(['orders:read']);
+    expect(scopesOf('b:with:colons-bbbbbbbbbbbb')).toEqual(['orders:read', 'orders:write']);
+    expect(scopesOf('wwwwwwwwwwwwwwwwwwww')).toEqual(['orders:write']);
+  });
+
+  it('refuses unknown scopes and scopes without an entry, naming the entry', () => {
+    expect(() => parseApiKeys('x:xxxxxxxxxxxxxxxxxxxx:orders:delete')).toThrow(/entry #1: unknown scope orders:delete/);
+    expect(() => parseApiKeys('legacy:llllllllllllllllllll,orders:read')).toThrow(
+      /entry #2: scope orders:read follows no name:key:scope entry/,
+    );
+  });
+
   it('reads a mounted Secret file (one pair per line) together with the variable', () => {
     const dir = mkdtempSync(`${tmpdir()}/sp-keys-`);
     try {
       writeFileSync(`${dir}/keys`, 'file1:ffffffffffffffffffff\nfile2:gggggggggggggggggggg\n');
       const loaded = loadApiKeys({ apiKeys: 'env:eeeeeeeeeeeeeeeeeeee', apiKeysFile: `${dir}/keys` });
       expect(loaded.map((k) => k.name)).toEqual(['env', 'file1', 'file2']);
-      expect(matchApiKey(loaded, 'gggggggggggggggggggg')).toBe('file2');
+      expect(matchApiKey(loaded, 'gggggggggggggggggggg')?.name).toBe('file2');
       expect(() => loadApiKeys({ apiKeys: undefined, apiKeysFile: `${dir}/missing` })).toThrow(ConfigError);
     } finally {
       rmSync(dir, { recursive: true, force: true });

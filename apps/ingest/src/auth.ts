@@ -1,69 +1,109 @@
 /**
- * Client authentication and rate limiting of the ingest API.
+ * Client authentication, scopes and rate limiting of the ingest API.
  *
- * Keys come from INGEST_API_KEYS (`name:key,name:key`) or a mounted Secret file INGEST_API_KEYS_FILE
- * (same pairs, separated by commas or new lines). A request presents one as `Authorization: Bearer
- * <key>` or `X-API-Key: <key>`. Keys are compared as SHA-256 digests with crypto.timingSafeEqual,
- * against every configured key without an early exit, so neither the length nor the content of a key
- * leaks through the time of a comparison. Failures get one fixed 401 body, whatever went wrong.
+ * Keys come from INGEST_API_KEYS or a mounted Secret file INGEST_API_KEYS_FILE (reloaded when it
+ * changes: key-file.ts). An entry is `name:key` or `name:key:scope[,scope...]`; entries are separated by
+ * new lines or commas (a comma followed by a bare scope continues the entry's scope list). An entry
+ * without scopes has every scope, as before scopes existed. A request presents a key as
+ * `Authorization: Bearer <key>` or `X-API-Key: <key>`. Keys are compared as SHA-256 digests with
+ * crypto.timingSafeEqual, against every configured key without an early exit, so neither the length
+ * nor the content of a key leaks through the time of a comparison. Failures get one fixed 401 body,
+ * whatever went wrong; a valid key without the route's scope gets 403.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { NextFunction, Request, Response } from 'express';
 import { ConfigError } from '@salespipeline/shared';
 
+/** What a key may do: `orders:write` posts orders; `orders:read` is for read routes. */
+export const apiScopes = ['orders:write', 'orders:read'] as const;
+export type ApiScope = (typeof apiScopes)[number];
+
 export interface ApiKey {
   name: string;
   digest: Buffer;
+  scopes: ReadonlySet<ApiScope>;
 }
 
 const digest = (key: string) => createHash('sha256').update(key, 'utf8').digest();
+const isScope = (s: string): s is ApiScope => (apiScopes as readonly string[]).includes(s);
+/** A trailing `:resource:action` of an entry is its scope list's first scope. */
+const scopedEntry = /^(.+?):([a-z]+:[a-z]+)$/s;
 
-/** Parses `name:key` pairs (commas or new lines between them); never echoes a key in an error. */
+/** Parses the entries (see the module comment); never echoes a key in an error. */
 export function parseApiKeys(text: string, source = 'INGEST_API_KEYS'): ApiKey[] {
   const keys: ApiKey[] = [];
   const problems: string[] = [];
+  let last: { key: ApiKey; explicit: boolean } | undefined;
   text
     .split(/[,\n]/)
     .map((s) => s.trim())
     .filter(Boolean)
-    .forEach((pair, i) => {
-      const colon = pair.indexOf(':');
-      const name = colon > 0 ? pair.slice(0, colon).trim() : '';
-      const key = colon > 0 ? pair.slice(colon + 1).trim() : '';
+    .forEach((piece, i) => {
+      const where = `${source}: entry #${i + 1}`;
+      if (isScope(piece)) {
+        if (last?.explicit) (last.key.scopes as Set<ApiScope>).add(piece);
+        else problems.push(`${where}: scope ${piece} follows no name:key:scope entry`);
+        return;
+      }
+      const colon = piece.indexOf(':');
+      const name = colon > 0 ? piece.slice(0, colon).trim() : '';
+      let key = colon > 0 ? piece.slice(colon + 1).trim() : '';
+      let scopes: Set<ApiScope> = new Set(apiScopes);
+      const scoped = scopedEntry.exec(key);
+      if (scoped) {
+        if (!isScope(scoped[2]!)) {
+          problems.push(`${where}: unknown scope ${scoped[2]} (known: ${apiScopes.join(', ')})`);
+          return;
+        }
+        key = scoped[1]!;
+        scopes = new Set([scoped[2]]);
+      }
       if (!/^[A-Za-z0-9._-]{1,64}$/.test(name) || key.length < 16) {
+        last = undefined;
         problems.push(
-          `${source}: key #${i + 1}: must be name:key with a name of [A-Za-z0-9._-] and a key of 16+ characters`,
+          `${where}: must be name:key or name:key:scope with a name of [A-Za-z0-9._-] and a key of 16+ characters`,
         );
         return;
       }
-      keys.push({ name, digest: digest(key) });
+      last = { key: { name, digest: digest(key), scopes }, explicit: scoped !== null };
+      keys.push(last.key);
     });
   if (problems.length > 0) throw new ConfigError(problems);
   return keys;
 }
 
-/** The keys the configuration names (the variable and the file together), or none. */
-export function loadApiKeys(config: { apiKeys: string | undefined; apiKeysFile: string | undefined }): ApiKey[] {
-  const keys = config.apiKeys ? parseApiKeys(config.apiKeys) : [];
-  if (config.apiKeysFile) {
-    let text: string;
-    try {
-      text = readFileSync(config.apiKeysFile, 'utf8');
-    } catch (err) {
-      throw new ConfigError([`INGEST_API_KEYS_FILE: cannot read ${config.apiKeysFile}: ${(err as Error).message}`]);
-    }
-    keys.push(...parseApiKeys(text, `INGEST_API_KEYS_FILE (${config.apiKeysFile})`));
+/** Reads the key file, as a configuration error when it cannot. */
+export function readKeyFile(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new ConfigError([`INGEST_API_KEYS_FILE: cannot read ${path}: ${(err as Error).message}`]);
   }
-  return keys;
 }
 
-/** The name of the key that matches, or undefined; constant time in the presented key. */
-export function matchApiKey(keys: readonly ApiKey[], presented: string): string | undefined {
+/** The keys of the variable and of the file's text together. */
+export function combinedKeys(apiKeys: string | undefined, file?: { path: string; text: string }): ApiKey[] {
+  return [
+    ...(apiKeys ? parseApiKeys(apiKeys) : []),
+    ...(file ? parseApiKeys(file.text, `INGEST_API_KEYS_FILE (${file.path})`) : []),
+  ];
+}
+
+/** The keys the configuration names (the variable and the file together), or none. */
+export function loadApiKeys(config: { apiKeys: string | undefined; apiKeysFile: string | undefined }): ApiKey[] {
+  return combinedKeys(
+    config.apiKeys,
+    config.apiKeysFile ? { path: config.apiKeysFile, text: readKeyFile(config.apiKeysFile) } : undefined,
+  );
+}
+
+/** The key that matches, or undefined; constant time in the presented key. */
+export function matchApiKey(keys: readonly ApiKey[], presented: string): ApiKey | undefined {
   const candidate = digest(presented);
-  let match: string | undefined;
+  let match: ApiKey | undefined;
   for (const key of keys) {
-    if (timingSafeEqual(candidate, key.digest) && match === undefined) match = key.name;
+    if (timingSafeEqual(candidate, key.digest) && match === undefined) match = key;
   }
   return match;
 }
@@ -109,25 +149,28 @@ export class RateLimiter {
 }
 
 export interface AuthOptions {
-  /** Empty with auth disabled. */
-  keys: readonly ApiKey[];
+  /** The keys now (they may be reloaded between requests); none with auth disabled. */
+  keys: () => readonly ApiKey[];
   required: boolean;
   /** Requests per second per key (per client address without auth); 0: no limit. */
   ratePerSecond: number;
   burst: number;
-  onReject: (reason: 'unauthorized' | 'rate_limited') => void;
+  onReject: (reason: 'unauthorized' | 'forbidden' | 'rate_limited') => void;
 }
 
-/** Express middleware: 401 without a valid key, 429 + Retry-After past the rate; sets res.locals.client. */
+/**
+ * Express middleware: 401 without a valid key, 429 + Retry-After past the rate; sets res.locals.client
+ * and res.locals.scopes (undefined with auth disabled: everything allowed).
+ */
 export function authenticate(opts: AuthOptions) {
   const limiter = opts.ratePerSecond > 0 ? new RateLimiter(opts.ratePerSecond, opts.burst) : undefined;
   const unauthorized = JSON.stringify({ error: 'unauthorized', message: 'a valid API key is required' });
   return (req: Request, res: Response, next: NextFunction) => {
     let client: string;
     if (opts.required) {
-      const key = presentedKey(req);
-      const name = key === undefined ? undefined : matchApiKey(opts.keys, key);
-      if (name === undefined) {
+      const presented = presentedKey(req);
+      const key = presented === undefined ? undefined : matchApiKey(opts.keys(), presented);
+      if (key === undefined) {
         opts.onReject('unauthorized');
         // Failed attempts are limited per address too, so keys cannot be guessed at full speed.
         const wait = limiter?.take(`addr:${req.socket.remoteAddress ?? ''}`) ?? 0;
@@ -136,7 +179,9 @@ export function authenticate(opts: AuthOptions) {
         res.status(401).type('application/json').send(unauthorized);
         return;
       }
-      client = `key:${name}`;
+      client = `key:${key.name}`;
+      res.locals.scopes = key.scopes;
+      res.locals.keyName = key.name;
     } else {
       client = `addr:${req.socket.remoteAddress ?? ''}`;
     }
@@ -149,5 +194,18 @@ export function authenticate(opts: AuthOptions) {
     }
     res.locals.client = client;
     next();
+  };
+}
+
+/** Express middleware after authenticate(): 403 for a valid key without `scope`. */
+export function requireScope(scope: ApiScope, onReject: AuthOptions['onReject']) {
+  return (_req: Request, res: Response, next: NextFunction) => {
+    const scopes = res.locals.scopes as ReadonlySet<ApiScope> | undefined;
+    if (scopes === undefined || scopes.has(scope)) return next();
+    onReject('forbidden');
+    res.status(403).json({
+      error: 'forbidden',
+      message: `the API key ${String(res.locals.keyName)} lacks the scope ${scope}`,
+    });
   };
 }

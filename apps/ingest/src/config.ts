@@ -1,13 +1,19 @@
-import { appPortVariables, kafkaSettings, setting } from '@salespipeline/shared';
+import { appPortVariables, kafkaSettings, opsPortVariables, setting } from '@salespipeline/shared';
 
 export const ingestSpec = {
   ...kafkaSettings,
   port: setting.port({
     env: appPortVariables.ingest,
     default: 18080,
-    doc: 'HTTP port of the API and the ops endpoints',
+    doc: 'HTTP port of the API (/v1, /openapi.json, also /healthz and /readyz)',
   }),
   host: setting.string({ env: 'INGEST_HOST', default: '0.0.0.0', doc: 'Address to listen on' }),
+  opsPort: setting.port({
+    env: opsPortVariables.ingest,
+    default: 18085,
+    doc: 'Port of the ops endpoints /metrics, /healthz and /readyz (keep it off the public network)',
+  }),
+  opsHost: setting.string({ env: 'INGEST_OPS_HOST', default: '0.0.0.0', doc: 'Address of the ops endpoints' }),
   ordersTopic: setting.string({
     env: 'ORDERS_TOPIC',
     default: 'orders',
@@ -61,11 +67,17 @@ export const ingestSpec = {
   apiKeys: setting.optionalString({
     env: 'INGEST_API_KEYS',
     secret: true,
-    doc: 'API keys, comma-separated name:key pairs (a key has 16+ characters)',
+    doc: 'API keys, comma-separated name:key or name:key:scope entries (a key has 16+ characters; scopes orders:write, orders:read; none: every scope)',
   }),
   apiKeysFile: setting.optionalString({
     env: 'INGEST_API_KEYS_FILE',
-    doc: 'File of API keys (name:key per line or comma-separated), e.g. a mounted Secret',
+    doc: 'File of API keys (entries as INGEST_API_KEYS, one per line), e.g. a mounted Secret; reloaded when it changes',
+  }),
+  apiKeysPollSeconds: setting.number({
+    env: 'INGEST_API_KEYS_POLL_SECONDS',
+    default: 10,
+    min: 0.1,
+    doc: 'How often the key file is read again besides watching it (for volumes that cannot be watched)',
   }),
   rateLimitPerSecond: setting.number({
     env: 'INGEST_RATE_LIMIT_PER_SECOND',

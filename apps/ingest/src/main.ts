@@ -9,6 +9,7 @@ import {
   loadConfig,
   onShutdown,
   runMain,
+  startOpsServer,
 } from '@salespipeline/shared';
 import { createIngestApp } from './app.js';
 import { ingestSpec } from './config.js';
@@ -22,7 +23,11 @@ async function main(): Promise<void> {
   const server = createServer(ingest.app);
   server.keepAliveTimeout = 65_000;
   await listen(server, config.port, config.host);
-  logger.info({ port: config.port, host: config.host, topic: config.ordersTopic }, 'ingest API listening');
+  const opsServer = await startOpsServer({ ...ingest.opsOptions, port: config.opsPort, host: config.opsHost });
+  logger.info(
+    { port: config.port, host: config.host, opsPort: config.opsPort, topic: config.ordersTopic },
+    'ingest API listening',
+  );
   onShutdown(logger, [
     () =>
       new Promise<void>((resolve) => {
@@ -30,10 +35,11 @@ async function main(): Promise<void> {
         server.closeIdleConnections();
       }),
     () => ingest.close(),
+    () => new Promise<void>((resolve) => opsServer.close(() => resolve())),
   ]);
 }
 
 runMain(
   main,
-  `salespipeline-ingest: HTTP API that validates orders and writes them to Kafka.\n\n${configHelp(ingestSpec)}`,
+  `salespipeline-ingest: HTTP API that validates orders and writes them to Kafka; /metrics on a separate ops port.\n\n${configHelp(ingestSpec)}`,
 );

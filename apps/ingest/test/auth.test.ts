@@ -89,18 +89,56 @@ describe('ingest API authentication and rate limit (real Kafka)', () => {
     expect((await endOffsets(kafka, topic)) - before).toBe(3);
   });
 
-  it('keeps the ops endpoints and the OpenAPI document open', async () => {
-    for (const path of ['/healthz', '/readyz', '/metrics', '/openapi.json']) {
+  it('keeps health and the OpenAPI document open on the API port, and /metrics only on the ops port', async () => {
+    for (const path of ['/healthz', '/readyz', '/openapi.json']) {
       expect((await fetch(`${ingest.url}${path}`)).status).toBe(200);
+    }
+    expect((await fetch(`${ingest.url}/metrics`)).status).toBe(404);
+    for (const path of ['/healthz', '/readyz', '/metrics']) {
+      expect((await fetch(`${ingest.opsUrl}${path}`)).status).toBe(200);
     }
     const doc = (await (await fetch(`${ingest.url}/openapi.json`)).json()) as {
       components: { securitySchemes: object };
       paths: Record<string, { post: { responses: object } }>;
     };
     expect(Object.keys(doc.components.securitySchemes)).toEqual(['bearer', 'apiKey']);
-    expect(Object.keys(doc.paths['/v1/orders']!.post.responses)).toEqual(expect.arrayContaining(['401', '429']));
-    const metrics = await (await fetch(`${ingest.url}/metrics`)).text();
+    expect(Object.keys(doc.paths['/v1/orders']!.post.responses)).toEqual(expect.arrayContaining(['401', '403', '429']));
+    const metrics = await (await fetch(`${ingest.opsUrl}/metrics`)).text();
     expect(metrics).toMatch(/ingest_orders_rejected_total\{reason="unauthorized",app="ingest"\} \d+/);
+  });
+
+  it('answers 403 to a valid key without the scope orders:write; nothing produced', async () => {
+    const reader = `auth-test-reader-${'r'.repeat(20)}`;
+    const writer = `auth-test-writer-${'w'.repeat(20)}`;
+    const scoped = await startIngest(kafka, {
+      ORDERS_TOPIC: topic,
+      INGEST_API_KEYS: `reader:${reader}:orders:read,writer:${writer}:orders:write,legacy:${key}`,
+    });
+    try {
+      await waitFor(async () => (await fetch(`${scoped.url}/readyz`)).status === 200, { what: 'ingest ready' });
+      const before = await endOffsets(kafka, topic);
+      for (const [path, body] of [
+        ['/v1/orders', orders[0]],
+        ['/v1/orders/batch', { orders: [orders[1]] }],
+      ] as const) {
+        const res = await post(`${scoped.url}${path}`, body, 'application/json', { 'x-api-key': reader });
+        expect(res.status).toBe(403);
+        expect(await res.json()).toEqual({
+          error: 'forbidden',
+          message: 'the API key reader lacks the scope orders:write',
+        });
+      }
+      expect(await endOffsets(kafka, topic)).toBe(before);
+      for (const k of [writer, key])
+        expect((await post(`${scoped.url}/v1/orders`, order(), 'application/json', { 'x-api-key': k })).status).toBe(
+          202,
+        );
+      expect((await endOffsets(kafka, topic)) - before).toBe(2);
+      const metrics = await (await fetch(`${scoped.opsUrl}/metrics`)).text();
+      expect(metrics).toMatch(/ingest_orders_rejected_total\{reason="forbidden",app="ingest"\} 2/);
+    } finally {
+      await scoped.stop();
+    }
   });
 
   it('answers 429 with Retry-After past the per-key rate, and accepts again after the wait', async () => {

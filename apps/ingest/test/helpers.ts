@@ -2,13 +2,15 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Kafka } from 'kafkajs';
-import { createLogger, createRegistry, listen, loadConfig } from '@salespipeline/shared';
+import { createLogger, createRegistry, listen, loadConfig, startOpsServer } from '@salespipeline/shared';
 import { waitFor } from '@salespipeline/shared/testing';
 import { createIngestApp, type IngestApp } from '../src/app.js';
 import { ingestSpec } from '../src/config.js';
 
 export interface RunningIngest extends IngestApp {
   url: string;
+  /** The ops server (/metrics /healthz /readyz). */
+  opsUrl: string;
   server: Server;
   stop: () => Promise<void>;
 }
@@ -32,15 +34,19 @@ export async function startIngest(kafka: Kafka, env: Record<string, string>): Pr
   });
   const server = await listen(createServer(ingest.app), 0, '127.0.0.1');
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const opsServer = await startOpsServer({ ...ingest.opsOptions, port: 0, host: '127.0.0.1' });
+  const opsUrl = `http://127.0.0.1:${(opsServer.address() as AddressInfo).port}`;
   return {
     ...ingest,
     url,
+    opsUrl,
     server,
     stop: async () => {
-      await new Promise<void>((r) => {
-        server.close(() => r());
-        server.closeAllConnections();
-      });
+      for (const s of [server, opsServer])
+        await new Promise<void>((r) => {
+          s.close(() => r());
+          s.closeAllConnections();
+        });
       await ingest.close();
     },
   };

@@ -170,7 +170,7 @@ describe('ingest API (real Kafka)', () => {
     const doc = (await (await fetch(`${ingest.url}/openapi.json`)).json()) as { paths: object };
     expect(Object.keys(doc.paths)).toEqual(['/v1/orders', '/v1/orders/batch']);
     expect((await fetch(`${ingest.url}/healthz`)).status).toBe(200);
-    const metrics = await (await fetch(`${ingest.url}/metrics`)).text();
+    const metrics = await (await fetch(`${ingest.opsUrl}/metrics`)).text();
     expect(metrics).toMatch(/ingest_orders_accepted_total\{app="ingest"\} 1001/);
     expect(metrics).toContain('ingest_orders_rejected_total{reason="invalid_order",app="ingest"}');
   });

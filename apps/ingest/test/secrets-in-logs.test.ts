@@ -115,6 +115,7 @@ describe('no secret in any log line (ingest and processor as processes)', () => 
       ...common,
       INGEST_PORT: String(port),
       INGEST_HOST: '127.0.0.1',
+      INGEST_OPS_PORT: '0',
       INGEST_API_KEYS: `a:${apiKey},b:${otherKey}`,
       INGEST_RATE_LIMIT_PER_SECOND: '5',
       INGEST_RATE_LIMIT_BURST: '20',
@@ -127,6 +128,7 @@ describe('no secret in any log line (ingest and processor as processes)', () => 
       KAFKA_BROKERS: `127.0.0.1:${await freePort()}`,
       INGEST_PORT: String(deadPort),
       INGEST_HOST: '127.0.0.1',
+      INGEST_OPS_PORT: '0',
       INGEST_ACK_TIMEOUT_MS: '300',
       INGEST_API_KEYS: `a:${apiKey}`,
     });

@@ -1,4 +1,43 @@
-import { appPortVariables, cassandraSettings, kafkaSettings, mysqlSettings, setting } from '@salespipeline/shared';
+import {
+  appPortVariables,
+  cassandraSettings,
+  kafkaSettings,
+  mysqlSettings,
+  parseReplication,
+  setting,
+} from '@salespipeline/shared';
+
+const roleName = /^[a-z][a-z0-9_]{0,47}$/;
+/**
+ * The apps' own Cassandra roles, which `migrate` (run as a superuser: the operator's migrate init
+ * container) creates or updates when their passwords are set: the processor's writes the keyspace
+ * (SELECT, MODIFY), the dashboard's only reads it (SELECT). The apps then log in with these, never
+ * as the superuser.
+ */
+export const cassandraRoleSettings = {
+  cassandraProcessorRole: setting.string({
+    env: 'CASSANDRA_PROCESSOR_ROLE',
+    default: 'salespipeline_processor',
+    pattern: roleName,
+    doc: "The processor's Cassandra role (migrate: SELECT and MODIFY on the keyspace)",
+  }),
+  cassandraProcessorRolePassword: setting.optionalString({
+    env: 'CASSANDRA_PROCESSOR_ROLE_PASSWORD',
+    secret: true,
+    doc: "migrate: create or update the processor's role with this password (unset: leave roles alone)",
+  }),
+  cassandraDashboardRole: setting.string({
+    env: 'CASSANDRA_DASHBOARD_ROLE',
+    default: 'salespipeline_dashboard',
+    pattern: roleName,
+    doc: "The dashboard's Cassandra role (migrate: SELECT on the keyspace only)",
+  }),
+  cassandraDashboardRolePassword: setting.optionalString({
+    env: 'CASSANDRA_DASHBOARD_ROLE_PASSWORD',
+    secret: true,
+    doc: "migrate: create or update the dashboard's role with this password (unset: leave roles alone)",
+  }),
+};
 
 /** Where the orders are stored; shared by `run` and `migrate`. */
 export const storageSpec = {
@@ -10,11 +49,14 @@ export const storageSpec = {
     pattern: /^[a-z][a-z0-9_]{0,47}$/,
     doc: 'Keyspace of the raw orders',
   }),
-  cassandraReplication: setting.string({
+  cassandraReplication: setting.parsed({
     env: 'CASSANDRA_REPLICATION',
+    kind: 'CQL replication map',
     default: "{'class': 'SimpleStrategy', 'replication_factor': 1}",
-    doc: 'Replication map used when the keyspace is created',
+    doc: "Replication of the keyspace when it is created, e.g. {'class': 'NetworkTopologyStrategy', 'dc1': 3} (the operator sets min(3, nodes) per datacenter)",
+    parse: parseReplication,
   }),
+  ...cassandraRoleSettings,
 };
 
 export const topicSpec = {

@@ -16,6 +16,7 @@ import {
   runMain,
 } from '@salespipeline/shared';
 import { processorSpec, storageSpec, topicSpec } from './config.js';
+import { appRoles, ensureCassandraRoles, type AppRole } from './cassandra-roles.js';
 import { migrateCassandra, migrateMysql } from './migrate.js';
 import { startProcessor } from './processor.js';
 
@@ -30,6 +31,22 @@ async function main(): Promise<void> {
       try {
         await migrateMysql(pool, logger);
         await migrateCassandra(client, config.cassandraKeyspace, config.cassandraReplication, logger);
+        const canLogin = async (role: AppRole) => {
+          const as = createCassandraClient({
+            ...config,
+            cassandraUsername: role.name,
+            cassandraPassword: role.password,
+          });
+          try {
+            await as.connect();
+            return true;
+          } catch {
+            return false;
+          } finally {
+            await as.shutdown();
+          }
+        };
+        await ensureCassandraRoles(client, config.cassandraKeyspace, appRoles(config), canLogin, logger);
       } finally {
         await pool.end();
         await client.shutdown();

@@ -2,7 +2,16 @@
 import type cassandra from 'cassandra-driver';
 import type mysql from 'mysql2/promise';
 import type { RowDataPacket } from 'mysql2';
-import { cassandraSchema, MYSQL_MIGRATIONS, MYSQL_MIGRATIONS_TABLE, type Logger } from '@salespipeline/shared';
+import {
+  cassandraSchema,
+  MYSQL_MIGRATIONS,
+  MYSQL_MIGRATIONS_TABLE,
+  replicationCql,
+  replicationOf,
+  sameReplication,
+  type Logger,
+  type Replication,
+} from '@salespipeline/shared';
 
 export async function migrateMysql(pool: mysql.Pool, logger: Logger): Promise<number[]> {
   await pool.query(MYSQL_MIGRATIONS_TABLE);
@@ -27,14 +36,52 @@ export async function migrateMysql(pool: mysql.Pool, logger: Logger): Promise<nu
   return applied;
 }
 
+const created = /^\s*CREATE (KEYSPACE|TYPE|TABLE) IF NOT EXISTS ([a-z0-9_]+)(?:\.([a-z0-9_]+))?/i;
+const existence = {
+  KEYSPACE: 'SELECT keyspace_name FROM system_schema.keyspaces WHERE keyspace_name = ?',
+  TYPE: 'SELECT type_name FROM system_schema.types WHERE keyspace_name = ? AND type_name = ?',
+  TABLE: 'SELECT table_name FROM system_schema.tables WHERE keyspace_name = ? AND table_name = ?',
+} as const;
+
+/**
+ * Whether the object a `CREATE ... IF NOT EXISTS` statement creates is there already. Only what is
+ * missing is created, so the processor's own role (no CREATE permission) runs the migration as a
+ * no-op once `migrate` ran as a superuser.
+ */
+async function schemaObjectExists(client: cassandra.Client, statement: string): Promise<boolean> {
+  const m = created.exec(statement);
+  if (!m) return false;
+  const kind = m[1]!.toUpperCase() as keyof typeof existence;
+  const params = kind === 'KEYSPACE' ? [m[2]!] : [m[2]!, m[3]!];
+  return (await client.execute(existence[kind], params, { prepare: true })).rowLength > 0;
+}
+
+/**
+ * The keyspace (created with `replication`) and its tables. An existing keyspace keeps its replication:
+ * raising it needs a repair before reads at LOCAL_QUORUM see the old rows, so a difference is logged
+ * for an operator to act on and returned (the replication found), not changed here.
+ */
 export async function migrateCassandra(
   client: cassandra.Client,
   keyspace: string,
-  replication: string,
+  replication: Replication,
   logger: Logger,
-): Promise<void> {
+): Promise<{ replication: Replication }> {
   for (const statement of cassandraSchema(keyspace, replication)) {
+    if (await schemaObjectExists(client, statement)) continue;
     await client.execute(statement, [], { prepare: false });
   }
-  logger.info({ keyspace }, 'Cassandra schema ready');
+  const row = (
+    await client.execute('SELECT replication FROM system_schema.keyspaces WHERE keyspace_name = ?', [keyspace], {
+      prepare: true,
+    })
+  ).first();
+  const found = replicationOf(row?.replication as Record<string, string>);
+  if (!sameReplication(found, replication))
+    logger.warn(
+      { keyspace, found: replicationCql(found), wanted: replicationCql(replication) },
+      `keyspace ${keyspace} exists with another replication; to change it: ALTER KEYSPACE ${keyspace} WITH replication = ${replicationCql(replication)}, then nodetool repair on every node`,
+    );
+  logger.info({ keyspace, replication: replicationCql(found) }, 'Cassandra schema ready');
+  return { replication: found };
 }

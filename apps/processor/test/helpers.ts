@@ -59,7 +59,7 @@ export async function createTestEnv(prefix: string, partitions = 3): Promise<Tes
   const client = createCassandraClient(infra);
   const logger = createLogger('test', 'warn');
   await migrateMysql(pool, logger);
-  await migrateCassandra(client, keyspace, "{'class': 'SimpleStrategy', 'replication_factor': 1}", logger);
+  await migrateCassandra(client, keyspace, { class: 'SimpleStrategy', replicationFactor: 1 }, logger);
   return {
     topic,
     database,

@@ -106,6 +106,15 @@ export const setting = {
       if (!opts.protocols.includes(url.protocol.replace(/:$/, ''))) fail(`must use ${opts.protocols.join(' or ')}`);
       return raw;
     }),
+  /** A value only `parse` understands; the message of what it throws is the problem reported. */
+  parsed: <T>(opts: Common & { kind: string; parse: (raw: string) => T }) =>
+    make(opts.kind, opts, (raw) => {
+      try {
+        return opts.parse(raw);
+      } catch (err) {
+        return fail(err instanceof Error ? err.message : String(err));
+      }
+    }),
   oneOf: <const T extends string>(opts: Common & { values: readonly T[] }) =>
     make(opts.values.join('|'), opts, (raw) => {
       if (!(opts.values as readonly string[]).includes(raw)) fail(`must be one of ${opts.values.join(', ')}`);

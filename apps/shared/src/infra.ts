@@ -76,3 +76,6 @@ export const appPortVariables = {
   processor: 'PROCESSOR_OPS_PORT',
   dashboard: 'DASHBOARD_PORT',
 } as const;
+
+/** The variable of an app's separate ops port (/healthz /readyz /metrics), where its API port is public. */
+export const opsPortVariables = { ingest: 'INGEST_OPS_PORT' } as const;

@@ -15,6 +15,8 @@ export interface OpsOptions {
   /** Liveness: false once the process can no longer do its work (e.g. a dead consumer). */
   alive?: () => boolean;
   checkTimeoutMs?: number;
+  /** The endpoints served (default: all three). */
+  paths?: ReadonlyArray<'/healthz' | '/readyz' | '/metrics'>;
 }
 
 const withTimeout = <T>(promise: Promise<T>, ms: number, what: string): Promise<T> =>
@@ -48,6 +50,7 @@ export function createOpsHandler(opts: OpsOptions): (req: IncomingMessage, res: 
   return (req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     if (req.method !== 'GET' && req.method !== 'HEAD') return false;
+    if (opts.paths && !(opts.paths as readonly string[]).includes(path ?? '')) return false;
     switch (path) {
       case '/healthz': {
         const alive = opts.alive?.() ?? true;

@@ -179,7 +179,7 @@ export const ingestSpecSchema = Type.Object(
       Type.String({
         minLength: 1,
         description:
-          "Secret of the ingest API's keys (key 'api-keys': name:key pairs, comma- or line-separated). Unset: the operator generates one key once, in the Secret <name>-ingest-api-keys",
+          "Secret of the ingest API's keys (key 'api-keys': name:key or name:key:scope,scope entries, one per line; scopes orders:write, orders:read, none: every scope). Mounted into ingest, which reloads it when it changes. Unset: the operator generates one key once, in the Secret <name>-ingest-api-keys",
       }),
     ),
   },

@@ -1,17 +1,24 @@
 /** The data-plane apps: ingest, processor (with its schema migration) and dashboard, wired to the stores. */
-import { appPortVariables } from '@salespipeline/shared';
+import { appPortVariables, opsPortVariables, replicationCql } from '@salespipeline/shared';
 import { Chart } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-33';
 import type { Construct } from 'constructs';
 import { ScaledObject } from '../../imports/keda.sh.js';
-import { cassandraNames } from './cassandra.js';
+import { cassandraNames, keyspaceReplication } from './cassandra.js';
+import { cassandraLogin, cassandraRolesSecret, cassandraRolesToCreate, type CassandraApp } from './cassandra-roles.js';
 import { commonLabels, names, selectorLabels, type Context } from './context.js';
 import { kafkaListener } from './kafka.js';
 import { mysqlUrlKeys } from './mysql.js';
 
 export const appPort = 8080;
+/** Ingest's ops port (/metrics /healthz /readyz): its API port is public, the metrics are not. */
+export const ingestOpsPort = 9090;
+/** Where ingest's key Secret is mounted (a volume, not env, so a rotated key arrives without a restart). */
+export const ingestKeysMount = '/etc/salespipeline/ingest-api-keys';
+/** Label of a Service the ServiceMonitor does not scrape (ingest's public Service has no /metrics). */
+export const noScrapeLabel = 'salespipeline.io/scrape';
 
-/** The ingest API's keys: a Secret with `api-keys` = name:key pairs (generated, or spec.ingest.apiKeysSecret). */
+/** The ingest API's keys: a Secret with `api-keys` = name:key[:scope,...] entries (generated, or spec.ingest.apiKeysSecret). */
 export const ingestApiKeys = {
   generatedSecret: (sp: string) => `${sp}-ingest-api-keys`,
   secretKey: 'api-keys',
@@ -72,12 +79,11 @@ function kafkaAuthEnv(ctx: Context, app: 'ingest' | 'processor'): k8s.EnvVar[] {
 function env(
   ctx: Context,
   app: App,
-  needs: { kafka?: boolean; cassandra?: boolean; mysql?: 'processor' | 'dashboard' },
+  needs: { kafka?: boolean; cassandra?: CassandraApp | 'superuser'; mysql?: 'processor' | 'dashboard' },
 ): k8s.EnvVar[] {
   const { cassandra } = ctx.spec;
   const n = names(ctx.owner.name);
   const e = endpoints(ctx.owner, ctx.spec);
-  const superuser = cassandraNames(cassandra.clusterName, cassandra.datacenter.name).superuserSecret;
   return [
     { name: appPortVariables[app], value: String(appPort) },
     ...(needs.kafka && app !== 'dashboard'
@@ -91,8 +97,7 @@ function env(
       ? [
           { name: 'CASSANDRA_CONTACT_POINTS', value: e.cassandra },
           { name: 'CASSANDRA_LOCAL_DC', value: cassandra.datacenter.name },
-          { name: 'CASSANDRA_USERNAME', valueFrom: { secretKeyRef: { name: superuser, key: 'username' } } },
-          { name: 'CASSANDRA_PASSWORD', valueFrom: { secretKeyRef: { name: superuser, key: 'password' } } },
+          ...cassandraLogin(ctx, needs.cassandra),
         ]
       : []),
     // Each app connects as its own MySQL user (processor: read-write + migrations; dashboard: read-only).
@@ -116,11 +121,15 @@ function deployment(
     env: k8s.EnvVar[];
     resources?: { requests?: { cpu?: string; memory?: string }; limits?: { cpu?: string; memory?: string } };
     initContainers?: k8s.Container[];
+    /** A separate ops port (named `ops`), which the probes then use. */
+    opsPort?: number;
+    volumes?: k8s.Volume[];
+    volumeMounts?: k8s.VolumeMount[];
   },
 ) {
   const sp = ctx.owner.name;
   const labels = commonLabels(sp, app);
-  const http = k8s.IntOrString.fromString('http');
+  const probePort = k8s.IntOrString.fromString(opts.opsPort ? 'ops' : 'http');
   new k8s.KubeDeployment(chart, `${app}-deployment`, {
     metadata: { name: names(sp).app(app), labels },
     spec: {
@@ -130,14 +139,23 @@ function deployment(
         metadata: { labels },
         spec: {
           ...(opts.initContainers ? { initContainers: opts.initContainers } : {}),
+          ...(opts.volumes ? { volumes: opts.volumes } : {}),
           containers: [
             {
               name: app,
               image: opts.image,
-              ports: [{ name: 'http', containerPort: appPort }],
+              ports: [
+                { name: 'http', containerPort: appPort },
+                ...(opts.opsPort ? [{ name: 'ops', containerPort: opts.opsPort }] : []),
+              ],
               env: opts.env,
-              readinessProbe: { httpGet: { path: '/readyz', port: http }, periodSeconds: 5 },
-              livenessProbe: { httpGet: { path: '/healthz', port: http }, periodSeconds: 10, failureThreshold: 6 },
+              ...(opts.volumeMounts ? { volumeMounts: opts.volumeMounts } : {}),
+              readinessProbe: { httpGet: { path: '/readyz', port: probePort }, periodSeconds: 5 },
+              livenessProbe: {
+                httpGet: { path: '/healthz', port: probePort },
+                periodSeconds: 10,
+                failureThreshold: 6,
+              },
               ...(opts.resources
                 ? {
                     resources: {
@@ -154,14 +172,23 @@ function deployment(
   });
 }
 
-function service(chart: Chart, ctx: Context, app: App, type = 'ClusterIP') {
+function service(
+  chart: Chart,
+  ctx: Context,
+  app: App,
+  opts: { type?: string; name?: string; port?: { name: string; number: number }; scraped?: boolean } = {},
+) {
   const sp = ctx.owner.name;
-  new k8s.KubeService(chart, `${app}-service`, {
-    metadata: { name: names(sp).app(app), labels: commonLabels(sp, app) },
+  const port = opts.port ?? { name: 'http', number: appPort };
+  new k8s.KubeService(chart, `${opts.name ?? app}-service`, {
+    metadata: {
+      name: opts.name ?? names(sp).app(app),
+      labels: { ...commonLabels(sp, app), ...(opts.scraped === false ? { [noScrapeLabel]: 'false' } : {}) },
+    },
     spec: {
-      type,
+      type: opts.type ?? 'ClusterIP',
       selector: selectorLabels(sp, app),
-      ports: [{ name: 'http', port: appPort, targetPort: k8s.IntOrString.fromString('http') }],
+      ports: [{ name: port.name, port: port.number, targetPort: k8s.IntOrString.fromString(port.name) }],
     },
   });
 }
@@ -196,24 +223,44 @@ export function desiredApps(scope: Construct, ctx: Context): Chart {
     image: ingest.image,
     env: [
       ...env(ctx, 'ingest', { kafka: true }),
-      { name: 'INGEST_API_KEYS', valueFrom: { secretKeyRef: { name: keysSecret, key: ingestApiKeys.secretKey } } },
+      { name: opsPortVariables.ingest, value: String(ingestOpsPort) },
+      { name: 'INGEST_API_KEYS_FILE', value: `${ingestKeysMount}/${ingestApiKeys.secretKey}` },
     ],
     resources: ingest.resources,
+    opsPort: ingestOpsPort,
+    // A whole-Secret volume (no subPath, which Kubernetes never updates): a rotated key is reloaded.
+    volumes: [{ name: 'api-keys', secret: { secretName: keysSecret } }],
+    volumeMounts: [{ name: 'api-keys', mountPath: ingestKeysMount, readOnly: true }],
   });
-  service(chart, ctx, 'ingest', ingest.serviceType);
+  // The public Service carries the API only; the metrics have their own in-cluster Service.
+  service(chart, ctx, 'ingest', { type: ingest.serviceType, scraped: false });
+  service(chart, ctx, 'ingest', {
+    name: names(ctx.owner.name).ingestMetrics,
+    port: { name: 'ops', number: ingestOpsPort },
+  });
   pdb(chart, ctx, 'ingest');
 
-  const processorEnv = [
-    ...env(ctx, 'processor', { kafka: true, cassandra: true, mysql: 'processor' }),
+  const processorEnv = (cassandra: 'processor' | 'superuser') => [
+    ...env(ctx, 'processor', { kafka: true, cassandra, mysql: 'processor' }),
     { name: 'PROCESSOR_GROUP_ID', value: processor.autoscaling.consumerGroup },
+    { name: 'CASSANDRA_REPLICATION', value: replicationCql(keyspaceReplication(ctx.spec)) },
   ];
+  cassandraRolesSecret(chart, ctx);
   deployment(chart, ctx, 'processor', {
     replicas: processorReplicas(ctx),
     image: processor.image,
-    env: processorEnv,
+    env: processorEnv('processor'),
     resources: processor.resources,
-    // Schema init (Cassandra keyspace/tables, MySQL aggregates) before any processor starts; idempotent.
-    initContainers: [{ name: 'migrate', image: processor.image, args: ['migrate'], env: processorEnv }],
+    // Schema init (Cassandra keyspace/tables and the apps' roles, MySQL aggregates) before any processor
+    // starts; idempotent. The only container that logs in to Cassandra as the superuser.
+    initContainers: [
+      {
+        name: 'migrate',
+        image: processor.image,
+        args: ['migrate'],
+        env: [...processorEnv('superuser'), ...cassandraRolesToCreate(ctx)],
+      },
+    ],
   });
   service(chart, ctx, 'processor');
   pdb(chart, ctx, 'processor');
@@ -223,7 +270,7 @@ export function desiredApps(scope: Construct, ctx: Context): Chart {
     deployment(chart, ctx, 'dashboard', {
       replicas: dashboard.replicas,
       image: dashboard.image,
-      env: env(ctx, 'dashboard', { cassandra: true, mysql: 'dashboard' }),
+      env: env(ctx, 'dashboard', { cassandra: 'dashboard', mysql: 'dashboard' }),
     });
     service(chart, ctx, 'dashboard');
   }

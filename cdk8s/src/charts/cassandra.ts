@@ -6,6 +6,8 @@ import {
   K8SsandraClusterSpecCassandraDatacentersConfigJvmOptionsHeapSize,
   K8SsandraClusterSpecCassandraDatacentersStorageConfigCassandraDataVolumeClaimSpecResourcesRequests,
 } from '../../imports/k8ssandra.io.js';
+import { networkTopology, type Replication } from '@salespipeline/shared';
+import type { SalesPipelineSpec } from '../api/schema.js';
 import { commonLabels, type Context } from './context.js';
 
 /** cass-operator's names for what it creates from a cluster and datacenter. */
@@ -13,6 +15,10 @@ export const cassandraNames = (clusterName: string, dc: string) => ({
   service: `${clusterName}-${dc}-service`,
   superuserSecret: `${clusterName}-superuser`,
 });
+
+/** Replication of the orders keyspace: min(3, nodes) replicas in the datacenter (NetworkTopologyStrategy). */
+export const keyspaceReplication = ({ cassandra }: SalesPipelineSpec): Replication =>
+  networkTopology({ [cassandra.datacenter.name]: cassandra.datacenter.size });
 
 export function desiredCassandra(scope: Construct, ctx: Context): Chart {
   const chart = new Chart(scope, 'cassandra', { disableResourceNameHashes: true });

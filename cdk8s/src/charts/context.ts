@@ -38,6 +38,11 @@ export interface Observed {
    * unused with spec.ingest.apiKeysSecret. Absent: the generated Secret is not rendered.
    */
   ingestApiKey?: string;
+  /**
+   * Passwords of the apps' Cassandra roles (kept in their Secret, generated once). Absent: the Secret
+   * is not rendered (the apps still reference it).
+   */
+  cassandraRolePasswords?: { processor: string; dashboard: string };
   /** Processor replicas chosen by the autoscaler (issue 5); clamped to [minReplicas, maxReplicas]. */
   processorReplicas?: number;
 }
@@ -72,6 +77,8 @@ export const names = (sp: string) => ({
   clusterCaSecret: `${sp}-cluster-ca-cert`,
   networkPolicy: (component: string) => `${sp}-${component}`,
   app: (app: 'ingest' | 'processor' | 'dashboard') => `${sp}-${app}`,
+  /** In-cluster Service of ingest's ops port (its public Service carries the API only). */
+  ingestMetrics: `${sp}-ingest-metrics`,
   dashboards: `${sp}-grafana-dashboards`,
   serviceMonitor: `${sp}`,
 });

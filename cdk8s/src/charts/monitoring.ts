@@ -4,6 +4,7 @@ import { k8s } from 'cdk8s-plus-33';
 import type { Construct } from 'constructs';
 import { ServiceMonitor } from '../../imports/monitoring.coreos.com.js';
 import { labels as labelKeys } from '../kinds.js';
+import { noScrapeLabel } from './apps.js';
 import { commonLabels, names, type Context } from './context.js';
 
 const panel = (id: number, title: string, expr: string) => ({
@@ -39,8 +40,12 @@ export function desiredMonitoring(scope: Construct, ctx: Context): Chart {
     new ServiceMonitor(chart, 'servicemonitor', {
       metadata: { name: names(sp).serviceMonitor, labels },
       spec: {
-        selector: { matchLabels: { [labelKeys.instance]: sp, [labelKeys.partOf]: 'salespipeline' } },
-        endpoints: [{ port: 'http', path: '/metrics', interval: serviceMonitor.interval }],
+        selector: {
+          matchLabels: { [labelKeys.instance]: sp, [labelKeys.partOf]: 'salespipeline' },
+          matchExpressions: [{ key: noScrapeLabel, operator: 'NotIn', values: ['false'] }],
+        },
+        // Apps serve /metrics on `http`, ingest on `ops` (its own Service).
+        endpoints: ['http', 'ops'].map((port) => ({ port, path: '/metrics', interval: serviceMonitor.interval })),
       },
     });
   }

@@ -1,7 +1,8 @@
 /**
  * NetworkPolicies (issue 8), ingress only. Every pod of the pipeline is isolated (a default deny on
  * the pipeline's own pods) and each component admits only its clients:
- * - ingest: its HTTP port from anywhere (the one public entry point);
+ * - ingest: its API port from anywhere (the one public entry point), its ops port (metrics) from the
+ *   monitoring namespace only;
  * - dashboard: its HTTP port from anywhere, or only from spec.networkPolicies.dashboardNamespaces;
  * - processor: its HTTP (metrics) port from the monitoring namespace only;
  * - MySQL: 3306 from the processor and the dashboard;
@@ -15,7 +16,7 @@ import { Chart } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-33';
 import type { Construct } from 'constructs';
 import { labels as labelKeys } from '../kinds.js';
-import { appPort } from './apps.js';
+import { appPort, ingestOpsPort } from './apps.js';
 import { commonLabels, names, selectorLabels, type Context } from './context.js';
 import { namespaceNameLabel } from './kafka.js';
 import { mysqlPort } from './mysql.js';
@@ -63,7 +64,10 @@ export function desiredNetworkPolicies(scope: Construct, ctx: Context): Chart {
     [],
     'default-deny',
   );
-  policy('ingest', { matchLabels: selectorLabels(sp, 'ingest') }, [{ ports: [tcp(appPort)] }]);
+  policy('ingest', { matchLabels: selectorLabels(sp, 'ingest') }, [
+    { ports: [tcp(appPort)] },
+    { ports: [tcp(ingestOpsPort)], from: [namespaces(np.monitoringNamespace)] },
+  ]);
   if (ctx.spec.dashboard.enabled) {
     const from = np.dashboardNamespaces
       ? [namespaces(...np.dashboardNamespaces, np.monitoringNamespace, ctx.owner.namespace)]

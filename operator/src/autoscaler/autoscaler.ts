@@ -6,7 +6,8 @@
  * It also writes `status.autoscaling` (its own field manager, so the reconciler's status applies never
  * touch it), records an Event per scaling decision, and exports the metrics. Only while the
  * controller's workers run (the leader); a new leader starts with an empty history, i.e. a fresh
- * stabilization window, so a failover never scales down early.
+ * stabilization window, and holds the Deployment's replicas until its first decision, so a failover
+ * never scales down early.
  */
 import {
   fieldManager,
@@ -55,6 +56,8 @@ interface State {
   uid: string | undefined;
   history: History;
   desired?: number;
+  /** The Deployment's replicas when this term first needed them before a decision (null: none). */
+  held?: number | null;
   nextPollAt: number;
   running: boolean;
   stuck: string;
@@ -143,10 +146,41 @@ export class Autoscaler {
     await this.d.lagReader.close();
   }
 
-  /** The replicas decided for a SalesPipeline (builtin mode), if a decision was made. */
+  /**
+   * The processor replicas for a SalesPipeline (builtin mode): the last decision of this term, else
+   * what the Deployment ran when this term first asked. A new leader reconciles before its first lag
+   * poll; holding the replicas it found (the chart clamps them) keeps a failover from scaling a
+   * lagging group down, while a later hand edit is still reverted.
+   */
   replicasFor(key: string, uid: string | undefined): number | undefined {
-    const s = this.states.get(key);
-    return s && s.uid === uid ? s.desired : undefined;
+    const sp = this.d.primary.cache.get(key);
+    if (!sp || sp.metadata.uid !== uid) return undefined;
+    const state = this.stateOf(key, sp, Date.now());
+    if (state.desired !== undefined) return state.desired;
+    state.held ??= this.deploymentReplicas(sp) ?? null;
+    return state.held ?? undefined;
+  }
+
+  /** This term's state of a SalesPipeline (a new one for a new object of the same name). */
+  private stateOf(key: string, sp: SalesPipeline, now: number): State {
+    let state = this.states.get(key);
+    if (state && state.uid !== sp.metadata.uid) {
+      this.forget(key);
+      state = undefined;
+    }
+    if (!state) {
+      state = {
+        uid: sp.metadata.uid,
+        history: emptyHistory(),
+        nextPollAt: now,
+        running: false,
+        stuck: '',
+        lastStatusAt: 0,
+        partitions: new Set(),
+      };
+      this.states.set(key, state);
+    }
+    return state;
   }
 
   private forget(key: string): void {
@@ -178,23 +212,7 @@ export class Autoscaler {
         continue;
       }
       this.kedaNoted.delete(key);
-      let state = this.states.get(key);
-      if (state && state.uid !== sp.metadata.uid) {
-        this.forget(key);
-        state = undefined;
-      }
-      if (!state) {
-        state = {
-          uid: sp.metadata.uid,
-          history: emptyHistory(),
-          nextPollAt: now,
-          running: false,
-          stuck: '',
-          lastStatusAt: 0,
-          partitions: new Set(),
-        };
-        this.states.set(key, state);
-      }
+      const state = this.stateOf(key, sp, now);
       if (state.running || now < state.nextPollAt) continue;
       state.running = true;
       state.nextPollAt = now + spec.processor.autoscaling.pollingSeconds * 1000;

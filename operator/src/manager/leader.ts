@@ -1,19 +1,39 @@
 /**
- * Leader election on a coordination.k8s.io/v1 Lease, as client-go's: acquire when the lease is free
- * or expired, renew every retry period, and consider leadership lost as soon as a renewal cannot
- * be confirmed within the renew deadline. Updates are optimistic (resourceVersion), so two
- * candidates never both win. `isLeader()` is checked before every write.
+ * Leader election on a coordination.k8s.io/v1 Lease, with client-go's semantics:
+ *
+ * - A candidate judges the holder's lease by its own clock: the lease runs out `leaseDurationSeconds`
+ *   after the moment this replica last saw the record change (observedTime), never by comparing the
+ *   holder's renewTime with the local clock (clocks differ; a delayed response makes renewTime stale).
+ * - The leader's term is counted from the START of its last successful renewal attempt: it leads
+ *   until that moment + renewDeadline. The renewal was written after that start, and every other
+ *   replica saw it after it was written, so none of them takes over before start + leaseDuration,
+ *   later than the leader stops (renewDeadline < leaseDuration, checked at start-up).
+ * - Every request of an attempt is bounded by the attempt's deadline, not by a fixed timeout.
+ * - Updates are optimistic (resourceVersion), so two candidates never both win a record.
+ * - A replica whose term ran out waits for its own lease to expire like any candidate, so a replica
+ *   whose answers arrive too late cannot keep the lease alive without leading.
+ *
+ * `isLeader()` is checked before every write.
  */
 import type { Logger } from '@salespipeline/shared';
 import { isConflict, isNotFound, objectPath, collectionPath, type KubeRest } from '../kube/rest.js';
 
-export interface LeaderOptions {
+export interface LeaderTimings {
+  leaseDurationMs: number;
+  renewDeadlineMs: number;
+  retryPeriodMs: number;
+}
+
+export interface LeaderOptions extends Partial<LeaderTimings> {
   namespace: string;
   name: string;
   identity: string;
-  leaseDurationMs?: number;
-  renewDeadlineMs?: number;
-  retryPeriodMs?: number;
+}
+
+/** A term of leadership, in this process's monotonic milliseconds (clock()); `end` unset while leading. */
+export interface LeadingTerm {
+  start: number;
+  end?: number;
 }
 
 interface Lease {
@@ -29,10 +49,34 @@ interface Lease {
 
 const microTime = (d: Date) => d.toISOString().replace(/Z$/, '000Z');
 
+/** Monotonic milliseconds (never jumps with the wall clock). */
+export const clock = () => performance.timeOrigin + performance.now();
+
+/** What is wrong with a set of timings (client-go's rules): empty when they are usable. */
+export function leaderTimingProblems(t: LeaderTimings): string[] {
+  const problems: string[] = [];
+  if (t.renewDeadlineMs >= t.leaseDurationMs)
+    problems.push(
+      `the renew deadline (${t.renewDeadlineMs / 1000} s) must be shorter than the lease duration (${t.leaseDurationMs / 1000} s): otherwise a follower can take over while the leader still leads`,
+    );
+  if (t.retryPeriodMs * 1.2 >= t.renewDeadlineMs)
+    problems.push(
+      `the retry period (${t.retryPeriodMs / 1000} s) × 1.2 must be shorter than the renew deadline (${t.renewDeadlineMs / 1000} s): the leader must get more than one try per deadline`,
+    );
+  return problems;
+}
+
+const MAX_TERMS = 100;
+
 export class LeaderElector {
   private leading = false;
-  private lastRenew = 0;
+  /** End of the current term: start of the last successful renewal + renewDeadline. */
+  private leadUntil = 0;
+  /** The record as last seen (its resourceVersion) and when this replica saw it change. */
+  private observed?: { version: string; at: number };
+  private readonly terms: LeadingTerm[] = [];
   private timer?: NodeJS.Timeout;
+  private lossTimer?: NodeJS.Timeout;
   private stopped = false;
   private readonly o: Required<LeaderOptions>;
 
@@ -43,26 +87,28 @@ export class LeaderElector {
     private readonly callbacks: { onStarted: () => void; onStopped: () => void },
   ) {
     this.o = { leaseDurationMs: 15_000, renewDeadlineMs: 10_000, retryPeriodMs: 2_000, ...opts };
+    const problems = leaderTimingProblems(this.o);
+    if (problems.length > 0) throw new Error(`leader election: ${problems.join('; ')}`);
   }
 
-  /** True only while the last confirmed renewal is younger than the renew deadline. */
+  /** True only within the current term (see the module comment). */
   isLeader(): boolean {
-    return this.leading && Date.now() - this.lastRenew < this.o.renewDeadlineMs;
+    return this.leading && clock() < this.leadUntil;
+  }
+
+  /** The terms this replica led (the last 100), oldest first. */
+  leadingTerms(): LeadingTerm[] {
+    return this.terms.map((t) => ({ ...t }));
   }
 
   start(): void {
     const tick = async () => {
       if (this.stopped) return;
+      const attemptStart = clock();
       try {
-        const ok = await this.tryAcquireOrRenew();
-        if (ok) {
-          this.lastRenew = Date.now();
-          if (!this.leading) {
-            this.leading = true;
-            this.logger.info({ lease: this.o.name, identity: this.o.identity }, 'became leader');
-            this.callbacks.onStarted();
-          }
-        } else if (this.leading) this.lose('lease held by another');
+        const won = await this.tryAcquireOrRenew(attemptStart + this.o.renewDeadlineMs);
+        if (won) this.renewed(attemptStart);
+        else this.lose('lease held by another');
       } catch (err) {
         this.logger.warn({ err: String(err) }, 'lease renewal failed');
       }
@@ -91,9 +137,31 @@ export class LeaderElector {
     }
   }
 
+  private renewed(attemptStart: number): void {
+    const until = attemptStart + this.o.renewDeadlineMs;
+    const now = clock();
+    if (now >= until) return; // confirmed too late to count
+    this.leadUntil = until;
+    if (!this.leading) {
+      this.leading = true;
+      this.terms.push({ start: now });
+      if (this.terms.length > MAX_TERMS) this.terms.shift();
+      this.logger.info({ lease: this.o.name, identity: this.o.identity }, 'became leader');
+      this.callbacks.onStarted();
+    }
+    clearTimeout(this.lossTimer);
+    this.lossTimer = setTimeout(() => {
+      if (this.leading && !this.isLeader()) this.lose('renew deadline passed');
+    }, until - now);
+    this.lossTimer.unref();
+  }
+
   private lose(reason: string): void {
     if (!this.leading) return;
     this.leading = false;
+    clearTimeout(this.lossTimer);
+    const term = this.terms.at(-1);
+    if (term) term.end = Math.min(clock(), this.leadUntil);
     this.logger.warn({ lease: this.o.name, reason }, 'lost leadership');
     this.callbacks.onStopped();
   }
@@ -102,7 +170,14 @@ export class LeaderElector {
     return objectPath('coordination.k8s.io/v1', 'leases', this.o.namespace, this.o.name);
   }
 
-  private async tryAcquireOrRenew(): Promise<boolean> {
+  private observe(version: string | undefined): void {
+    if (version === undefined || version !== this.observed?.version)
+      this.observed = { version: version ?? '', at: clock() };
+  }
+
+  /** One attempt; every request ends by `deadline`. True when this replica holds the lease now. */
+  private async tryAcquireOrRenew(deadline: number): Promise<boolean> {
+    const timeoutMs = () => Math.max(1, deadline - clock());
     const now = new Date();
     const spec = {
       holderIdentity: this.o.identity,
@@ -111,28 +186,34 @@ export class LeaderElector {
     };
     let lease: Lease;
     try {
-      lease = await this.rest.request<Lease>('GET', this.path(), { timeoutMs: this.o.renewDeadlineMs });
+      lease = await this.rest.request<Lease>('GET', this.path(), { timeoutMs: timeoutMs() });
     } catch (err) {
       if (!isNotFound(err)) throw err;
       try {
-        await this.rest.request('POST', collectionPath('coordination.k8s.io/v1', 'leases', this.o.namespace), {
-          body: {
-            apiVersion: 'coordination.k8s.io/v1',
-            kind: 'Lease',
-            metadata: { name: this.o.name, namespace: this.o.namespace },
-            spec: { ...spec, acquireTime: microTime(now), leaseTransitions: 0 },
+        const created = await this.rest.request<Lease>(
+          'POST',
+          collectionPath('coordination.k8s.io/v1', 'leases', this.o.namespace),
+          {
+            body: {
+              apiVersion: 'coordination.k8s.io/v1',
+              kind: 'Lease',
+              metadata: { name: this.o.name, namespace: this.o.namespace },
+              spec: { ...spec, acquireTime: microTime(now), leaseTransitions: 0 },
+            },
+            timeoutMs: timeoutMs(),
           },
-        });
+        );
+        this.observe(created.metadata.resourceVersion);
         return true;
       } catch (createErr) {
         if (isConflict(createErr)) return false;
         throw createErr;
       }
     }
+    this.observe(lease.metadata.resourceVersion);
     const holder = lease.spec.holderIdentity;
-    const renewed = lease.spec.renewTime ? Date.parse(lease.spec.renewTime) : 0;
-    const expired = renewed + (lease.spec.leaseDurationSeconds ?? 0) * 1000 < now.getTime();
-    if (holder && holder !== this.o.identity && !expired) return false;
+    const held = clock() < this.observed!.at + (lease.spec.leaseDurationSeconds ?? 0) * 1000;
+    if (holder && held && !(this.leading && holder === this.o.identity)) return false;
     const transition = holder !== this.o.identity;
     lease.spec = {
       ...lease.spec,
@@ -140,7 +221,8 @@ export class LeaderElector {
       ...(transition ? { acquireTime: microTime(now), leaseTransitions: (lease.spec.leaseTransitions ?? 0) + 1 } : {}),
     };
     try {
-      await this.rest.request('PUT', this.path(), { body: lease, timeoutMs: this.o.renewDeadlineMs });
+      const updated = await this.rest.request<Lease>('PUT', this.path(), { body: lease, timeoutMs: timeoutMs() });
+      this.observe(updated.metadata.resourceVersion);
       return true;
     } catch (err) {
       if (isConflict(err)) return false;

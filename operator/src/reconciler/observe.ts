@@ -1,6 +1,7 @@
-/** Observe: the facts desired state needs that the spec does not hold (here: MySQL credentials). */
+/** Observe: the facts desired state needs that the spec does not hold (credentials the operator generates once). */
 import { randomBytes } from 'node:crypto';
 import {
+  cassandraRoles,
   ingestApiKeys,
   mysqlSecretKeys,
   names,
@@ -56,7 +57,25 @@ async function readSecret(
  * gains the per-app ones. Read live, not from a cache, so a lagging cache can never rotate a password.
  */
 export async function observe(rest: KubeRest, sp: SalesPipeline, spec: SalesPipelineSpec): Promise<Observed> {
-  return { ...(await observeMysql(rest, sp, spec)), ...(await observeIngestKey(rest, sp, spec)) };
+  return {
+    ...(await observeMysql(rest, sp, spec)),
+    ...(await observeIngestKey(rest, sp, spec)),
+    ...(await observeCassandraRoles(rest, sp)),
+  };
+}
+
+/** Passwords of the apps' Cassandra roles: kept from their Secret, else generated (once). */
+async function observeCassandraRoles(
+  rest: KubeRest,
+  sp: SalesPipeline,
+): Promise<Pick<Observed, 'cassandraRolePasswords'>> {
+  const data = (await readSecret(rest, sp.metadata.namespace, cassandraRoles.secret(sp.metadata.name))) ?? {};
+  return {
+    cassandraRolePasswords: {
+      processor: data[cassandraRoles.passwordKey.processor] ?? password(),
+      dashboard: data[cassandraRoles.passwordKey.dashboard] ?? password(),
+    },
+  };
 }
 
 /**

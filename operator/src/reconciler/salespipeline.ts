@@ -56,7 +56,7 @@ export interface ReconcilerDeps {
   logger: Logger;
   /** How often to look again while waiting (teardown, not-ready children). */
   pollMs?: number;
-  /** The built-in autoscaler's decisions (issue 5); without it the processor runs minReplicas. */
+  /** The built-in autoscaler's replicas; without it the processor runs minReplicas. */
   autoscaler?: { replicasFor(key: string, uid: string | undefined): number | undefined };
 }
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Minimal CQL client (native protocol v4, no dependencies) used by scripts/infra/cassandra.sh for
 // its readiness check (a real query round trip) and its `cql` subcommand.
-//   node cql.cjs [--host H] [--port P] [--timeout MS] [--quiet] [STATEMENT...]
+//   node cql.cjs [--host H] [--port P] [--user U --password P] [--timeout MS] [--quiet] [STATEMENT...]
 // Runs each statement in order (default: SELECT release_version FROM system.local) and prints
 // returned rows tab-separated, with a header line. Exits non-zero on a connection or server error.
 'use strict';
@@ -16,11 +16,22 @@ for (let i = 0; i < args.length; i++) {
   else if (a === '--port') opts.port = Number(args[++i]);
   else if (a === '--timeout') opts.timeout = Number(args[++i]);
   else if (a === '--quiet') opts.quiet = true;
+  else if (a === '--user') opts.user = args[++i];
+  else if (a === '--password') opts.password = args[++i];
   else statements.push(a);
 }
 if (statements.length === 0) statements.push('SELECT release_version FROM system.local');
 
-const OP = { ERROR: 0x00, STARTUP: 0x01, READY: 0x02, AUTHENTICATE: 0x03, QUERY: 0x07, RESULT: 0x08 };
+const OP = {
+  ERROR: 0x00,
+  STARTUP: 0x01,
+  READY: 0x02,
+  AUTHENTICATE: 0x03,
+  QUERY: 0x07,
+  RESULT: 0x08,
+  AUTH_RESPONSE: 0x0f,
+  AUTH_SUCCESS: 0x10,
+};
 
 function str(s) {
   const b = Buffer.from(s, 'utf8');
@@ -217,8 +228,16 @@ function onFrame(flags, opcode, body) {
     fail(`server error 0x${code.toString(16)}: ${r.string()}`);
   }
   if (step === -1) {
-    if (opcode === OP.AUTHENTICATE) fail('server requires authentication (not supported by this client)');
-    if (opcode !== OP.READY) fail(`unexpected opcode ${opcode} after STARTUP`);
+    if (opcode === OP.AUTHENTICATE) {
+      if (opts.user === undefined) fail('server requires authentication (give --user and --password)');
+      // SASL PLAIN: authzid \0 user \0 password
+      const token = Buffer.from(`\0${opts.user}\0${opts.password ?? ''}`, 'utf8');
+      const len = Buffer.alloc(4);
+      len.writeInt32BE(token.length);
+      sock.write(frame(0, OP.AUTH_RESPONSE, Buffer.concat([len, token])));
+      return;
+    }
+    if (opcode !== OP.READY && opcode !== OP.AUTH_SUCCESS) fail(`unexpected opcode ${opcode} after STARTUP`);
     return sendNext();
   }
   if (opcode !== OP.RESULT) fail(`unexpected opcode ${opcode}`);

@@ -4,3 +4,4 @@ export * from './validate.js';
 export * from './openapi.js';
 export * from './storage.js';
 export * from './topics.js';
+export * from './replication.js';

@@ -23,6 +23,7 @@ export const ERROR_CODES = [
   'not_found',
   'method_not_allowed',
   'unauthorized',
+  'forbidden',
   'rate_limited',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];

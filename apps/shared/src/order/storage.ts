@@ -3,6 +3,7 @@
  * (dashboard). MySQL holds the exact per-minute aggregates, the stream offsets and the order ids
  * already counted; Cassandra holds the raw orders, by id and by hour for "latest orders".
  */
+import { replicationCql, type Replication } from './replication.js';
 
 import { LIMITS } from './schema.js';
 
@@ -100,9 +101,9 @@ export const MYSQL_MIGRATIONS_TABLE = `CREATE TABLE IF NOT EXISTS schema_migrati
 ) ENGINE=InnoDB`;
 
 /** The CQL schema in keyspace `ks`; every statement is idempotent. */
-export function cassandraSchema(keyspace: string, replication: string): string[] {
+export function cassandraSchema(keyspace: string, replication: Replication): string[] {
   return [
-    `CREATE KEYSPACE IF NOT EXISTS ${keyspace} WITH replication = ${replication}`,
+    `CREATE KEYSPACE IF NOT EXISTS ${keyspace} WITH replication = ${replicationCql(replication)}`,
     `CREATE TYPE IF NOT EXISTS ${keyspace}.order_line (
       item_id text, sku text, category text, price decimal, qty_ordered int, discount_amount decimal)`,
     // Point reads by id (the idempotency key): an upsert of the same order is a no-op.

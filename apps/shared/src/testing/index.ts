@@ -48,3 +48,4 @@ export * from './orders.js';
 export * from './tcp-proxy.js';
 export * from './kafka-faults.js';
 export * from './openapi.js';
+export * from './ports.js';

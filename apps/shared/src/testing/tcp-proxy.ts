@@ -1,5 +1,5 @@
 import { connect, createServer, type Server, type Socket } from 'node:net';
-import type { Duplex } from 'node:stream';
+import type { Duplex, Readable } from 'node:stream';
 
 /** Streams a connection's bytes pass through on their way, each direction optional. */
 export interface ConnectionFilters {
@@ -14,6 +14,7 @@ export interface ConnectionFilters {
 export class TcpProxy {
   private server: Server | undefined;
   private readonly sockets = new Set<Socket>();
+  private responseDelayMs = 0;
   port = 0;
 
   constructor(
@@ -37,7 +38,7 @@ export class TcpProxy {
       }
       const { toUpstream, toClient } = this.filters();
       (toUpstream ? client.pipe(toUpstream) : client).pipe(upstream);
-      (toClient ? upstream.pipe(toClient) : upstream).pipe(client);
+      this.forwardResponses(toClient ? upstream.pipe(toClient) : upstream, client);
     });
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -47,6 +48,27 @@ export class TcpProxy {
     const address = server.address();
     this.port = typeof address === 'object' && address ? address.port : port;
     return this.port;
+  }
+
+  /**
+   * Holds every byte from the service for `ms` before passing it on (0: at once), in order, on open
+   * and new connections; requests still go through at once. A slow or far-away service, as the client sees it.
+   */
+  delayResponses(ms: number): void {
+    this.responseDelayMs = ms;
+  }
+
+  /** Service → client, each chunk (and the end) no earlier than the delay set when it arrived. */
+  private forwardResponses(upstream: Readable, client: Socket): void {
+    let lastDue = 0;
+    const later = (send: () => void) => {
+      const due = Math.max(Date.now() + this.responseDelayMs, lastDue);
+      lastDue = due;
+      if (due <= Date.now()) send();
+      else setTimeout(() => !client.destroyed && send(), due - Date.now());
+    };
+    upstream.on('data', (chunk: Buffer) => later(() => client.write(chunk)));
+    upstream.on('end', () => later(() => client.end()));
   }
 
   /** Drops every connection and refuses new ones. */
