@@ -153,13 +153,20 @@ describe('ingest API conforms to its OpenAPI document (schemathesis, real Kafka)
       statuses.add(await conforms(path, await post(url, bodies[path], 'text/plain')));
       statuses.add(await conforms(path, await post(url, `"${'x'.repeat(maxBodyBytes)}"`)));
     }
+    // A key with only orders:read, one per path (the rate limit of 1 request is per key).
+    const readerKeys = Object.keys(doc.paths).map((_, i) => `contract-reader-${i}-${'r'.repeat(16)}`);
     const limited = await startIngest(kafka, {
       ORDERS_TOPIC: topic,
       INGEST_RATE_LIMIT_PER_SECOND: '0.001',
       INGEST_RATE_LIMIT_BURST: '1',
+      INGEST_API_KEYS: [`test:${testApiKey}`, ...readerKeys.map((k, i) => `reader${i}:${k}:orders:read`)].join('\n'),
     });
     try {
-      for (const path of Object.keys(doc.paths)) {
+      for (const [i, path] of Object.keys(doc.paths).entries()) {
+        const reader = { authorization: `Bearer ${readerKeys[i]}` };
+        seen
+          .get(path)!
+          .add(await conforms(path, await post(`${limited.url}${path}`, bodies[path], 'application/json', reader)));
         const once = await post(`${limited.url}${path}`, bodies[path]);
         await once.body?.cancel();
         seen.get(path)!.add(await conforms(path, await post(`${limited.url}${path}`, bodies[path])));

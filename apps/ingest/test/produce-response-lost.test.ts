@@ -92,7 +92,7 @@ describe('ingest when Kafka writes an order but its produce response is lost (re
     const lost = orders[1]!;
     expect((await post(`${ingest.url}/v1/orders`, lost)).status).toBe(503);
     // Until the producer has given the request up (and rolled its sequence numbers back).
-    await waitFor(async () => (await metricValue(ingest.url, 'ingest_kafka_send_errors_total')) > 0, {
+    await waitFor(async () => (await metricValue(ingest.opsUrl, 'ingest_kafka_send_errors_total')) > 0, {
       timeoutMs: 60_000,
       what: 'the failed send',
     });
@@ -118,14 +118,14 @@ describe('ingest when Kafka writes an order but its produce response is lost (re
       .sample(orderArbitrary({ minTime: Date.now() - 3600_000 }), 100)
       .map((o, i) => ({ ...o, order_id: `part-${i}` }));
     const ids = batch.map((o) => o.order_id);
-    const errorsBefore = await metricValue(ingest.url, 'ingest_kafka_send_errors_total');
+    const errorsBefore = await metricValue(ingest.opsUrl, 'ingest_kafka_send_errors_total');
     dropper.passFirst = 1;
     dropper.dropping = true;
     const res = await post(`${ingest.url}/v1/orders/batch`, { orders: batch });
     expect(res.status).toBe(503);
     const body = (await res.json()) as { error: string; message: string };
     expect(body).toEqual({ error: 'unavailable', message: expect.stringContaining(RETRY_ADVICE) });
-    await waitFor(async () => (await metricValue(ingest.url, 'ingest_kafka_send_errors_total')) > errorsBefore, {
+    await waitFor(async () => (await metricValue(ingest.opsUrl, 'ingest_kafka_send_errors_total')) > errorsBefore, {
       timeoutMs: 60_000,
       what: 'the failed send',
     });
