@@ -50,7 +50,7 @@ export async function createStores(prefix: string): Promise<Stores> {
   await migrateMysql(pool, quiet());
   await migrateCassandra(client, keyspace, "{'class': 'SimpleStrategy', 'replication_factor': 1}", quiet());
   const mysqlSink = new MysqlSink(pool);
-  const cassandraSink = new CassandraSink(client, keyspace, { concurrency: 8, batchRows: 10 });
+  const cassandraSink = new CassandraSink(client, keyspace, { concurrency: 8, hourBatchRows: 50 });
   let offset = 0n;
   return {
     database,

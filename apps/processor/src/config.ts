@@ -71,12 +71,12 @@ export const processorSpec = {
     max: 1024,
     doc: 'Cassandra requests in flight per partition batch',
   }),
-  cassandraBatchRows: setting.int({
-    env: 'CASSANDRA_BATCH_ROWS',
-    default: 10,
+  cassandraHourBatchRows: setting.int({
+    env: 'CASSANDRA_HOUR_BATCH_ROWS',
+    default: 50,
     min: 1,
     max: 500,
-    doc: 'Rows per unlogged batch to Cassandra (1: one request per row)',
+    doc: 'Rows per batch of orders_by_hour, always within one hour partition (orders_by_id: a request per order)',
   }),
   lateBoundMs: setting.int({
     env: 'LATE_BOUND_MS',

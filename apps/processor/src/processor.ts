@@ -63,7 +63,7 @@ export async function startProcessor(
   }
   const cassandraSink = new CassandraSink(cassandraClient, config.cassandraKeyspace, {
     concurrency: config.cassandraConcurrency,
-    batchRows: config.cassandraBatchRows,
+    hourBatchRows: config.cassandraHourBatchRows,
   });
   const mysqlSink = new MysqlSink(pool);
 

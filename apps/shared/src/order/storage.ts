@@ -61,6 +61,11 @@ export const MYSQL_MIGRATIONS_TABLE = `CREATE TABLE IF NOT EXISTS schema_migrati
   applied_at DATETIME(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3)
 ) ENGINE=InnoDB`;
 
+/** The orders_by_hour partition of an instant: its UTC date (YYYY-MM-DD) and UTC hour, whatever the process's zone. */
+export function hourPartitionOf(at: Date): { day: string; hour: number } {
+  return { day: at.toISOString().slice(0, 10), hour: at.getUTCHours() };
+}
+
 /** The CQL schema in keyspace `ks`; every statement is idempotent. */
 export function cassandraSchema(keyspace: string, replication: string): string[] {
   return [

@@ -46,3 +46,4 @@ export function testPrometheusUrl(): string {
 }
 export * from './orders.js';
 export * from './tcp-proxy.js';
+export * from './edge-orders.js';

@@ -2,11 +2,17 @@ import { connect, createServer, type Server, type Socket } from 'node:net';
 
 /**
  * A TCP proxy in front of a real service on 127.0.0.1: cutting it is a test's "service down"
- * without stopping the service itself, which other test files share.
+ * without stopping the service itself, which other test files share; hanging it is a network that
+ * silently stops delivering (nothing is closed, nothing answers) until it is resumed.
  */
 export class TcpProxy {
   private server: Server | undefined;
   private readonly sockets = new Set<Socket>();
+  private hung = false;
+  /** Sockets whose peer closed while the proxy hung. */
+  private readonly orphans = new Set<Socket>();
+  /** Bytes that arrived (in either direction) while the proxy hung: a request is stuck in it. */
+  heldBytes = 0;
   port = 0;
 
   constructor(
@@ -18,15 +24,18 @@ export class TcpProxy {
   async start(port = this.port): Promise<number> {
     const server = createServer((client) => {
       const upstream = connect(this.targetPort, this.targetHost);
-      for (const s of [client, upstream]) {
+      const pair = [client, upstream] as const;
+      for (const s of pair) {
         this.sockets.add(s);
         s.on('close', () => this.sockets.delete(s));
         s.on('error', () => {
           client.destroy();
           upstream.destroy();
         });
+        if (this.hung) s.pause();
       }
-      client.pipe(upstream).pipe(client);
+      this.forward(client, upstream);
+      this.forward(upstream, client);
     });
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -38,8 +47,46 @@ export class TcpProxy {
     return this.port;
   }
 
+  // By hand rather than pipe(): a piped socket resumes by itself when its destination drains.
+  private forward(from: Socket, to: Socket): void {
+    from.on('data', (chunk: Buffer) => {
+      if (this.hung) this.heldBytes += chunk.length;
+      if (!to.write(chunk)) {
+        from.pause();
+        to.once('drain', () => {
+          if (!this.hung) from.resume();
+        });
+      }
+    });
+    from.on('end', () => to.end());
+    // The peer only learns of a close once the network delivers again.
+    from.on('close', () => {
+      if (this.hung) this.orphans.add(to);
+      else to.destroy();
+    });
+  }
+
+  /**
+   * Stops forwarding in both directions without closing anything: what is sent waits in the
+   * sockets' buffers (as in a network that drops packets), new connections are accepted and wait too.
+   */
+  hang(): void {
+    this.hung = true;
+    this.heldBytes = 0;
+    for (const s of this.sockets) s.pause();
+  }
+
+  /** Delivers what waited and forwards again; a side closed during the hang now closes its peer. */
+  resume(): void {
+    this.hung = false;
+    for (const s of this.orphans) s.destroy();
+    this.orphans.clear();
+    for (const s of this.sockets) s.resume();
+  }
+
   /** Drops every connection and refuses new ones. */
   async cut(): Promise<void> {
+    this.hung = false;
     const server = this.server;
     this.server = undefined;
     const closed = new Promise<void>((r) => (server ? server.close(() => r()) : r()));
