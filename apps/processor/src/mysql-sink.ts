@@ -7,7 +7,9 @@
  *   4. the caller writes the raw orders (Cassandra, idempotent) and the side topics;
  *   5. insert the new order ids, add the aggregate deltas, store the new next offset, commit.
  * A crash anywhere before the commit leaves MySQL untouched and the batch is re-read; after it,
- * the fence skips the batch.
+ * the fence skips the batch. Every statement has a timeout: a hung connection fails the batch (to be
+ * retried) instead of holding the partition, and any error destroys the connection (MySQL rolls the
+ * transaction back when it sees the connection close).
  */
 import type mysql from 'mysql2/promise';
 import type { ResultSetHeader, RowDataPacket } from 'mysql2';
@@ -35,23 +37,29 @@ export interface OpenBatch {
 const CHUNK = 1000;
 
 export class MysqlSink {
-  constructor(private readonly pool: mysql.Pool) {}
+  constructor(
+    private readonly pool: mysql.Pool,
+    private readonly timeoutMs: number,
+  ) {}
 
   /** Makes sure each partition has an offset row (outside any batch transaction). */
   async ensurePartitions(topic: string, partitions: number[]): Promise<Map<number, bigint>> {
     if (partitions.length > 0) {
-      await this.pool.query('INSERT IGNORE INTO stream_offsets (topic, kafka_partition, next_offset) VALUES ?', [
-        partitions.map((p) => [topic, p, 0]),
-      ]);
+      await this.pool.query({
+        sql: 'INSERT IGNORE INTO stream_offsets (topic, kafka_partition, next_offset) VALUES ?',
+        values: [partitions.map((p) => [topic, p, 0])],
+        timeout: this.timeoutMs,
+      });
     }
     return this.offsets(topic);
   }
 
   async offsets(topic: string): Promise<Map<number, bigint>> {
-    const [rows] = await this.pool.query<RowDataPacket[]>(
-      'SELECT kafka_partition, CAST(next_offset AS CHAR) AS next_offset FROM stream_offsets WHERE topic = ?',
-      [topic],
-    );
+    const [rows] = await this.pool.query<RowDataPacket[]>({
+      sql: 'SELECT kafka_partition, CAST(next_offset AS CHAR) AS next_offset FROM stream_offsets WHERE topic = ?',
+      values: [topic],
+      timeout: this.timeoutMs,
+    });
     return new Map(rows.map((r) => [Number(r.kafka_partition), BigInt(r.next_offset as string)]));
   }
 
@@ -62,21 +70,38 @@ export class MysqlSink {
       if (!released) conn.release();
       released = true;
     };
+    // A connection whose statement failed or timed out may be stuck mid-protocol: never reuse it.
+    const discard = () => {
+      if (!released) conn.destroy();
+      released = true;
+    };
+    const run = async <T extends RowDataPacket[] | ResultSetHeader>(
+      sql: string,
+      values?: mysql.QueryOptions['values'],
+    ): Promise<T> => {
+      try {
+        const [result] = await conn.query<T>({ sql, values, timeout: this.timeoutMs });
+        return result;
+      } catch (err) {
+        discard();
+        throw err;
+      }
+    };
     try {
-      await conn.query('SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED');
-      await conn.beginTransaction();
+      await run('SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED');
+      await run('START TRANSACTION');
       const select = () =>
-        conn.query<RowDataPacket[]>(
+        run<RowDataPacket[]>(
           'SELECT CAST(next_offset AS CHAR) AS next_offset FROM stream_offsets WHERE topic = ? AND kafka_partition = ? FOR UPDATE',
           [topic, partition],
         );
-      let [rows] = await select();
+      let rows = await select();
       if (rows.length === 0) {
-        await conn.query('INSERT IGNORE INTO stream_offsets (topic, kafka_partition, next_offset) VALUES (?, ?, 0)', [
+        await run('INSERT IGNORE INTO stream_offsets (topic, kafka_partition, next_offset) VALUES (?, ?, 0)', [
           topic,
           partition,
         ]);
-        [rows] = await select();
+        rows = await select();
       }
       const nextOffset = BigInt(rows[0]!.next_offset as string);
       return {
@@ -84,10 +109,9 @@ export class MysqlSink {
         alreadyProcessed: async (orderIds) => {
           const found = new Set<string>();
           for (let i = 0; i < orderIds.length; i += CHUNK) {
-            const [existing] = await conn.query<RowDataPacket[]>(
-              'SELECT order_id FROM processed_orders WHERE order_id IN (?)',
-              [orderIds.slice(i, i + CHUNK)],
-            );
+            const existing = await run<RowDataPacket[]>('SELECT order_id FROM processed_orders WHERE order_id IN (?)', [
+              orderIds.slice(i, i + CHUNK),
+            ]);
             for (const r of existing) found.add(r.order_id as string);
           }
           return found;
@@ -95,7 +119,7 @@ export class MysqlSink {
         commit: async (processed, rows, newNextOffset) => {
           try {
             for (let i = 0; i < processed.length; i += CHUNK) {
-              const [res] = await conn.query<ResultSetHeader>(
+              const res = await run<ResultSetHeader>(
                 'INSERT INTO processed_orders (order_id, kafka_partition, kafka_offset, event_minute, late, accepted_at) VALUES ?',
                 [
                   processed
@@ -114,7 +138,7 @@ export class MysqlSink {
                 throw new Error('processed_orders insert mismatch');
             }
             for (let i = 0; i < rows.length; i += CHUNK) {
-              await conn.query(
+              await run(
                 `INSERT INTO sales_by_minute (dim, minute, dim_value, orders, items, revenue, discount) VALUES ?
                  ON DUPLICATE KEY UPDATE orders = orders + VALUES(orders), items = items + VALUES(items),
                    revenue = revenue + VALUES(revenue), discount = discount + VALUES(discount)`,
@@ -133,34 +157,30 @@ export class MysqlSink {
                 ],
               );
             }
-            await conn.query('UPDATE stream_offsets SET next_offset = ? WHERE topic = ? AND kafka_partition = ?', [
+            await run('UPDATE stream_offsets SET next_offset = ? WHERE topic = ? AND kafka_partition = ?', [
               newNextOffset.toString(),
               topic,
               partition,
             ]);
-            await conn.commit();
+            await run('COMMIT');
           } catch (err) {
-            await conn.rollback().catch(() => undefined);
-            conn.destroy();
-            released = true;
+            discard();
             throw err;
           } finally {
             release();
           }
         },
         rollback: async () => {
+          if (released) return;
           try {
-            await conn.rollback();
+            await run('ROLLBACK');
           } finally {
             release();
           }
         },
       };
     } catch (err) {
-      await conn.rollback().catch(() => undefined);
-      // A broken connection must not go back to the pool.
-      conn.destroy();
-      released = true;
+      discard();
       throw err;
     }
   }

@@ -1,8 +1,9 @@
 /**
  * The stream processor: a kafkajs consumer group; each partition batch is decoded, deduplicated,
  * written raw to Cassandra, and its aggregate deltas and offset committed to MySQL in one
- * transaction (see mysql-sink.ts). A failing sink pauses the partition and the batch is retried
- * with backoff until it succeeds; nothing is skipped.
+ * transaction (see mysql-sink.ts). A sink that is down or hangs (every request has a timeout)
+ * pauses the partition and the batch is retried with backoff until it succeeds; nothing is skipped.
+ * A message a sink refuses for good (sink-errors.ts) goes to the dead-letter topic with the reason.
  */
 import type { Server } from 'node:http';
 import type cassandra from 'cassandra-driver';
@@ -22,6 +23,9 @@ import {
 } from '@salespipeline/shared';
 import { aggregate, minuteOf } from './aggregate.js';
 import { CassandraSink, type RawOrder } from './cassandra-sink.js';
+import { planRetention, pruneProcessed, startPruner } from './pruner.js';
+import { deadLetter, lateOrder, type SideMessage } from './side-messages.js';
+import { classifySinkError, sinkErrorReason } from './sink-errors.js';
 import type { processorSpec } from './config.js';
 import { decodeOrder } from './decode.js';
 import { migrateCassandra, migrateMysql } from './migrate.js';
@@ -41,9 +45,7 @@ export interface RunningProcessor {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-interface Step {
-  name: 'mysql' | 'cassandra' | 'kafka';
-}
+type Step = 'mysql' | 'cassandra' | 'kafka';
 
 export async function startProcessor(
   config: ProcessorConfig,
@@ -55,7 +57,10 @@ export async function startProcessor(
   const topics = topicsOf(config.ordersTopic);
 
   const kafka = createKafka(config, logger);
-  const cassandraClient: cassandra.Client = createCassandraClient(config);
+  // Refuse to start with a dedupe retention that a re-sent order could outlive.
+  const retention = () => planRetention(kafka, topics.orders, config);
+  await retention();
+  const cassandraClient: cassandra.Client = createCassandraClient(config, { readTimeoutMs: config.sinkTimeoutMs });
   const pool: mysql.Pool = createMysqlPool(config, { connectionLimit: config.mysqlPoolSize });
   if (deps.migrate ?? true) {
     await migrateMysql(pool, logger);
@@ -65,7 +70,7 @@ export async function startProcessor(
     concurrency: config.cassandraConcurrency,
     hourBatchRows: config.cassandraHourBatchRows,
   });
-  const mysqlSink = new MysqlSink(pool);
+  const mysqlSink = new MysqlSink(pool, config.sinkTimeoutMs);
 
   const producer: Producer = kafka.producer({
     idempotent: true,
@@ -79,8 +84,8 @@ export async function startProcessor(
     allowAutoTopicCreation: false,
     maxWaitTimeInMs: config.fetchMaxWaitMs,
     maxBytesPerPartition: config.maxBytesPerPartition,
-    sessionTimeout: 30_000,
-    heartbeatInterval: 3000,
+    sessionTimeout: config.sessionTimeoutMs,
+    heartbeatInterval: Math.round(config.sessionTimeoutMs / 10),
   });
 
   let stopping = false;
@@ -89,6 +94,8 @@ export async function startProcessor(
   consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
     joined = true;
     const assigned = payload.memberAssignment[topics.orders] ?? [];
+    metrics.groupJoins.inc();
+    metrics.assigned.set(assigned.length);
     logger.info({ partitions: assigned }, 'partitions assigned');
     // Resume each partition from the offset stored with the aggregates. (A batch fetched before
     // the seek lands is harmless: the transaction's fence skips what was applied.)
@@ -107,7 +114,7 @@ export async function startProcessor(
     if (!payload.restart) alive = false;
   });
 
-  const timed = async <T>(step: Step['name'], fn: () => Promise<T>): Promise<T> => {
+  const timed = async <T>(step: Step, fn: () => Promise<T>): Promise<T> => {
     const end = metrics.sinkDuration.startTimer({ sink: step });
     try {
       return await fn();
@@ -118,15 +125,11 @@ export async function startProcessor(
     }
   };
 
-  const originHeaders = (partition: number, m: KafkaMessage) => ({
-    'origin-topic': topics.orders,
-    'origin-partition': String(partition),
-    'origin-offset': m.offset,
-    'origin-timestamp': m.timestamp,
-  });
-
-  /** Applies one chunk of a partition's messages, exactly once. */
-  async function apply(partition: number, chunk: KafkaMessage[]): Promise<void> {
+  /**
+   * Applies one chunk of a partition's messages, exactly once. `rejected` (offset → reason): messages
+   * a sink refused for good, sent to the dead-letter topic instead.
+   */
+  async function apply(partition: number, chunk: KafkaMessage[], rejected: Map<string, string>): Promise<void> {
     const endBatch = metrics.batchDuration.startTimer();
     const first = BigInt(chunk[0]!.offset);
     const last = BigInt(chunk[chunk.length - 1]!.offset);
@@ -143,15 +146,19 @@ export async function startProcessor(
       const fresh = chunk.filter((m) => BigInt(m.offset) >= open.nextOffset);
       metrics.fenced.inc(chunk.length - fresh.length);
 
-      const dlq: Array<{ key: Buffer | null; value: Buffer | null; headers: Record<string, string> }> = [];
+      const dlq: SideMessage[] = [];
+      const dlqKinds: string[] = [];
       const candidates: RawOrder[] = [];
       const seen = new Set<string>();
       let duplicates = 0;
       for (const m of fresh) {
-        const d = decodeOrder(m.value, m.timestamp);
-        if (!d.ok) {
-          metrics.dlq.inc({ kind: d.kind });
-          dlq.push({ key: m.key, value: m.value, headers: { ...originHeaders(partition, m), 'dlq-reason': d.reason } });
+        const origin = { topic: topics.orders, partition, offset: m.offset };
+        const refused = rejected.get(m.offset);
+        const d = refused === undefined ? decodeOrder(m.value, m.timestamp) : undefined;
+        if (d === undefined || !d.ok) {
+          const kind = d?.kind ?? 'rejected';
+          dlqKinds.push(kind);
+          dlq.push(deadLetter(origin, m, kind, d?.reason ?? refused!));
         } else if (seen.has(d.order.order_id)) duplicates += 1;
         else {
           seen.add(d.order.order_id);
@@ -176,16 +183,13 @@ export async function startProcessor(
                 ? [
                     {
                       topic: topics.late,
-                      messages: late.map((c) => ({
-                        key: c.order.order_id,
-                        value: JSON.stringify(c.order),
-                        headers: {
-                          'origin-topic': topics.orders,
-                          'origin-partition': String(partition),
-                          'origin-offset': c.offset,
-                          'late-by-ms': String(c.acceptedAt - Date.parse(c.order.created_at)),
-                        },
-                      })),
+                      messages: late.map((c) =>
+                        lateOrder(
+                          { topic: topics.orders, partition, offset: c.offset },
+                          c.order,
+                          c.acceptedAt - Date.parse(c.order.created_at),
+                        ),
+                      ),
                     },
                   ]
                 : []),
@@ -210,6 +214,7 @@ export async function startProcessor(
       metrics.processed.inc(fresher.length);
       metrics.duplicates.inc(duplicates);
       metrics.late.inc(late.length);
+      for (const kind of dlqKinds) metrics.dlq.inc({ kind });
       metrics.batchSize.observe(chunk.length);
     } finally {
       if (!committed) await open.rollback().catch(() => undefined);
@@ -217,41 +222,69 @@ export async function startProcessor(
     }
   }
 
-  /** Retries a chunk until it is applied; false when the partition was lost or we are stopping. */
+  /**
+   * Retries a chunk until it is applied; false when the partition was lost or we are stopping.
+   * A permanent sink error is narrowed down to its message (the chunk is applied one message at a
+   * time), which is then dead-lettered. A failed heartbeat (a rebalance, or this member was
+   * expelled) is thrown so that kafkajs rejoins the group: a member waiting for its sinks must not
+   * hold up everyone else's rebalance.
+   */
   async function applyWithRetry(payload: EachBatchPayload, chunk: KafkaMessage[]): Promise<boolean> {
     const { batch } = payload;
+    const rejected = new Map<string, string>();
     let delay = 100;
     let resume: (() => void) | undefined;
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await apply(batch.partition, chunk);
-        if (resume) {
-          resume();
-          metrics.paused.dec();
-          logger.info({ partition: batch.partition, attempt }, 'sinks back: partition resumed');
+    const resumed = () => {
+      if (!resume) return;
+      resume();
+      resume = undefined;
+      metrics.paused.dec();
+    };
+    try {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await apply(batch.partition, chunk, rejected);
+          if (resume) logger.info({ partition: batch.partition, attempt }, 'sinks back: partition resumed');
+          return true;
+        } catch (err) {
+          const step = (err as { step?: Step }).step ?? 'unknown';
+          metrics.sinkErrors.inc({ sink: step });
+          // (Refused again once dead-lettered: then it is the dead-letter topic failing; retry that.)
+          if (classifySinkError(err) === 'permanent' && !(chunk.length === 1 && rejected.has(chunk[0]!.offset))) {
+            if (chunk.length > 1) {
+              logger.warn(
+                { err: String(err), step, partition: batch.partition },
+                'a message was refused: narrowing down',
+              );
+              for (const m of chunk) if (!(await applyWithRetry(payload, [m]))) return false;
+              return true;
+            }
+            const reason = sinkErrorReason(err, step);
+            rejected.set(chunk[0]!.offset, reason);
+            metrics.rejected.inc({ sink: step });
+            logger.error({ partition: batch.partition, offset: chunk[0]!.offset, reason }, 'message dead-lettered');
+            continue;
+          }
+          logger.warn(
+            { err: String(err), step, partition: batch.partition, attempt, retryInMs: delay },
+            'batch failed',
+          );
+          if (!resume) {
+            resume = payload.pause();
+            metrics.paused.inc();
+          }
         }
-        return true;
-      } catch (err) {
-        const step = (err as { step?: string }).step ?? 'unknown';
-        metrics.sinkErrors.inc({ sink: step });
-        logger.warn({ err: String(err), step, partition: batch.partition, attempt, retryInMs: delay }, 'batch failed');
-        if (!resume) {
-          resume = payload.pause();
-          metrics.paused.inc();
+        const until = Date.now() + delay;
+        while (Date.now() < until) {
+          // Unpaused on the way out: whoever reads the partition next starts from the stored offset.
+          if (stopping || !payload.isRunning() || payload.isStale()) return false;
+          await payload.heartbeat();
+          await sleep(Math.min(500, until - Date.now()));
         }
+        delay = Math.min(delay * 2, config.retryMaxMs);
       }
-      const until = Date.now() + delay;
-      while (Date.now() < until) {
-        if (stopping || !payload.isRunning() || payload.isStale()) {
-          // Unpause: whoever reads the partition next starts from the stored offset.
-          resume();
-          metrics.paused.dec();
-          return false;
-        }
-        await payload.heartbeat().catch(() => undefined);
-        await sleep(Math.min(500, until - Date.now()));
-      }
-      delay = Math.min(delay * 2, config.retryMaxMs);
+    } finally {
+      resumed();
     }
   }
 
@@ -279,7 +312,7 @@ export async function startProcessor(
         consumer
           .commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: next }])
           .catch((err: unknown) => logger.debug({ err: String(err) }, 'offset hint not committed'));
-        await payload.heartbeat().catch(() => undefined);
+        await payload.heartbeat();
         if (stopping) return;
       }
     },
@@ -302,6 +335,14 @@ export async function startProcessor(
       },
     ],
   });
+  const pruner = startPruner({
+    intervalMs: config.pruneIntervalMs,
+    plan: retention,
+    prune: (retentionMs) => pruneProcessed(pool, retentionMs, config.sinkTimeoutMs),
+    onPruned: (n) => metrics.pruned.inc(n),
+    logger,
+  });
+
   const address = ops.address();
   const opsUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : config.opsPort}`;
   logger.info({ topic: topics.orders, group: config.groupId, ops: opsUrl }, 'processor running');
@@ -313,6 +354,7 @@ export async function startProcessor(
     registry,
     stop: async () => {
       stopping = true;
+      await pruner.stop();
       await consumer.disconnect();
       await producer.disconnect();
       await new Promise<void>((r) => {
