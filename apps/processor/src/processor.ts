@@ -7,7 +7,14 @@
  */
 import type { Server } from 'node:http';
 import type cassandra from 'cassandra-driver';
-import { Partitioners, type Consumer, type EachBatchPayload, type KafkaMessage, type Producer } from 'kafkajs';
+import {
+  Partitioners,
+  type Consumer,
+  type EachBatchPayload,
+  type Kafka,
+  type KafkaMessage,
+  type Producer,
+} from 'kafkajs';
 import type mysql from 'mysql2/promise';
 import type { Registry } from 'prom-client';
 import {
@@ -49,14 +56,14 @@ type Step = 'mysql' | 'cassandra' | 'kafka';
 
 export async function startProcessor(
   config: ProcessorConfig,
-  deps: { logger?: Logger; registry?: Registry; migrate?: boolean } = {},
+  deps: { logger?: Logger; registry?: Registry; migrate?: boolean; kafka?: Kafka } = {},
 ): Promise<RunningProcessor> {
   const logger = deps.logger ?? createLogger('processor');
   const registry = deps.registry ?? createRegistry('processor');
   const metrics = processorMetrics(registry);
   const topics = topicsOf(config.ordersTopic);
 
-  const kafka = createKafka(config, logger);
+  const kafka = deps.kafka ?? createKafka(config, logger);
   // Refuse to start with a dedupe retention that a re-sent order could outlive.
   const retention = () => planRetention(kafka, topics.orders, config);
   await retention();
