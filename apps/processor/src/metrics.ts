@@ -42,6 +42,18 @@ export function processorMetrics(registry: Registry) {
       help: 'Partitions of the orders topic assigned to this member',
       registers,
     }),
+    topicResets: new Counter({
+      name: 'processor_topic_resets_total',
+      help: 'Partitions found recreated (offsets started over): read again from their start',
+      labelNames: ['partition'],
+      registers,
+    }),
+    skipped: new Counter({
+      name: 'processor_offset_gap_messages_total',
+      help: 'Messages deleted from Kafka (retention) before they were applied: never counted. Alert on any',
+      labelNames: ['partition'],
+      registers,
+    }),
     pruned: new Counter({
       name: 'processor_processed_orders_pruned_total',
       help: 'Order ids deleted from processed_orders after the retention',

@@ -25,12 +25,27 @@ export interface ProcessedOrder {
   acceptedAt: number;
 }
 
+/** Where the partition's batch ends, stored with its offset. */
+export interface NextPosition {
+  nextOffset: bigint;
+  /** Fingerprint of the message at nextOffset - 1 (see offset-check.ts). */
+  fingerprint: string;
+  /** Messages between the stored offset and this batch's first that were never read (a gap). */
+  skipped: bigint;
+}
+
 export interface OpenBatch {
   /** The stored next offset of the partition before this batch. */
   nextOffset: bigint;
+  /** Fingerprint of the message at nextOffset - 1; null before the first batch or after a reset. */
+  fingerprint: string | null;
+  /** How often the partition's topic was found deleted and created again. */
+  resets: number;
   /** Which of these order ids were counted already (by an earlier batch). */
   alreadyProcessed(orderIds: string[]): Promise<Set<string>>;
-  commit(processed: ProcessedOrder[], rows: AggregateRow[], newNextOffset: bigint): Promise<void>;
+  commit(processed: ProcessedOrder[], rows: AggregateRow[], next: NextPosition): Promise<void>;
+  /** The topic was created anew: its offsets start again from 0; commits that and ends the batch. */
+  reset(): Promise<void>;
   rollback(): Promise<void>;
 }
 
@@ -92,7 +107,8 @@ export class MysqlSink {
       await run('START TRANSACTION');
       const select = () =>
         run<RowDataPacket[]>(
-          'SELECT CAST(next_offset AS CHAR) AS next_offset FROM stream_offsets WHERE topic = ? AND kafka_partition = ? FOR UPDATE',
+          `SELECT CAST(next_offset AS CHAR) AS next_offset, last_fingerprint, resets
+           FROM stream_offsets WHERE topic = ? AND kafka_partition = ? FOR UPDATE`,
           [topic, partition],
         );
       let rows = await select();
@@ -106,6 +122,8 @@ export class MysqlSink {
       const nextOffset = BigInt(rows[0]!.next_offset as string);
       return {
         nextOffset,
+        fingerprint: (rows[0]!.last_fingerprint as string | null) ?? null,
+        resets: Number(rows[0]!.resets),
         alreadyProcessed: async (orderIds) => {
           const found = new Set<string>();
           for (let i = 0; i < orderIds.length; i += CHUNK) {
@@ -116,7 +134,7 @@ export class MysqlSink {
           }
           return found;
         },
-        commit: async (processed, rows, newNextOffset) => {
+        commit: async (processed, rows, next) => {
           try {
             for (let i = 0; i < processed.length; i += CHUNK) {
               const res = await run<ResultSetHeader>(
@@ -157,15 +175,27 @@ export class MysqlSink {
                 ],
               );
             }
-            await run('UPDATE stream_offsets SET next_offset = ? WHERE topic = ? AND kafka_partition = ?', [
-              newNextOffset.toString(),
-              topic,
-              partition,
-            ]);
+            await run(
+              `UPDATE stream_offsets SET next_offset = ?, last_fingerprint = ?, skipped_messages = skipped_messages + ?
+               WHERE topic = ? AND kafka_partition = ?`,
+              [next.nextOffset.toString(), next.fingerprint, next.skipped.toString(), topic, partition],
+            );
             await run('COMMIT');
           } catch (err) {
             discard();
             throw err;
+          } finally {
+            release();
+          }
+        },
+        reset: async () => {
+          try {
+            await run(
+              `UPDATE stream_offsets SET next_offset = 0, last_fingerprint = NULL, resets = resets + 1
+               WHERE topic = ? AND kafka_partition = ?`,
+              [topic, partition],
+            );
+            await run('COMMIT');
           } finally {
             release();
           }

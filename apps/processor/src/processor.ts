@@ -31,6 +31,7 @@ import {
 import { aggregate, minuteOf } from './aggregate.js';
 import { CassandraSink, type RawOrder } from './cassandra-sink.js';
 import { planRetention, pruneProcessed, startPruner } from './pruner.js';
+import { checkPosition, fingerprintOf } from './offset-check.js';
 import { deadLetter, lateOrder, type SideMessage } from './side-messages.js';
 import { classifySinkError, sinkErrorReason } from './sink-errors.js';
 import type { processorSpec } from './config.js';
@@ -104,13 +105,14 @@ export async function startProcessor(
     metrics.groupJoins.inc();
     metrics.assigned.set(assigned.length);
     logger.info({ partitions: assigned }, 'partitions assigned');
-    // Resume each partition from the offset stored with the aggregates. (A batch fetched before
-    // the seek lands is harmless: the transaction's fence skips what was applied.)
+    // Resume each partition from the offset stored with the aggregates, one message back: that
+    // message proves the partition is the one the offset belongs to (offset-check.ts). (A batch
+    // fetched before the seek lands is harmless: the transaction's fence skips what was applied.)
     mysqlSink.ensurePartitions(topics.orders, assigned).then(
       (offsets) => {
         for (const partition of assigned) {
           const offset = offsets.get(partition) ?? 0n;
-          consumer.seek({ topic: topics.orders, partition, offset: offset.toString() });
+          consumer.seek({ topic: topics.orders, partition, offset: (offset > 0n ? offset - 1n : 0n).toString() });
         }
       },
       (err: unknown) => logger.warn({ err: String(err) }, 'could not read stored offsets; the fence still applies'),
@@ -132,26 +134,68 @@ export async function startProcessor(
     }
   };
 
+  /** The partition's log end offset, asked now. */
+  const logEnd = async (partition: number): Promise<bigint> => {
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      const offsets = await admin.fetchTopicOffsets(topics.orders);
+      return BigInt(offsets.find((o) => o.partition === partition)?.high ?? '0');
+    } finally {
+      await admin.disconnect();
+    }
+  };
+
   /**
    * Applies one chunk of a partition's messages, exactly once. `rejected` (offset → reason): messages
-   * a sink refused for good, sent to the dead-letter topic instead.
+   * a sink refused for good, sent to the dead-letter topic instead. 'reset': the partition belongs
+   * to a recreated topic; its stored offset went back to 0 and the chunk was not applied.
    */
-  async function apply(partition: number, chunk: KafkaMessage[], rejected: Map<string, string>): Promise<void> {
+  async function apply(
+    partition: number,
+    chunk: KafkaMessage[],
+    rejected: Map<string, string>,
+    highWatermark: string,
+  ): Promise<'applied' | 'reset'> {
     const endBatch = metrics.batchDuration.startTimer();
     const first = BigInt(chunk[0]!.offset);
     const last = BigInt(chunk[chunk.length - 1]!.offset);
     const open = await timed('mysql', () => mysqlSink.begin(topics.orders, partition));
     let committed = false;
     try {
-      if (open.nextOffset > last) {
-        metrics.fenced.inc(chunk.length);
-        return;
+      const position = (logEnd: bigint) =>
+        checkPosition(open, {
+          firstOffset: first,
+          highWatermark: logEnd,
+          fingerprintAt: (offset) => {
+            const m = chunk.find((c) => BigInt(c.offset) === offset);
+            return m && fingerprintOf(m);
+          },
+        });
+      let verdict = position(BigInt(highWatermark));
+      // A batch fetched long ago (a zombie's) may predate what others applied since: ask for the
+      // log end now before believing that the log ends below the stored offset.
+      if (verdict.kind === 'reset') verdict = position(await timed('kafka', () => logEnd(partition)));
+      if (verdict.kind === 'reset') {
+        await timed('mysql', () => open.reset());
+        committed = true;
+        metrics.topicResets.inc({ partition: String(partition) });
+        logger.error(
+          { partition, stored: String(open.nextOffset), reason: verdict.reason },
+          'the topic was recreated: reading the partition again from its start',
+        );
+        consumer.seek({ topic: topics.orders, partition, offset: '0' });
+        return 'reset';
       }
-      if (open.nextOffset < first && open.nextOffset > 0n) {
-        logger.warn({ partition, stored: String(open.nextOffset), first: String(first) }, 'offset gap (retention?)');
+      const skipped = verdict.kind === 'gap' ? verdict.missed : 0n;
+      // The message before the stored offset, read back to check the partition, is not fenced.
+      const probe = first === open.nextOffset - 1n ? 1 : 0;
+      if (open.nextOffset > last) {
+        metrics.fenced.inc(chunk.length - probe);
+        return 'applied';
       }
       const fresh = chunk.filter((m) => BigInt(m.offset) >= open.nextOffset);
-      metrics.fenced.inc(chunk.length - fresh.length);
+      metrics.fenced.inc(chunk.length - fresh.length - probe);
 
       const dlq: SideMessage[] = [];
       const dlqKinds: string[] = [];
@@ -159,7 +203,7 @@ export async function startProcessor(
       const seen = new Set<string>();
       let duplicates = 0;
       for (const m of fresh) {
-        const origin = { topic: topics.orders, partition, offset: m.offset };
+        const origin = { topic: topics.orders, partition, offset: m.offset, resets: open.resets };
         const refused = rejected.get(m.offset);
         const d = refused === undefined ? decodeOrder(m.value, m.timestamp) : undefined;
         if (d === undefined || !d.ok) {
@@ -192,7 +236,7 @@ export async function startProcessor(
                       topic: topics.late,
                       messages: late.map((c) =>
                         lateOrder(
-                          { topic: topics.orders, partition, offset: c.offset },
+                          { topic: topics.orders, partition, offset: c.offset, resets: open.resets },
                           c.order,
                           c.acceptedAt - Date.parse(c.order.created_at),
                         ),
@@ -213,8 +257,16 @@ export async function startProcessor(
         acceptedAt: c.acceptedAt,
       }));
       const rows = aggregate(onTime.map((c) => c.order));
-      await timed('mysql', () => open.commit(processed, rows, last + 1n));
+      const next = { nextOffset: last + 1n, fingerprint: fingerprintOf(chunk[chunk.length - 1]!), skipped };
+      await timed('mysql', () => open.commit(processed, rows, next));
       committed = true;
+      if (skipped > 0n) {
+        metrics.skipped.inc({ partition: String(partition) }, Number(skipped));
+        logger.error(
+          { partition, stored: String(open.nextOffset), first: String(first), missed: String(skipped) },
+          'offset gap: messages were deleted from Kafka before they were applied',
+        );
+      }
 
       const now = Date.now();
       for (const c of onTime) metrics.freshness.observe((now - c.acceptedAt) / 1000);
@@ -223,6 +275,7 @@ export async function startProcessor(
       metrics.late.inc(late.length);
       for (const kind of dlqKinds) metrics.dlq.inc({ kind });
       metrics.batchSize.observe(chunk.length);
+      return 'applied';
     } finally {
       if (!committed) await open.rollback().catch(() => undefined);
       endBatch();
@@ -250,7 +303,7 @@ export async function startProcessor(
     try {
       for (let attempt = 1; ; attempt++) {
         try {
-          await apply(batch.partition, chunk, rejected);
+          if ((await apply(batch.partition, chunk, rejected, batch.highWatermark)) === 'reset') return false;
           if (resume) logger.info({ partition: batch.partition, attempt }, 'sinks back: partition resumed');
           return true;
         } catch (err) {

@@ -4,7 +4,7 @@ import { orderArbitrary } from '@salespipeline/shared/testing';
 import { deadLetter, lateOrder, originId } from './side-messages.js';
 
 describe('side messages', () => {
-  const origin = { topic: 'orders', partition: 3, offset: '42' };
+  const origin = { topic: 'orders', partition: 3, offset: '42', resets: 0 };
 
   it('a dead letter keeps the message and says where it came from and why', () => {
     const m = deadLetter(
@@ -16,7 +16,7 @@ describe('side messages', () => {
     expect(m.key).toEqual(Buffer.from('k'));
     expect(m.value).toEqual(Buffer.from('{'));
     expect(m.headers).toEqual({
-      'origin-id': 'orders/3/42',
+      'origin-id': 'orders/3/42/0',
       'origin-topic': 'orders',
       'origin-partition': '3',
       'origin-offset': '42',

@@ -1,8 +1,9 @@
 /**
  * Messages for the dead-letter and late topics. They are produced before the batch's MySQL commit,
  * so a failed commit (or a crash before it) produces them again when the batch is retried: every
- * copy is identical — same key, value and headers — and `origin-id` (topic/partition/offset of
- * the orders message) names the source exactly, so a consumer keeps the first message per origin-id.
+ * copy is identical — same key, value and headers — and `origin-id` names the orders message
+ * exactly (topic/partition/offset, and how often the topic was recreated: offsets then start over),
+ * so a consumer keeps the first message per origin-id.
  */
 import type { AcceptedOrder } from '@salespipeline/shared';
 
@@ -10,6 +11,8 @@ export interface Origin {
   topic: string;
   partition: number;
   offset: string;
+  /** Times the partition's topic was found recreated (see offset-check.ts). */
+  resets: number;
 }
 
 export interface SideMessage {
@@ -18,7 +21,8 @@ export interface SideMessage {
   headers: Record<string, string>;
 }
 
-export const originId = ({ topic, partition, offset }: Origin): string => `${topic}/${partition}/${offset}`;
+export const originId = ({ topic, partition, offset, resets }: Origin): string =>
+  `${topic}/${partition}/${offset}/${resets}`;
 
 const originHeaders = (origin: Origin): Record<string, string> => ({
   'origin-id': originId(origin),

@@ -121,13 +121,13 @@ describe('processor: processed_orders retention, and side messages sent again', 
     expect(letters).toHaveLength(2);
     expect(letters[1]).toEqual(letters[0]);
     expect(letters[0]!.value).toBe('{poison');
-    expect(letters[0]!.headers['origin-id']).toMatch(new RegExp(`^${env.topic}/0/\\d+$`));
+    expect(letters[0]!.headers['origin-id']).toMatch(new RegExp(`^${env.topic}/0/\\d+/0$`));
 
     const lates = await readTopic(env.kafka, `${env.topic}.late`, 2);
     expect(lates).toHaveLength(2);
     expect(lates[1]).toEqual(lates[0]);
     expect(lates[0]!.key).toBe(late!.order_id);
-    expect(lates[0]!.headers['origin-id']).toBe(`${env.topic}/0/${Number(letters[0]!.headers['origin-offset']) + 1}`);
+    expect(lates[0]!.headers['origin-id']).toBe(`${env.topic}/0/${Number(letters[0]!.headers['origin-offset']) + 1}/0`);
     expect(mapDiff(await readAggregates(env.pool), expectedAggregates(produced))).toEqual([]);
   });
 });

@@ -98,7 +98,7 @@ describe('processor: the largest valid orders, by a processor in a non-UTC zone 
         'dlq-kind': 'rejected',
         'dlq-reason': expect.stringMatching(/^mysql rejected the message: .*too long/i),
         'origin-topic': env.topic,
-        'origin-id': expect.stringMatching(new RegExp(`^${env.topic}/\\d+/\\d+$`)),
+        'origin-id': expect.stringMatching(new RegExp(`^${env.topic}/\\d+/\\d+/0$`)),
       }),
     );
   });

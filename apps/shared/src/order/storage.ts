@@ -15,7 +15,7 @@ export interface MysqlMigration {
 }
 
 /**
- * Applied in order, each once (recorded in schema_migrations); every statement is idempotent too.
+ * Applied in order, each once (recorded in schema_migrations); the CREATE statements are idempotent too.
  * Text keys use binary collations: ids and names are compared exactly (the validator rejects
  * leading/trailing whitespace, so PAD SPACE collations cannot merge two values).
  */
@@ -51,6 +51,17 @@ export const MYSQL_MIGRATIONS: MysqlMigration[] = [
         discount DECIMAL(20,2) NOT NULL,
         PRIMARY KEY (dim, minute, dim_value)
       ) ENGINE=InnoDB`,
+    ],
+  },
+  {
+    version: 2,
+    name: 'stream offsets: fingerprint of the last message applied, topic resets, skipped messages',
+    // ADD COLUMN IF NOT EXISTS is MariaDB-only; the migrator treats "column exists" as applied.
+    statements: [
+      `ALTER TABLE stream_offsets
+        ADD COLUMN last_fingerprint CHAR(40) CHARACTER SET ascii COLLATE ascii_bin NULL,
+        ADD COLUMN resets INT NOT NULL DEFAULT 0,
+        ADD COLUMN skipped_messages BIGINT NOT NULL DEFAULT 0`,
     ],
   },
 ];
