@@ -60,26 +60,62 @@ export class MysqlSink {
   /** Makes sure each partition has an offset row (outside any batch transaction). */
   async ensurePartitions(topic: string, partitions: number[]): Promise<Map<number, bigint>> {
     if (partitions.length > 0) {
-      await this.pool.query({
-        sql: 'INSERT IGNORE INTO stream_offsets (topic, kafka_partition, next_offset) VALUES ?',
-        values: [partitions.map((p) => [topic, p, 0])],
-        timeout: this.timeoutMs,
-      });
+      await this.statement('INSERT IGNORE INTO stream_offsets (topic, kafka_partition, next_offset) VALUES ?', [
+        partitions.map((p) => [topic, p, 0]),
+      ]);
     }
     return this.offsets(topic);
   }
 
   async offsets(topic: string): Promise<Map<number, bigint>> {
-    const [rows] = await this.pool.query<RowDataPacket[]>({
-      sql: 'SELECT kafka_partition, CAST(next_offset AS CHAR) AS next_offset FROM stream_offsets WHERE topic = ?',
-      values: [topic],
-      timeout: this.timeoutMs,
-    });
+    const rows = await this.statement<RowDataPacket[]>(
+      'SELECT kafka_partition, CAST(next_offset AS CHAR) AS next_offset FROM stream_offsets WHERE topic = ?',
+      [topic],
+    );
     return new Map(rows.map((r) => [Number(r.kafka_partition), BigInt(r.next_offset as string)]));
   }
 
+  /**
+   * One statement outside a batch, with the same timeout and the same care as in a batch (a pool
+   * query that times out would keep its connection busy until the server answers).
+   */
+  async statement<T extends RowDataPacket[] | ResultSetHeader>(
+    sql: string,
+    values?: mysql.QueryOptions['values'],
+  ): Promise<T> {
+    const conn = await this.connection();
+    try {
+      const [result] = await conn.query<T>({ sql, values, timeout: this.timeoutMs });
+      conn.release();
+      return result;
+    } catch (err) {
+      conn.destroy();
+      throw err;
+    }
+  }
+
+  /** A pooled connection, or an error once none came within the timeout (all of them hang). */
+  private async connection(): Promise<mysql.PoolConnection> {
+    const pending = this.pool.getConnection();
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`no MySQL connection within ${this.timeoutMs} ms`)), this.timeoutMs);
+    });
+    try {
+      return await Promise.race([pending, late]);
+    } catch (err) {
+      pending.then(
+        (conn) => conn.release(),
+        () => undefined,
+      );
+      throw err;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
   async begin(topic: string, partition: number): Promise<OpenBatch> {
-    const conn = await this.pool.getConnection();
+    const conn = await this.connection();
     let released = false;
     const release = () => {
       if (!released) conn.release();

@@ -385,7 +385,7 @@ export async function startProcessor(
     host: config.opsHost,
     alive: () => alive,
     checks: [
-      { name: 'mysql', check: async () => void (await pool.query('SELECT 1')) },
+      { name: 'mysql', check: async () => void (await mysqlSink.statement('SELECT 1')) },
       { name: 'cassandra', check: async () => void (await cassandraClient.execute('SELECT key FROM system.local')) },
       {
         name: 'kafka',
@@ -398,7 +398,7 @@ export async function startProcessor(
   const pruner = startPruner({
     intervalMs: config.pruneIntervalMs,
     plan: retention,
-    prune: (retentionMs) => pruneProcessed(pool, retentionMs, config.sinkTimeoutMs),
+    prune: (retentionMs) => pruneProcessed(mysqlSink, retentionMs),
     onPruned: (n) => metrics.pruned.inc(n),
     logger,
   });

@@ -5,9 +5,9 @@
  * pass is then skipped and logged as an error).
  */
 import { ConfigResourceTypes, type Kafka } from 'kafkajs';
-import type mysql from 'mysql2/promise';
 import type { ResultSetHeader } from 'mysql2';
 import { LIMITS, type Logger } from '@salespipeline/shared';
+import type { MysqlSink } from './mysql-sink.js';
 import { redeliveryWindowMs, retentionPlan, type RetentionPlan, type TopicRetention } from './retention.js';
 
 const CHUNK = 5000;
@@ -45,14 +45,13 @@ export async function planRetention(
 }
 
 /** Deletes ids processed more than `retentionMs` ago; returns how many. */
-export async function pruneProcessed(pool: mysql.Pool, retentionMs: number, timeoutMs: number): Promise<number> {
+export async function pruneProcessed(sink: MysqlSink, retentionMs: number): Promise<number> {
   let total = 0;
   for (;;) {
-    const [res] = await pool.query<ResultSetHeader>({
-      sql: 'DELETE FROM processed_orders WHERE processed_at < NOW(3) - INTERVAL ? MICROSECOND ORDER BY processed_at LIMIT ?',
-      values: [retentionMs * 1000, CHUNK],
-      timeout: timeoutMs,
-    });
+    const res = await sink.statement<ResultSetHeader>(
+      'DELETE FROM processed_orders WHERE processed_at < NOW(3) - INTERVAL ? MICROSECOND ORDER BY processed_at LIMIT ?',
+      [retentionMs * 1000, CHUNK],
+    );
     total += res.affectedRows;
     if (res.affectedRows < CHUNK) return total;
   }
