@@ -4,7 +4,7 @@
  * refuses to start) and again before every pass (the topic may have been reconfigured since: the
  * pass is then skipped and logged as an error).
  */
-import { ConfigResourceTypes, type Kafka } from 'kafkajs';
+import kafkajs, { type Kafka } from 'kafkajs';
 import type { ResultSetHeader } from 'mysql2';
 import { LIMITS, type Logger } from '@salespipeline/shared';
 import type { MysqlSink } from './mysql-sink.js';
@@ -18,7 +18,9 @@ export async function topicRetention(kafka: Kafka, topic: string): Promise<Topic
   try {
     const { resources } = await admin.describeConfigs({
       includeSynonyms: false,
-      resources: [{ type: ConfigResourceTypes.TOPIC, name: topic, configNames: ['retention.ms', 'segment.ms'] }],
+      resources: [
+        { type: kafkajs.ConfigResourceTypes.TOPIC, name: topic, configNames: ['retention.ms', 'segment.ms'] },
+      ],
     });
     const value = (name: string) => {
       const entry = resources[0]?.configEntries.find((e) => e.configName === name);

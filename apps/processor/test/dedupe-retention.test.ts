@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
-import { ConfigResourceTypes } from 'kafkajs';
+import kafkajs from 'kafkajs';
 import type { RowDataPacket } from 'mysql2';
 import type { AcceptedOrder } from '@salespipeline/shared';
 import { waitFor } from '@salespipeline/shared/testing';
@@ -42,7 +42,7 @@ describe('processor: processed_orders retention, and side messages sent again', 
       validateOnly: false,
       resources: [
         {
-          type: ConfigResourceTypes.TOPIC,
+          type: kafkajs.ConfigResourceTypes.TOPIC,
           name: env.topic,
           configEntries: [
             { name: 'retention.ms', value: String(minute) },
