@@ -88,6 +88,7 @@ describe('processor: the orders topic created again, and messages deleted before
     // Offsets 50..69: the first five are deleted (as retention would) before any processor read them.
     const admin = env.kafka.admin();
     await admin.connect();
+    await admin.fetchTopicMetadata({ topics: [env.topic] });
     await admin.deleteTopicRecords({ topic: env.topic, partitions: [{ partition: 0, offset: '55' }] });
     await admin.disconnect();
     const kept = produced.filter((o) => !lost.slice(0, 5).includes(o));
