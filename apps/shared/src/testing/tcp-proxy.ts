@@ -11,8 +11,6 @@ export class TcpProxy {
   private hung = false;
   /** Sockets whose peer closed while the proxy hung. */
   private readonly orphans = new Set<Socket>();
-  /** Bytes that arrived (in either direction) while the proxy hung: a request is stuck in it. */
-  heldBytes = 0;
   port = 0;
 
   constructor(
@@ -50,7 +48,6 @@ export class TcpProxy {
   // By hand rather than pipe(): a piped socket resumes by itself when its destination drains.
   private forward(from: Socket, to: Socket): void {
     from.on('data', (chunk: Buffer) => {
-      if (this.hung) this.heldBytes += chunk.length;
       if (!to.write(chunk)) {
         from.pause();
         to.once('drain', () => {
@@ -72,8 +69,14 @@ export class TcpProxy {
    */
   hang(): void {
     this.hung = true;
-    this.heldBytes = 0;
     for (const s of this.sockets) s.pause();
+  }
+
+  /** Bytes waiting in the proxy (in either direction) while it hangs: a request is stuck in it. */
+  get heldBytes(): number {
+    let bytes = 0;
+    for (const s of this.sockets) bytes += s.readableLength;
+    return bytes;
   }
 
   /** Delivers what waited and forwards again; a side closed during the hang now closes its peer. */
