@@ -110,9 +110,14 @@ export async function startProcessor(
     // fetched before the seek lands is harmless: the transaction's fence skips what was applied.)
     mysqlSink.ensurePartitions(topics.orders, assigned).then(
       (offsets) => {
-        for (const partition of assigned) {
-          const offset = offsets.get(partition) ?? 0n;
-          consumer.seek({ topic: topics.orders, partition, offset: (offset > 0n ? offset - 1n : 0n).toString() });
+        try {
+          for (const partition of assigned) {
+            const offset = offsets.get(partition) ?? 0n;
+            consumer.seek({ topic: topics.orders, partition, offset: (offset > 0n ? offset - 1n : 0n).toString() });
+          }
+        } catch (err) {
+          // The consumer stopped (or restarts) meanwhile: its next assignment seeks again.
+          logger.info({ err: String(err) }, 'stored offsets not applied');
         }
       },
       (err: unknown) => logger.warn({ err: String(err) }, 'could not read stored offsets; the fence still applies'),
