@@ -335,10 +335,13 @@ export function buildProcessor(): void {
   if (build.status !== 0) throw new Error('the processor does not compile');
 }
 
-/** The compiled processor as a child process, pointed at the fixture (after buildProcessor()). */
+/**
+ * The compiled processor as a child process, pointed at the fixture (after buildProcessor()). It
+ * runs in a zone that is not UTC (America/St_Johns, -03:30) unless `extra` names another TZ.
+ */
 export function spawnProcessor(env: TestEnv, extra: Record<string, string> = {}): ChildProcess {
   return spawn(process.execPath, [`${appDir}dist/main.js`], {
-    env: { ...process.env, ...env.env, ...extra },
+    env: { ...process.env, TZ: 'America/St_Johns', ...env.env, ...extra },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
 }
