@@ -126,7 +126,7 @@ describe('Kafka authentication and ACLs', () => {
       );
     expect(acl('demo-ingest')).toEqual(['topic:sales:Write+Describe']);
     expect(acl('demo-processor')).toEqual([
-      'topic:sales:Read+Describe',
+      'topic:sales:Read+Describe+DescribeConfigs',
       'topic:sales.dlq:Write+Describe',
       'topic:sales.late:Write+Describe',
       'group:grp:Read+Describe',

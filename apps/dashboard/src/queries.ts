@@ -6,7 +6,7 @@
 import cassandra from 'cassandra-driver';
 import type mysql from 'mysql2/promise';
 import type { RowDataPacket } from 'mysql2';
-import { decimalToCents, type SalesDimension } from '@salespipeline/shared';
+import { decimalToCents, hourPartitionOf, type SalesDimension } from '@salespipeline/shared';
 import type { Window } from './ranges.js';
 
 export interface Totals {
@@ -187,10 +187,10 @@ export class SalesReader {
     const query = `SELECT created_at, order_id, status, customer_id, payment_method, currency, grand_total, item_count
       FROM ${this.keyspace}.orders_by_hour WHERE day = ? AND hour = ? LIMIT ?`;
     for (let h = 0; h <= lookbackHours && out.length < limit; h++) {
-      const at = new Date(startHour - h * hourMs);
+      const { day, hour } = hourPartitionOf(new Date(startHour - h * hourMs));
       const rs = await this.cassandraClient.execute(
         query,
-        [cassandra.types.LocalDate.fromDate(at), at.getUTCHours(), limit - out.length],
+        [cassandra.types.LocalDate.fromString(day), hour, limit - out.length],
         { prepare: true },
       );
       for (const row of rs.rows) {

@@ -49,8 +49,8 @@ export async function createStores(prefix: string): Promise<Stores> {
   const client = createCassandraClient(infra);
   await migrateMysql(pool, quiet());
   await migrateCassandra(client, keyspace, { class: 'SimpleStrategy', replicationFactor: 1 }, quiet());
-  const mysqlSink = new MysqlSink(pool);
-  const cassandraSink = new CassandraSink(client, keyspace, { concurrency: 8, batchRows: 10 });
+  const mysqlSink = new MysqlSink(pool, 15_000);
+  const cassandraSink = new CassandraSink(client, keyspace, { concurrency: 8, hourBatchRows: 50 });
   let offset = 0n;
   return {
     database,
@@ -79,7 +79,7 @@ export async function createStores(prefix: string): Promise<Stores> {
         acceptedAt,
       }));
       offset += BigInt(orders.length);
-      await open.commit(processed, aggregate(orders), offset);
+      await open.commit(processed, aggregate(orders), { nextOffset: offset, fingerprint: 'seed', skipped: 0n });
     },
     cleanup: async () => {
       await pool.query(`DROP DATABASE IF EXISTS ${database}`);

@@ -1,9 +1,11 @@
 /**
- * Raw orders to Cassandra: prepared upserts (idempotent: the same order writes the same cells),
- * grouped in small unlogged batches and sent with bounded concurrency.
+ * Raw orders to Cassandra: prepared upserts (idempotent: the same order writes the same cells) sent
+ * with bounded concurrency. Unlogged batches only ever hold rows of one partition: Cassandra rejects
+ * a multi-partition batch above batch_size_fail_threshold (50 KiB), which a few of the largest valid
+ * orders exceed, and a single-partition batch costs it no more than one write.
  */
 import cassandra from 'cassandra-driver';
-import { centsOf, centsToDecimal, type AcceptedOrder } from '@salespipeline/shared';
+import { centsOf, centsToDecimal, hourPartitionOf, type AcceptedOrder } from '@salespipeline/shared';
 
 export interface RawOrder {
   order: AcceptedOrder;
@@ -21,7 +23,7 @@ export class CassandraSink {
   constructor(
     private readonly client: cassandra.Client,
     keyspace: string,
-    private readonly opts: { concurrency: number; batchRows: number },
+    private readonly opts: { concurrency: number; hourBatchRows: number },
   ) {
     this.byId = `INSERT INTO ${keyspace}.orders_by_id (order_id, created_at, status, customer_id, payment_method,
       currency, grand_total, items, accepted_at, kafka_partition, kafka_offset) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
@@ -31,37 +33,41 @@ export class CassandraSink {
 
   async write(orders: RawOrder[]): Promise<void> {
     if (orders.length === 0) return;
-    const byId: cassandra.ArrayOrObject[] = [];
+    const requests: Array<{ query: string; rows: cassandra.ArrayOrObject[] }> = [];
     const byHour = new Map<string, cassandra.ArrayOrObject[]>();
     for (const { order, acceptedAt, partition, offset } of orders) {
       const created = new Date(order.created_at);
       const total = decimal(order.grand_total);
-      byId.push([
-        order.order_id,
-        created,
-        order.status,
-        order.customer_id,
-        order.payment_method,
-        order.currency,
-        total,
-        order.items.map((i) => ({
-          item_id: i.item_id,
-          sku: i.sku,
-          category: i.category,
-          price: decimal(i.price),
-          qty_ordered: i.qty_ordered,
-          discount_amount: decimal(i.discount_amount),
-        })),
-        new Date(acceptedAt),
-        partition,
-        cassandra.types.Long.fromString(offset),
-      ]);
-      const day = cassandra.types.LocalDate.fromDate(created);
-      const hour = created.getUTCHours();
-      const key = `${day.toString()}/${hour}`;
+      requests.push({
+        query: this.byId,
+        rows: [
+          [
+            order.order_id,
+            created,
+            order.status,
+            order.customer_id,
+            order.payment_method,
+            order.currency,
+            total,
+            order.items.map((i) => ({
+              item_id: i.item_id,
+              sku: i.sku,
+              category: i.category,
+              price: decimal(i.price),
+              qty_ordered: i.qty_ordered,
+              discount_amount: decimal(i.discount_amount),
+            })),
+            new Date(acceptedAt),
+            partition,
+            cassandra.types.Long.fromString(offset),
+          ],
+        ],
+      });
+      const { day, hour } = hourPartitionOf(created);
+      const key = `${day}/${hour}`;
       const rows = byHour.get(key) ?? [];
       rows.push([
-        day,
+        cassandra.types.LocalDate.fromString(day),
         hour,
         created,
         order.order_id,
@@ -74,16 +80,10 @@ export class CassandraSink {
       ]);
       byHour.set(key, rows);
     }
-    const requests: Array<{ query: string; rows: cassandra.ArrayOrObject[] }> = [];
-    const chunk = (query: string, rows: cassandra.ArrayOrObject[]) => {
-      for (let i = 0; i < rows.length; i += this.opts.batchRows) {
-        requests.push({ query, rows: rows.slice(i, i + this.opts.batchRows) });
-      }
-    };
-    chunk(this.byId, byId);
-    // orders_by_hour batches stay within one partition (day, hour): cheap for Cassandra at any size.
     for (const rows of byHour.values()) {
-      for (let i = 0; i < rows.length; i += 50) requests.push({ query: this.byHour, rows: rows.slice(i, i + 50) });
+      for (let i = 0; i < rows.length; i += this.opts.hourBatchRows) {
+        requests.push({ query: this.byHour, rows: rows.slice(i, i + this.opts.hourBatchRows) });
+      }
     }
     await runBounded(requests, this.opts.concurrency, async ({ query, rows }) => {
       if (rows.length === 1) await this.client.execute(query, rows[0], { prepare: true });

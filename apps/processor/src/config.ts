@@ -113,12 +113,12 @@ export const processorSpec = {
     max: 1024,
     doc: 'Cassandra requests in flight per partition batch',
   }),
-  cassandraBatchRows: setting.int({
-    env: 'CASSANDRA_BATCH_ROWS',
-    default: 10,
+  cassandraHourBatchRows: setting.int({
+    env: 'CASSANDRA_HOUR_BATCH_ROWS',
+    default: 50,
     min: 1,
     max: 500,
-    doc: 'Rows per unlogged batch to Cassandra (1: one request per row)',
+    doc: 'Rows per batch of orders_by_hour, always within one hour partition (orders_by_id: a request per order)',
   }),
   lateBoundMs: setting.int({
     env: 'LATE_BOUND_MS',
@@ -131,6 +131,35 @@ export const processorSpec = {
     default: 10_000,
     min: 100,
     doc: 'Longest backoff between retries of a batch while a sink is down',
+  }),
+  sinkTimeoutMs: setting.int({
+    env: 'PROCESSOR_SINK_TIMEOUT_MS',
+    default: 15_000,
+    min: 100,
+    max: 600_000,
+    doc: 'Longest one MySQL or Cassandra request may take before the batch is retried (a hung sink)',
+  }),
+  sessionTimeoutMs: setting.int({
+    env: 'KAFKA_SESSION_TIMEOUT_MS',
+    default: 30_000,
+    min: 6000,
+    max: 300_000,
+    doc: 'Consumer group session timeout; heartbeats every tenth of it',
+  }),
+  processedRetentionMs: setting.int({
+    env: 'PROCESSED_ORDERS_RETENTION_MS',
+    default: 0,
+    min: -1,
+    doc:
+      'How long an order id stays in processed_orders (the dedupe set): 0 derives it from the orders ' +
+      "topic's retention.ms + segment.ms + LATE_BOUND_MS + 5 min future bound + 1 h; -1 keeps ids forever; " +
+      'a value shorter than that re-delivery window is refused at start-up',
+  }),
+  pruneIntervalMs: setting.int({
+    env: 'PROCESSED_ORDERS_PRUNE_INTERVAL_MS',
+    default: 600_000,
+    min: 1000,
+    doc: 'How often order ids older than the retention are deleted from processed_orders',
   }),
   mysqlPoolSize: setting.int({ env: 'MYSQL_POOL_SIZE', default: 8, min: 1, max: 200, doc: 'MySQL connections' }),
   fetchMaxWaitMs: setting.int({

@@ -26,6 +26,39 @@ export function processorMetrics(registry: Registry) {
       labelNames: ['kind'],
       registers,
     }),
+    rejected: new Counter({
+      name: 'processor_messages_rejected_total',
+      help: 'Messages a sink refused for good (a permanent error): sent to the dead-letter topic with the reason',
+      labelNames: ['sink'],
+      registers,
+    }),
+    groupJoins: new Counter({
+      name: 'processor_group_joins_total',
+      help: 'Times this member joined the consumer group (start and every rebalance)',
+      registers,
+    }),
+    assigned: new Gauge({
+      name: 'processor_partitions_assigned',
+      help: 'Partitions of the orders topic assigned to this member',
+      registers,
+    }),
+    topicResets: new Counter({
+      name: 'processor_topic_resets_total',
+      help: 'Partitions found recreated (offsets started over): read again from their start',
+      labelNames: ['partition'],
+      registers,
+    }),
+    skipped: new Counter({
+      name: 'processor_offset_gap_messages_total',
+      help: 'Messages deleted from Kafka (retention) before they were applied: never counted. Alert on any',
+      labelNames: ['partition'],
+      registers,
+    }),
+    pruned: new Counter({
+      name: 'processor_processed_orders_pruned_total',
+      help: 'Order ids deleted from processed_orders after the retention',
+      registers,
+    }),
     batchDuration: new Histogram({
       name: 'processor_batch_duration_seconds',
       help: 'Time to apply one partition batch (all sinks and the commit)',

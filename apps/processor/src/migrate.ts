@@ -13,6 +13,8 @@ import {
   type Replication,
 } from '@salespipeline/shared';
 
+const ER_DUP_FIELDNAME = 1060;
+
 export async function migrateMysql(pool: mysql.Pool, logger: Logger): Promise<number[]> {
   await pool.query(MYSQL_MIGRATIONS_TABLE);
   const conn = await pool.getConnection();
@@ -24,7 +26,13 @@ export async function migrateMysql(pool: mysql.Pool, logger: Logger): Promise<nu
     const done = new Set(rows.map((r) => Number(r.version)));
     for (const m of MYSQL_MIGRATIONS) {
       if (done.has(m.version)) continue;
-      for (const statement of m.statements) await conn.query(statement);
+      for (const statement of m.statements) {
+        // A migrator that died between an ALTER and its schema_migrations row leaves the columns
+        // added: running the ALTER again finds them (ER_DUP_FIELDNAME), which is done, not an error.
+        await conn.query(statement).catch((err: unknown) => {
+          if ((err as { errno?: number }).errno !== ER_DUP_FIELDNAME) throw err;
+        });
+      }
       await conn.query('INSERT IGNORE INTO schema_migrations (version, name) VALUES (?, ?)', [m.version, m.name]);
       applied.push(m.version);
       logger.info({ version: m.version, name: m.name }, 'MySQL migration applied');

@@ -7,7 +7,9 @@
  *   4. the caller writes the raw orders (Cassandra, idempotent) and the side topics;
  *   5. insert the new order ids, add the aggregate deltas, store the new next offset, commit.
  * A crash anywhere before the commit leaves MySQL untouched and the batch is re-read; after it,
- * the fence skips the batch.
+ * the fence skips the batch. Every statement has a timeout: a hung connection fails the batch (to be
+ * retried) instead of holding the partition, and any error destroys the connection (MySQL rolls the
+ * transaction back when it sees the connection close).
  */
 import type mysql from 'mysql2/promise';
 import type { ResultSetHeader, RowDataPacket } from 'mysql2';
@@ -23,24 +25,42 @@ export interface ProcessedOrder {
   acceptedAt: number;
 }
 
+/** Where the partition's batch ends, stored with its offset. */
+export interface NextPosition {
+  nextOffset: bigint;
+  /** Fingerprint of the message at nextOffset - 1 (see offset-check.ts). */
+  fingerprint: string;
+  /** Messages between the stored offset and this batch's first that were never read (a gap). */
+  skipped: bigint;
+}
+
 export interface OpenBatch {
   /** The stored next offset of the partition before this batch. */
   nextOffset: bigint;
+  /** Fingerprint of the message at nextOffset - 1; null before the first batch or after a reset. */
+  fingerprint: string | null;
+  /** How often the partition's topic was found deleted and created again. */
+  resets: number;
   /** Which of these order ids were counted already (by an earlier batch). */
   alreadyProcessed(orderIds: string[]): Promise<Set<string>>;
-  commit(processed: ProcessedOrder[], rows: AggregateRow[], newNextOffset: bigint): Promise<void>;
+  commit(processed: ProcessedOrder[], rows: AggregateRow[], next: NextPosition): Promise<void>;
+  /** The topic was created anew: its offsets start again from 0; commits that and ends the batch. */
+  reset(): Promise<void>;
   rollback(): Promise<void>;
 }
 
 const CHUNK = 1000;
 
 export class MysqlSink {
-  constructor(private readonly pool: mysql.Pool) {}
+  constructor(
+    private readonly pool: mysql.Pool,
+    private readonly timeoutMs: number,
+  ) {}
 
   /** Makes sure each partition has an offset row (outside any batch transaction). */
   async ensurePartitions(topic: string, partitions: number[]): Promise<Map<number, bigint>> {
     if (partitions.length > 0) {
-      await this.pool.query('INSERT IGNORE INTO stream_offsets (topic, kafka_partition, next_offset) VALUES ?', [
+      await this.statement('INSERT IGNORE INTO stream_offsets (topic, kafka_partition, next_offset) VALUES ?', [
         partitions.map((p) => [topic, p, 0]),
       ]);
     }
@@ -48,54 +68,112 @@ export class MysqlSink {
   }
 
   async offsets(topic: string): Promise<Map<number, bigint>> {
-    const [rows] = await this.pool.query<RowDataPacket[]>(
+    const rows = await this.statement<RowDataPacket[]>(
       'SELECT kafka_partition, CAST(next_offset AS CHAR) AS next_offset FROM stream_offsets WHERE topic = ?',
       [topic],
     );
     return new Map(rows.map((r) => [Number(r.kafka_partition), BigInt(r.next_offset as string)]));
   }
 
+  /**
+   * One statement outside a batch, with the same timeout and the same care as in a batch (a pool
+   * query that times out would keep its connection busy until the server answers).
+   */
+  async statement<T extends RowDataPacket[] | ResultSetHeader>(
+    sql: string,
+    values?: mysql.QueryOptions['values'],
+  ): Promise<T> {
+    const conn = await this.connection();
+    try {
+      const [result] = await conn.query<T>({ sql, values, timeout: this.timeoutMs });
+      conn.release();
+      return result;
+    } catch (err) {
+      conn.destroy();
+      throw err;
+    }
+  }
+
+  /** A pooled connection, or an error once none came within the timeout (all of them hang). */
+  private async connection(): Promise<mysql.PoolConnection> {
+    const pending = this.pool.getConnection();
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`no MySQL connection within ${this.timeoutMs} ms`)), this.timeoutMs);
+    });
+    try {
+      return await Promise.race([pending, late]);
+    } catch (err) {
+      pending.then(
+        (conn) => conn.release(),
+        () => undefined,
+      );
+      throw err;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
   async begin(topic: string, partition: number): Promise<OpenBatch> {
-    const conn = await this.pool.getConnection();
+    const conn = await this.connection();
     let released = false;
     const release = () => {
       if (!released) conn.release();
       released = true;
     };
+    // A connection whose statement failed or timed out may be stuck mid-protocol: never reuse it.
+    const discard = () => {
+      if (!released) conn.destroy();
+      released = true;
+    };
+    const run = async <T extends RowDataPacket[] | ResultSetHeader>(
+      sql: string,
+      values?: mysql.QueryOptions['values'],
+    ): Promise<T> => {
+      try {
+        const [result] = await conn.query<T>({ sql, values, timeout: this.timeoutMs });
+        return result;
+      } catch (err) {
+        discard();
+        throw err;
+      }
+    };
     try {
-      await conn.query('SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED');
-      await conn.beginTransaction();
+      await run('SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED');
+      await run('START TRANSACTION');
       const select = () =>
-        conn.query<RowDataPacket[]>(
-          'SELECT CAST(next_offset AS CHAR) AS next_offset FROM stream_offsets WHERE topic = ? AND kafka_partition = ? FOR UPDATE',
+        run<RowDataPacket[]>(
+          `SELECT CAST(next_offset AS CHAR) AS next_offset, last_fingerprint, resets
+           FROM stream_offsets WHERE topic = ? AND kafka_partition = ? FOR UPDATE`,
           [topic, partition],
         );
-      let [rows] = await select();
+      let rows = await select();
       if (rows.length === 0) {
-        await conn.query('INSERT IGNORE INTO stream_offsets (topic, kafka_partition, next_offset) VALUES (?, ?, 0)', [
+        await run('INSERT IGNORE INTO stream_offsets (topic, kafka_partition, next_offset) VALUES (?, ?, 0)', [
           topic,
           partition,
         ]);
-        [rows] = await select();
+        rows = await select();
       }
       const nextOffset = BigInt(rows[0]!.next_offset as string);
       return {
         nextOffset,
+        fingerprint: (rows[0]!.last_fingerprint as string | null) ?? null,
+        resets: Number(rows[0]!.resets),
         alreadyProcessed: async (orderIds) => {
           const found = new Set<string>();
           for (let i = 0; i < orderIds.length; i += CHUNK) {
-            const [existing] = await conn.query<RowDataPacket[]>(
-              'SELECT order_id FROM processed_orders WHERE order_id IN (?)',
-              [orderIds.slice(i, i + CHUNK)],
-            );
+            const existing = await run<RowDataPacket[]>('SELECT order_id FROM processed_orders WHERE order_id IN (?)', [
+              orderIds.slice(i, i + CHUNK),
+            ]);
             for (const r of existing) found.add(r.order_id as string);
           }
           return found;
         },
-        commit: async (processed, rows, newNextOffset) => {
+        commit: async (processed, rows, next) => {
           try {
             for (let i = 0; i < processed.length; i += CHUNK) {
-              const [res] = await conn.query<ResultSetHeader>(
+              const res = await run<ResultSetHeader>(
                 'INSERT INTO processed_orders (order_id, kafka_partition, kafka_offset, event_minute, late, accepted_at) VALUES ?',
                 [
                   processed
@@ -114,7 +192,7 @@ export class MysqlSink {
                 throw new Error('processed_orders insert mismatch');
             }
             for (let i = 0; i < rows.length; i += CHUNK) {
-              await conn.query(
+              await run(
                 `INSERT INTO sales_by_minute (dim, minute, dim_value, orders, items, revenue, discount) VALUES ?
                  ON DUPLICATE KEY UPDATE orders = orders + VALUES(orders), items = items + VALUES(items),
                    revenue = revenue + VALUES(revenue), discount = discount + VALUES(discount)`,
@@ -133,34 +211,42 @@ export class MysqlSink {
                 ],
               );
             }
-            await conn.query('UPDATE stream_offsets SET next_offset = ? WHERE topic = ? AND kafka_partition = ?', [
-              newNextOffset.toString(),
-              topic,
-              partition,
-            ]);
-            await conn.commit();
+            await run(
+              `UPDATE stream_offsets SET next_offset = ?, last_fingerprint = ?, skipped_messages = skipped_messages + ?
+               WHERE topic = ? AND kafka_partition = ?`,
+              [next.nextOffset.toString(), next.fingerprint, next.skipped.toString(), topic, partition],
+            );
+            await run('COMMIT');
           } catch (err) {
-            await conn.rollback().catch(() => undefined);
-            conn.destroy();
-            released = true;
+            discard();
             throw err;
           } finally {
             release();
           }
         },
-        rollback: async () => {
+        reset: async () => {
           try {
-            await conn.rollback();
+            await run(
+              `UPDATE stream_offsets SET next_offset = 0, last_fingerprint = NULL, resets = resets + 1
+               WHERE topic = ? AND kafka_partition = ?`,
+              [topic, partition],
+            );
+            await run('COMMIT');
+          } finally {
+            release();
+          }
+        },
+        rollback: async () => {
+          if (released) return;
+          try {
+            await run('ROLLBACK');
           } finally {
             release();
           }
         },
       };
     } catch (err) {
-      await conn.rollback().catch(() => undefined);
-      // A broken connection must not go back to the pool.
-      conn.destroy();
-      released = true;
+      discard();
       throw err;
     }
   }

@@ -1,10 +1,11 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import fc from 'fast-check';
 import type { AcceptedOrder } from '@salespipeline/shared';
 import { orderArbitrary, waitFor } from '@salespipeline/shared/testing';
 import { startProcessor, type RunningProcessor } from '../src/processor.js';
 import {
+  buildProcessor,
   countProcessed,
   createTestEnv,
   expectedAggregates,
@@ -13,12 +14,12 @@ import {
   readAggregates,
   readRawOrders,
   mapDiff,
+  spawnProcessor,
   type TestEnv,
 } from './helpers.js';
 
 jest.setTimeout(240_000);
 
-const appDir = new URL('..', import.meta.url).pathname;
 
 function makeOrders(prefix: string, n: number): AcceptedOrder[] {
   const now = Date.now();
@@ -45,9 +46,7 @@ describe('processor: kill -9 mid-stream and restart (child processes)', () => {
   let child: ChildProcess | undefined;
 
   beforeAll(async () => {
-    // The child runs the compiled processor: build it (a no-op when up to date).
-    const build = spawnSync('npx', ['tsc', '-b', appDir], { stdio: 'inherit' });
-    expect(build.status).toBe(0);
+    buildProcessor();
     env = await createTestEnv('crash', 3);
   });
   afterAll(async () => {
@@ -55,11 +54,7 @@ describe('processor: kill -9 mid-stream and restart (child processes)', () => {
     await env?.cleanup();
   });
 
-  const start = () =>
-    spawn(process.execPath, [`${appDir}dist/main.js`], {
-      env: { ...process.env, ...env.env, PROCESSOR_MAX_BATCH: '200' },
-      stdio: ['ignore', 'ignore', 'inherit'],
-    });
+  const start = () => spawnProcessor(env, { PROCESSOR_MAX_BATCH: '200' });
 
   it('counts every order exactly once across a kill -9 and a restart', async () => {
     const orders = makeOrders('crash', 4000);

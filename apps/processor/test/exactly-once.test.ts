@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import fc from 'fast-check';
-import type { Kafka, IHeaders } from 'kafkajs';
 import type { AcceptedOrder } from '@salespipeline/shared';
 import { orderArbitrary, uniqueName, waitFor } from '@salespipeline/shared/testing';
 import { startProcessor, type RunningProcessor } from '../src/processor.js';
@@ -13,29 +12,12 @@ import {
   produceOrders,
   readAggregates,
   readRawOrders,
+  readTopic,
   mapDiff,
   type TestEnv,
 } from './helpers.js';
 
 jest.setTimeout(180_000);
-
-async function readTopic(kafka: Kafka, topic: string, n: number) {
-  const consumer = kafka.consumer({ groupId: uniqueName('read') });
-  await consumer.connect();
-  await consumer.subscribe({ topic, fromBeginning: true });
-  const seen: Array<{ key: string; value: string; headers: Record<string, string> }> = [];
-  await consumer.run({
-    eachMessage: async ({ message }) => {
-      const headers = Object.fromEntries(
-        Object.entries(message.headers ?? ({} as IHeaders)).map(([k, v]) => [k, String(v)]),
-      );
-      seen.push({ key: String(message.key), value: String(message.value), headers });
-    },
-  });
-  await waitFor(async () => seen.length >= n, { what: `${n} messages on ${topic}`, timeoutMs: 30_000 });
-  await consumer.disconnect();
-  return seen;
-}
 
 describe('processor: exact aggregates and raw orders (real Kafka, Cassandra, MariaDB)', () => {
   let env: TestEnv;

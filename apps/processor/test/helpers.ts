@@ -1,6 +1,8 @@
 /** Test fixtures of the processor: a private topic, MySQL database and keyspace per test file. */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { connect } from 'node:net';
 import type cassandra from 'cassandra-driver';
-import { Partitioners, type Kafka } from 'kafkajs';
+import { Kafka, Partitioners, logLevel, type IHeaders } from 'kafkajs';
 import type mysql from 'mysql2/promise';
 import type { RowDataPacket } from 'mysql2';
 import {
@@ -14,7 +16,9 @@ import {
   loadConfig,
   type AcceptedOrder,
 } from '@salespipeline/shared';
-import { testInfra, uniqueName, waitFor } from '@salespipeline/shared/testing';
+import { expect } from '@jest/globals';
+import fc from 'fast-check';
+import { orderArbitrary, testInfra, uniqueName, waitFor, type TcpProxy } from '@salespipeline/shared/testing';
 import { processorSpec } from '../src/config.js';
 import { migrateCassandra, migrateMysql } from '../src/migrate.js';
 import type { ProcessorConfig } from '../src/processor.js';
@@ -32,13 +36,17 @@ export interface TestEnv {
   cleanup: () => Promise<void>;
 }
 
-export async function createTestEnv(prefix: string, partitions = 3): Promise<TestEnv> {
+export async function createTestEnv(
+  prefix: string,
+  partitions = 3,
+  topicConfig: { retentionMs?: number } = {},
+): Promise<TestEnv> {
   const infra = testInfra();
   const topic = uniqueName(`${prefix}_orders`);
   const database = uniqueName(`sp_test_${prefix}`);
   const keyspace = uniqueName(`sp_${prefix}`);
   const kafka = createKafka(infra, createLogger('test', 'warn'));
-  await ensureTopics(kafka, topic, { partitions });
+  await ensureTopics(kafka, topic, { partitions, ...topicConfig });
   const admin = createMysqlPool(infra, { connectionLimit: 1 });
   await admin.query(`CREATE DATABASE ${database}`);
   await admin.end();
@@ -96,18 +104,23 @@ export async function produceOrders(
   });
   await producer.connect();
   try {
-    for (let i = 0; i < orders.length; i += 500) {
-      await producer.send({
-        topic,
-        acks: -1,
-        messages: orders
-          .slice(i, i + 500)
-          .map((o) =>
-            typeof o === 'string'
-              ? { key: 'poison', value: o, timestamp: String(timestamp) }
-              : { key: o.order_id, value: JSON.stringify(o), timestamp: String(timestamp) },
-          ),
-      });
+    const messages = orders.map((o) =>
+      typeof o === 'string'
+        ? { key: 'poison', value: o, timestamp: String(timestamp) }
+        : { key: o.order_id, value: JSON.stringify(o), timestamp: String(timestamp) },
+    );
+    // Requests of at most 500 messages and 512 KiB (the broker takes record batches up to 1 MiB).
+    while (messages.length > 0) {
+      let bytes = 0;
+      let n = 0;
+      while (
+        n < Math.min(500, messages.length) &&
+        (n === 0 || bytes + Buffer.byteLength(messages[n]!.value) <= 512 * 1024)
+      ) {
+        bytes += Buffer.byteLength(messages[n]!.value);
+        n += 1;
+      }
+      await producer.send({ topic, acks: -1, messages: messages.splice(0, n) });
     }
   } finally {
     await producer.disconnect();
@@ -248,3 +261,116 @@ const canonical = (v: unknown): string =>
       ? Object.fromEntries(Object.entries(value).sort(([a], [b]) => (a < b ? -1 : 1)))
       : value,
   );
+
+export const hostPort = (s: string): [string, number] => {
+  const [host, port] = s.split(':');
+  return [host!, Number(port)];
+};
+
+/**
+ * A kafkajs client whose every broker connection goes through `proxy` (the local cluster has one
+ * broker; its advertised address would bypass a plain proxy).
+ */
+export function kafkaThrough(proxy: TcpProxy): Kafka {
+  return new Kafka({
+    clientId: 'processor-proxied',
+    brokers: [`127.0.0.1:${proxy.port}`],
+    logLevel: logLevel.NOTHING,
+    socketFactory: ({ onConnect }) => connect(proxy.port, '127.0.0.1', onConnect),
+  });
+}
+
+/** A processor metric from /metrics, summed over its labels (0 when absent). */
+export async function metricValue(opsUrl: string, name: string): Promise<number> {
+  const text = await (await fetch(`${opsUrl}/metrics`)).text();
+  const values = [...text.matchAll(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'gm'))].map((m) => Number(m[1]));
+  return values.reduce((a, b) => a + b, 0);
+}
+
+export interface TopicMessage {
+  key: string;
+  value: string;
+  headers: Record<string, string>;
+}
+
+/** Every message of a topic, once at least `n` arrived (a private consumer group). */
+export async function readTopic(kafka: Kafka, topic: string, n: number): Promise<TopicMessage[]> {
+  const consumer = kafka.consumer({ groupId: uniqueName('read') });
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  const seen: TopicMessage[] = [];
+  await consumer.run({
+    eachMessage: async ({ message }) => {
+      const headers = Object.fromEntries(
+        Object.entries(message.headers ?? ({} as IHeaders)).map(([k, v]) => [k, String(v)]),
+      );
+      seen.push({ key: String(message.key), value: String(message.value), headers });
+    },
+  });
+  try {
+    await waitFor(async () => seen.length >= n, { what: `${n} messages on ${topic}`, timeoutMs: 30_000 });
+  } finally {
+    await consumer.disconnect();
+  }
+  return seen;
+}
+
+/** How many messages a topic holds (the sum of its partitions' high watermarks). */
+export async function topicSize(kafka: Kafka, topic: string): Promise<number> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const offsets = await admin.fetchTopicOffsets(topic);
+    return offsets.reduce((s, p) => s + Number(p.high) - Number(p.low), 0);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+const appDir = new URL('..', import.meta.url).pathname;
+
+/** Compiles the processor for child-process tests (a no-op when up to date). */
+export function buildProcessor(): void {
+  const build = spawnSync('npx', ['tsc', '-b', appDir], { stdio: 'inherit' });
+  if (build.status !== 0) throw new Error('the processor does not compile');
+}
+
+/**
+ * The compiled processor as a child process, pointed at the fixture (after buildProcessor()). It
+ * runs in a zone that is not UTC (America/St_Johns, -03:30) unless `extra` names another TZ.
+ */
+export function spawnProcessor(env: TestEnv, extra: Record<string, string> = {}): ChildProcess {
+  return spawn(process.execPath, [`${appDir}dist/main.js`], {
+    env: { ...process.env, TZ: 'America/St_Johns', ...env.env, ...extra },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+}
+
+/** `n` valid orders with ids `<prefix>-<i>`, event times within the last `maxAgeMs`. */
+export function recentOrders(prefix: string, n: number, maxAgeMs = 3600_000): AcceptedOrder[] {
+  const now = Date.now();
+  return fc
+    .sample(orderArbitrary({ minTime: now - maxAgeMs, maxTime: now }), n)
+    .map((o, i) => ({ ...o, order_id: `${prefix}-${i}` }));
+}
+
+/**
+ * Waits until every distinct order of `produced` is counted, then asserts the aggregates and the
+ * raw orders are exactly those of the first version of each id (`rawOnly`: orders stored raw but
+ * not counted, e.g. dead-lettered after Cassandra took them).
+ */
+export async function expectExact(
+  env: TestEnv,
+  produced: AcceptedOrder[],
+  { rawOnly = [] as AcceptedOrder[], timeoutMs = 120_000 } = {},
+): Promise<void> {
+  const firsts = new Map<string, AcceptedOrder>();
+  for (const o of produced) if (!firsts.has(o.order_id)) firsts.set(o.order_id, normalise(o));
+  await waitFor(async () => (await countProcessed(env.pool)) === firsts.size, {
+    timeoutMs,
+    what: `${firsts.size} orders processed`,
+  });
+  expect(mapDiff(await readAggregates(env.pool), expectedAggregates(produced))).toEqual([]);
+  for (const o of rawOnly) firsts.set(o.order_id, normalise(o));
+  expect(mapDiff(await readRawOrders(env.cassandra, env.keyspace), firsts)).toEqual([]);
+}

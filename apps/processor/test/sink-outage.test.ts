@@ -1,27 +1,25 @@
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
-import fc from 'fast-check';
 import type { AcceptedOrder } from '@salespipeline/shared';
-import { TcpProxy, orderArbitrary, testInfra, waitFor } from '@salespipeline/shared/testing';
+import { TcpProxy, testInfra, waitFor } from '@salespipeline/shared/testing';
 import { startProcessor, type RunningProcessor } from '../src/processor.js';
 import {
   countProcessed,
   createTestEnv,
   expectedAggregates,
+  hostPort,
+  metricValue,
   normalise,
   produceOrders,
   readAggregates,
   readRawOrders,
   mapDiff,
   type TestEnv,
+  recentOrders,
 } from './helpers.js';
 
 jest.setTimeout(90_000);
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const hostPort = (s: string): [string, number] => {
-  const [host, port] = s.split(':');
-  return [host!, Number(port)];
-};
 
 // Cassandra and MariaDB are shared by parallel test files, so the outage is a cut network: each
 // sink is reached through a TCP proxy that the test closes (dropping every connection) and reopens.
@@ -32,23 +30,15 @@ describe('processor: a sink goes down, nothing is lost or double counted', () =>
   const cassandraProxy = new TcpProxy(...hostPort(infra.cassandraContactPoints[0]!));
   const mysqlProxy = new TcpProxy(...hostPort(new URL(infra.mysqlUrl).host));
   const produced: AcceptedOrder[] = [];
-  let n = 0;
+  let round = 0;
 
   const send = async (count: number) => {
-    const now = Date.now();
-    const orders = fc
-      .sample(orderArbitrary({ minTime: now - 3600_000, maxTime: now }), count)
-      .map((o) => ({ ...o, order_id: `outage-${n++}` }));
+    const orders = recentOrders(`outage-${round++}`, count);
     produced.push(...orders, ...orders.slice(0, 5));
     await produceOrders(env.kafka, env.topic, [...orders, ...orders.slice(0, 5)]);
   };
   const distinct = () => new Set(produced.map((o) => o.order_id)).size;
-  const metric = async (name: string) => {
-    const text = await (await fetch(`${processor.opsUrl}/metrics`)).text();
-    // Summed over the metric's labels.
-    const values = [...text.matchAll(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'gm'))].map((m) => Number(m[1]));
-    return values.reduce((a, b) => a + b, 0);
-  };
+  const metric = (name: string) => metricValue(processor.opsUrl, name);
   const readyStatus = async () => (await fetch(`${processor.opsUrl}/readyz`)).status;
 
   beforeAll(async () => {

@@ -58,7 +58,7 @@ export function createKafka(config: KafkaClientConfig, logger: Logger): Kafka {
 
 export function createCassandraClient(
   config: ConfigOf<typeof cassandraSettings>,
-  options: { keyspace?: string } = {},
+  options: { keyspace?: string; readTimeoutMs?: number } = {},
 ): cassandra.Client {
   const { cassandraUsername: username, cassandraPassword: password } = config;
   return new cassandra.Client({
@@ -66,6 +66,7 @@ export function createCassandraClient(
     localDataCenter: config.cassandraLocalDc,
     ...(options.keyspace ? { keyspace: options.keyspace } : {}),
     ...(username ? { credentials: { username, password: password ?? '' } } : {}),
+    ...(options.readTimeoutMs ? { socketOptions: { readTimeout: options.readTimeoutMs } } : {}),
     queryOptions: { prepare: true, consistency: cassandra.types.consistencies.localQuorum },
   });
 }

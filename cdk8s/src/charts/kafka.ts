@@ -32,7 +32,8 @@ export const kafkaListener = (authentication: KafkaAuthentication) =>
 
 /**
  * The ACLs of each app's KafkaUser (issue 8, least privilege): ingest produces to the orders topic;
- * the processor consumes it in its group and produces to the DLQ and late topics. The dashboard
+ * the processor consumes it in its group (reading its retention, which bounds the dedupe set) and
+ * produces to the DLQ and late topics. The dashboard
  * does not use Kafka and gets no user.
  */
 export function kafkaAcls(ctx: Context): Record<'ingest' | 'processor', KafkaUserSpecAuthorizationAcls[]> {
@@ -46,7 +47,7 @@ export function kafkaAcls(ctx: Context): Record<'ingest' | 'processor', KafkaUse
   return {
     ingest: [topic(topics.name, Op.WRITE, Op.DESCRIBE)],
     processor: [
-      topic(topics.name, Op.READ, Op.DESCRIBE),
+      topic(topics.name, Op.READ, Op.DESCRIBE, Op.DESCRIBE_CONFIGS),
       topic(`${topics.name}.dlq`, Op.WRITE, Op.DESCRIBE),
       topic(`${topics.name}.late`, Op.WRITE, Op.DESCRIBE),
       {

@@ -49,7 +49,7 @@ export interface MysqlMigration {
 }
 
 /**
- * Applied in order, each once (recorded in schema_migrations); every statement is idempotent too.
+ * Applied in order, each once (recorded in schema_migrations); the CREATE statements are idempotent too.
  * Text keys use binary collations: ids and names are compared exactly (the validator rejects
  * leading/trailing whitespace, so PAD SPACE collations cannot merge two values).
  */
@@ -92,6 +92,17 @@ export const MYSQL_MIGRATIONS: MysqlMigration[] = [
     name: 'sales_by_minute counters that no minute can overflow',
     statements: [`ALTER TABLE sales_by_minute ${salesCounterDefinitions}`],
   },
+  {
+    version: 3,
+    name: 'stream offsets: fingerprint of the last message applied, topic resets, skipped messages',
+    // ADD COLUMN IF NOT EXISTS is MariaDB-only; the migrator treats "column exists" as applied.
+    statements: [
+      `ALTER TABLE stream_offsets
+        ADD COLUMN last_fingerprint CHAR(40) CHARACTER SET ascii COLLATE ascii_bin NULL,
+        ADD COLUMN resets INT NOT NULL DEFAULT 0,
+        ADD COLUMN skipped_messages BIGINT NOT NULL DEFAULT 0`,
+    ],
+  },
 ];
 
 export const MYSQL_MIGRATIONS_TABLE = `CREATE TABLE IF NOT EXISTS schema_migrations (
@@ -99,6 +110,11 @@ export const MYSQL_MIGRATIONS_TABLE = `CREATE TABLE IF NOT EXISTS schema_migrati
   name VARCHAR(200) NOT NULL,
   applied_at DATETIME(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3)
 ) ENGINE=InnoDB`;
+
+/** The orders_by_hour partition of an instant: its UTC date (YYYY-MM-DD) and UTC hour, whatever the process's zone. */
+export function hourPartitionOf(at: Date): { day: string; hour: number } {
+  return { day: at.toISOString().slice(0, 10), hour: at.getUTCHours() };
+}
 
 /** The CQL schema in keyspace `ks`; every statement is idempotent. */
 export function cassandraSchema(keyspace: string, replication: Replication): string[] {

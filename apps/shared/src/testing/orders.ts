@@ -22,8 +22,9 @@ const textOfLength = (length: number) =>
 const text = (everyday: fc.Arbitrary<string>, maxLength: number, edges: boolean) =>
   edges ? fc.oneof(everyday, textOfLength(maxLength)) : everyday;
 
-/** Offsets of real time zones, including the extremes and the non-hour ones. */
-const UTC_OFFSETS = ['Z', '+00:00', '+05:30', '+05:45', '-09:30', '+14:00', '-12:00', '+01:00', '-03:00'];
+/** Offsets of real time zones away from UTC, including the extremes and the non-hour ones. */
+export const NON_UTC_OFFSETS = ['+05:30', '+05:45', '-09:30', '+14:00', '-12:00', '+01:00', '-03:00'] as const;
+const UTC_OFFSETS = ['Z', '+00:00', ...NON_UTC_OFFSETS];
 
 /** RFC 3339 of `time` as a clock at `offset` shows it (the same instant). */
 export function withOffset(time: number, offset: string): string {
@@ -92,16 +93,17 @@ export const orderArbitrary = (
 
 /**
  * The largest valid order: the most lines, each a distinct SKU and category, every text at its
- * longest in 4-byte characters, the highest price and quantity (grand_total at its maximum).
+ * longest in 4-byte characters, the highest price and (unless `qty` says otherwise) quantity, so
+ * grand_total at its maximum.
  */
-export function largestOrder(orderId: string, createdAt: string): AcceptedOrder {
+export function largestOrder(orderId: string, createdAt: string, { qty = LIMITS.maxQty } = {}): AcceptedOrder {
   const long = (length: number, i: number) => `${'🎁'.repeat(length - 4)}${String(i).padStart(4, '0')}`;
   const items = Array.from({ length: LIMITS.maxItems }, (_, i) => ({
     item_id: long(64, i),
     sku: long(128, i),
     category: long(128, i),
     price: LIMITS.maxPrice,
-    qty_ordered: LIMITS.maxQty,
+    qty_ordered: qty,
     discount_amount: 0,
   }));
   return {
