@@ -30,7 +30,7 @@ bench: setup ## Run every benchmark; figures printed and written to bench/result
 	@bash bench/run-all.sh
 
 lint: ## Type-check, eslint and prettier
-	@npx tsc -b && npx eslint . && npx prettier --check .
+	@npx tsc -b && npx tsc -p tsconfig.tests.json && npx eslint . && npx prettier --check .
 
 format: ## Rewrite files with prettier and eslint --fix
 	@npx prettier --write . && npx eslint --fix .

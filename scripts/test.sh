@@ -6,6 +6,9 @@ source "$(dirname "$0")/infra/lib.sh"
 cd "$SP_REPO_DIR"
 
 scripts/setup.sh
+# jest strips types without checking them: the tests and benchmarks are type-checked here.
+sp_log "type-checking the tests and benchmarks (tsconfig.tests.json)"
+npx tsc -p tsconfig.tests.json
 already_running="$(scripts/infra/all.sh running | tr '\n' ' ')"
 stop_started() {
   local s started=()

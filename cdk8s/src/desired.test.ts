@@ -38,7 +38,9 @@ describe('desiredState', () => {
       { port: 'http', path: '/metrics', interval: '30s' },
       { port: 'ops', path: '/metrics', interval: '30s' },
     ]);
-    const cm = find(on, 'ConfigMap', 'demo-grafana-dashboards') as KubeObject & { data: Record<string, string> };
+    const cm = find(on, 'ConfigMap', 'demo-grafana-dashboards') as unknown as KubeObject & {
+      data: Record<string, string>;
+    };
     expect(JSON.parse(cm.data['salespipeline.json']!).panels.length).toBeGreaterThan(0);
   });
 
@@ -62,7 +64,7 @@ describe('desiredState', () => {
     expect(init[0].args).toEqual(['migrate']);
     const initEnv = Object.fromEntries(init[0].env.map((e: any) => [e.name, e.value ?? e.valueFrom])); // eslint-disable-line @typescript-eslint/no-explicit-any
     expect(initEnv.CASSANDRA_PASSWORD).toEqual({ secretKeyRef: { name: 'sales-superuser', key: 'password' } });
-    const url = find(objs, 'Secret', 'demo-mysql-url') as KubeObject & { data: Record<string, string> };
+    const url = find(objs, 'Secret', 'demo-mysql-url') as unknown as KubeObject & { data: Record<string, string> };
     expect(Buffer.from(url.data['processor-url']!, 'base64').toString()).toBe(
       'mysql://processor:pw-Proc-123@demo-mysql.shop.svc:3306/salespipeline',
     );

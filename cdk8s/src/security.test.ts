@@ -55,7 +55,7 @@ describe('MySQL: one user per app', () => {
     const objs = render({ mysql: { database: 'sales_db' } });
     const sql = decoded(find(objs, 'Secret', 'demo-mysql-init'))['users.sql'];
     expect(sql).toBe(mysqlInitSql('sales_db', creds));
-    expect(sql.split('\n').filter(Boolean)).toEqual([
+    expect(sql!.split('\n').filter(Boolean)).toEqual([
       "CREATE USER IF NOT EXISTS 'processor'@'%' IDENTIFIED BY 'proc-2';",
       "ALTER USER 'processor'@'%' IDENTIFIED BY 'proc-2';",
       "GRANT SELECT, INSERT, UPDATE, DELETE, CREATE, ALTER, INDEX ON `sales\\_db`.* TO 'processor'@'%';",
@@ -171,7 +171,7 @@ describe('Kafka authentication and ACLs', () => {
 });
 
 describe('NetworkPolicies', () => {
-  const policies = (objs: KubeObject[]) =>
+  const policies = (objs: KubeObject[]): Record<string, any> =>
     Object.fromEntries(objs.filter((o) => o.kind === 'NetworkPolicy').map((o: any) => [o.metadata.name, o.spec]));
 
   it('on by default: default deny, ingest API open, its metrics from monitoring, processor metrics from monitoring, stores from their apps only', () => {

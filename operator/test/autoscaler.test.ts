@@ -251,7 +251,7 @@ describe('processor autoscaling from consumer lag (real Kafka, real apiserver)',
     // unit tests' business, on a fake clock: a busy machine delays polls, not the rule.)
     // The whole history: min 1, up to the 3 partitions, the max of 2 and back, then down step by step.
     expect(seen.map((s) => s.replicas)).toEqual([1, 3, 2, 3, 2, 1]);
-    const downs = (await events('ProcessorScaledDown')).map((e: any) => e.message as string);
+    const downs: string[] = (await events('ProcessorScaledDown')).map((e: any) => e.message as string);
     expect(downs.some((m) => /^processor replicas 3 → 2: LagBelowThreshold: .* for 4 s; 3 → 2$/.test(m))).toBe(true);
     expect(downs.some((m) => /^processor replicas 2 → 1: LagBelowThreshold: .* for 4 s; 2 → 1$/.test(m))).toBe(true);
 

@@ -22,6 +22,13 @@ import {
   type Stores,
 } from './helpers.js';
 
+// The page functions below run in Chromium; what they use of its globals, for the type checker.
+declare const document: {
+  querySelector(selector: string): { textContent: string | null } | null;
+  documentElement: { scrollWidth: number };
+};
+declare const window: object;
+
 const infra = testInfra();
 const topic = uniqueName('dash_browser_orders');
 let stores: Stores;

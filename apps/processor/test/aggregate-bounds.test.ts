@@ -12,6 +12,7 @@ import {
 import { largestOrder, testInfra, uniqueName } from '@salespipeline/shared/testing';
 import { aggregate, minuteOf } from '../src/aggregate.js';
 import { migrateMysql } from '../src/migrate.js';
+import { fingerprintOf } from '../src/offset-check.js';
 import { MysqlSink } from '../src/mysql-sink.js';
 
 jest.setTimeout(120_000);
@@ -77,7 +78,8 @@ describe('sales_by_minute counters at the bounds of the schema (real MariaDB)', 
       items: order.items.map((i) => ({ ...i, discount_amount: i.price * i.qty_ordered })),
     };
     discounted.grand_total = 0;
-    const sink = new MysqlSink(pool);
+    const sink = new MysqlSink(pool, 15_000);
+    const lastMessage = { timestamp: String(Date.now()), key: null, value: null };
     const batch = await sink.begin('bounds', 0);
     const processed = [order, discounted].map((o, i) => ({
       orderId: `${o.order_id}-${i}`,
@@ -90,7 +92,7 @@ describe('sales_by_minute counters at the bounds of the schema (real MariaDB)', 
     // The first order brings the largest revenue; the second, fully discounted, the largest discount.
     const rows = aggregate([order]).concat(aggregate([discounted]));
     const totals = rows.filter((r) => r.dim === 'total');
-    await batch.commit(processed, totals, 2n);
+    await batch.commit(processed, totals, { nextOffset: 2n, fingerprint: fingerprintOf(lastMessage), skipped: 0n });
     const [[row]] = await pool.query<RowDataPacket[]>(
       `SELECT CAST(orders AS CHAR) AS orders, CAST(items AS CHAR) AS items, CAST(revenue AS CHAR) AS revenue,
               CAST(discount AS CHAR) AS discount FROM sales_by_minute WHERE dim = 'total' AND minute = ?`,

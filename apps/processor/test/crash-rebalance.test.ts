@@ -20,7 +20,6 @@ import {
 
 jest.setTimeout(240_000);
 
-
 function makeOrders(prefix: string, n: number): AcceptedOrder[] {
   const now = Date.now();
   return fc

@@ -30,7 +30,7 @@ function edgeOrders(now: number): AcceptedOrder[] {
   // expected values are computed that way); the prices and quantities are the highest valid.
   for (let i = 1; instants.length < 24; i++) instants.push(now - i * 7 * minute);
   return instants.map((t, i) =>
-    largestOrder(`max-${i}`, withOffset(t, NON_UTC_OFFSETS[i % NON_UTC_OFFSETS.length]), {
+    largestOrder(`max-${i}`, withOffset(t, NON_UTC_OFFSETS[i % NON_UTC_OFFSETS.length]!), {
       qty: i % 3 === 0 ? LIMITS.maxQty : 1,
     }),
   );

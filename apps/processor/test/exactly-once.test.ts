@@ -51,7 +51,9 @@ describe('processor: exact aggregates and raw orders (real Kafka, Cassandra, Mar
           // Re-sent order ids: identical copies and changed ones (a different status): the first wins.
           const again = resend.map((i, k) => {
             const o = orders[i % orders.length]!;
-            return k % 2 ? o : { ...o, status: o.status === 'complete' ? 'canceled' : 'complete' };
+            return k % 2
+              ? o
+              : { ...o, status: o.status === 'complete' ? ('canceled' as const) : ('complete' as const) };
           });
           const stream = [...orders, ...again];
           produced.push(...stream);

@@ -1,5 +1,6 @@
 /** Helpers for the project's integration tests (real services, no mocks). */
 import { randomBytes } from 'node:crypto';
+import { setTimeout } from 'node:timers/promises';
 import { loadConfig } from '../config.js';
 import { cassandraSettings, kafkaSettings, mysqlSettings } from '../infra.js';
 
@@ -8,20 +9,21 @@ export function uniqueName(prefix: string): string {
   return `${prefix}_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`.toLowerCase();
 }
 
+/** Polls `probe` until it returns something other than undefined or false, and returns that. */
 export async function waitFor<T>(
-  probe: () => Promise<T | undefined | false>,
+  probe: () => Promise<T> | T,
   { timeoutMs = 30_000, intervalMs = 200, what = 'condition' } = {},
-): Promise<T> {
+): Promise<Exclude<T, undefined | false>> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
   while (Date.now() < deadline) {
     try {
       const value = await probe();
-      if (value !== undefined && value !== false) return value;
+      if (value !== undefined && value !== false) return value as Exclude<T, undefined | false>;
     } catch (err) {
       lastError = err;
     }
-    await new Promise((r) => setTimeout(r, intervalMs));
+    await setTimeout(intervalMs);
   }
   throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastError ? `: ${String(lastError)}` : ''}`);
 }

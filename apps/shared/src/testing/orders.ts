@@ -96,7 +96,11 @@ export const orderArbitrary = (
  * longest in 4-byte characters, the highest price and (unless `qty` says otherwise) quantity, so
  * grand_total at its maximum.
  */
-export function largestOrder(orderId: string, createdAt: string, { qty = LIMITS.maxQty } = {}): AcceptedOrder {
+export function largestOrder(
+  orderId: string,
+  createdAt: string,
+  { qty = LIMITS.maxQty as number } = {},
+): AcceptedOrder {
   const long = (length: number, i: number) => `${'🎁'.repeat(length - 4)}${String(i).padStart(4, '0')}`;
   const items = Array.from({ length: LIMITS.maxItems }, (_, i) => ({
     item_id: long(64, i),
