@@ -6,7 +6,14 @@ export * from './rbac.js';
 export * from './generated.js';
 export * from './desired.js';
 export * from './charts/context.js';
-export { endpoints, processorReplicas, appPort, ingestApiKeys } from './charts/apps.js';
+export {
+  endpoints,
+  processorReplicas,
+  appPort,
+  ingestApiKeys,
+  kafkaBootstrapServers,
+  externalSecretKeys,
+} from './charts/apps.js';
 export { cassandraNames } from './charts/cassandra.js';
 export { strimziClusterLabel, kafkaAcls, kafkaListener, namespaceNameLabel } from './charts/kafka.js';
 export { mysqlInitSql, mysqlUrl, mysqlUrlKeys, sqlString, initHashAnnotation } from './charts/mysql.js';

@@ -7,9 +7,12 @@ import { ScaledObject } from '../../imports/keda.sh.js';
 import { cassandraNames } from './cassandra.js';
 import { commonLabels, names, selectorLabels, type Context } from './context.js';
 import { kafkaListener } from './kafka.js';
-import { mysqlUrlKeys } from './mysql.js';
+import { mysqlPort, mysqlUrlKeys } from './mysql.js';
+import { placement, restrictedContainer, restrictedPod, scratchDirs } from './pods.js';
 
 export const appPort = 8080;
+/** The user of the app images (distroless "nonroot"). */
+export const appUid = 65532;
 
 /** The ingest API's keys: a Secret with `api-keys` = name:key pairs (generated, or spec.ingest.apiKeysSecret). */
 export const ingestApiKeys = {
@@ -31,25 +34,84 @@ export function processorReplicas(ctx: Context): number | undefined {
   return Math.min(maxReplicas, Math.max(minReplicas, Math.round(wanted)));
 }
 
+/**
+ * Kafka's bootstrap servers: the external ones, or the Strimzi bootstrap Service (namespace-qualified
+ * when `qualified`, for clients outside the pipeline's namespace: the operator, KEDA).
+ */
+export function kafkaBootstrapServers(
+  owner: { name: string; namespace: string },
+  spec: Context['spec'],
+  qualified = false,
+) {
+  const { kafka } = spec;
+  if (kafka.external) return kafka.external.bootstrapServers;
+  const service = names(owner.name).kafkaBootstrap;
+  return [`${qualified ? `${service}.${owner.namespace}.svc` : service}:${kafkaListener(kafka.authentication).port}`];
+}
+
 /** The endpoints the apps are given, also reported in the SalesPipeline status. */
 export function endpoints(owner: { name: string; namespace: string }, spec: Context['spec']) {
   const n = names(owner.name);
-  const { cassandra } = spec;
+  const { cassandra, mysql } = spec;
   const cass = cassandraNames(cassandra.clusterName, cassandra.datacenter.name);
   return {
-    kafkaBootstrap: `${n.kafkaBootstrap}:${kafkaListener(spec.kafka.authentication).port}`,
-    cassandra: `${cass.service}:9042`,
-    mysql: `${n.mysql}.${owner.namespace}.svc:3306`,
+    kafkaBootstrap: kafkaBootstrapServers(owner, spec).join(','),
+    cassandra: cassandra.external ? cassandra.external.contactPoints.join(',') : `${cass.service}:9042`,
+    mysql: mysql.external
+      ? `${mysql.external.host}:${mysql.external.port}`
+      : `${n.mysql}.${owner.namespace}.svc:${mysqlPort}`,
     ingest: `http://${n.app('ingest')}:${appPort}`,
     ...(spec.dashboard.enabled ? { dashboard: `http://${n.app('dashboard')}:${appPort}` } : {}),
   };
 }
 
-/** The Kafka credentials of an app's KafkaUser (Secrets written by Strimzi), when authentication is on. */
+const fromSecret = (name: string, key: string) => ({ valueFrom: { secretKeyRef: { name, key } } });
+
+/**
+ * Keys of the Secrets spec.kafka.external and spec.cassandra.external name (the conventional ones:
+ * kubernetes.io/basic-auth and kubernetes.io/tls).
+ */
+export const externalSecretKeys = {
+  username: 'username',
+  password: 'password',
+  ca: 'ca.crt',
+  cert: 'tls.crt',
+  key: 'tls.key',
+} as const;
+
+/** An external Kafka's SASL and TLS settings, from the Secrets its spec names. */
+function externalKafkaAuthEnv(external: NonNullable<Context['spec']['kafka']['external']>): k8s.EnvVar[] {
+  const k = externalSecretKeys;
+  return [
+    ...(external.sasl
+      ? [
+          { name: 'KAFKA_SASL_MECHANISM', value: external.sasl.mechanism },
+          { name: 'KAFKA_SASL_USERNAME', ...fromSecret(external.sasl.secretName, k.username) },
+          { name: 'KAFKA_SASL_PASSWORD', ...fromSecret(external.sasl.secretName, k.password) },
+        ]
+      : []),
+    ...(external.tls
+      ? [
+          { name: 'KAFKA_SSL', value: 'true' },
+          ...(external.tls.caSecretName
+            ? [{ name: 'KAFKA_SSL_CA', ...fromSecret(external.tls.caSecretName, k.ca) }]
+            : []),
+          ...(external.tls.clientCertSecretName
+            ? [
+                { name: 'KAFKA_SSL_CERT', ...fromSecret(external.tls.clientCertSecretName, k.cert) },
+                { name: 'KAFKA_SSL_KEY', ...fromSecret(external.tls.clientCertSecretName, k.key) },
+              ]
+            : []),
+        ]
+      : []),
+  ];
+}
+
+/** The Kafka credentials of an app: its KafkaUser's (Secrets written by Strimzi), or the external Kafka's. */
 function kafkaAuthEnv(ctx: Context, app: 'ingest' | 'processor'): k8s.EnvVar[] {
+  if (ctx.spec.kafka.external) return externalKafkaAuthEnv(ctx.spec.kafka.external);
   const n = names(ctx.owner.name);
   const user = n.kafkaUser(app);
-  const fromSecret = (name: string, key: string) => ({ valueFrom: { secretKeyRef: { name, key } } });
   switch (ctx.spec.kafka.authentication) {
     case 'none':
       return [];
@@ -77,7 +139,9 @@ function env(
   const { cassandra } = ctx.spec;
   const n = names(ctx.owner.name);
   const e = endpoints(ctx.owner, ctx.spec);
-  const superuser = cassandraNames(cassandra.clusterName, cassandra.datacenter.name).superuserSecret;
+  const cassandraCredentials = cassandra.external
+    ? cassandra.external.credentialsSecretName
+    : cassandraNames(cassandra.clusterName, cassandra.datacenter.name).superuserSecret;
   return [
     { name: appPortVariables[app], value: String(appPort) },
     ...(needs.kafka && app !== 'dashboard'
@@ -90,9 +154,13 @@ function env(
     ...(needs.cassandra
       ? [
           { name: 'CASSANDRA_CONTACT_POINTS', value: e.cassandra },
-          { name: 'CASSANDRA_LOCAL_DC', value: cassandra.datacenter.name },
-          { name: 'CASSANDRA_USERNAME', valueFrom: { secretKeyRef: { name: superuser, key: 'username' } } },
-          { name: 'CASSANDRA_PASSWORD', valueFrom: { secretKeyRef: { name: superuser, key: 'password' } } },
+          { name: 'CASSANDRA_LOCAL_DC', value: cassandra.external?.localDatacenter ?? cassandra.datacenter.name },
+          ...(cassandraCredentials
+            ? [
+                { name: 'CASSANDRA_USERNAME', ...fromSecret(cassandraCredentials, externalSecretKeys.username) },
+                { name: 'CASSANDRA_PASSWORD', ...fromSecret(cassandraCredentials, externalSecretKeys.password) },
+              ]
+            : []),
         ]
       : []),
     // Each app connects as its own MySQL user (processor: read-write + migrations; dashboard: read-only).
@@ -113,6 +181,7 @@ function deployment(
   opts: {
     replicas: number | undefined;
     image: string;
+    imagePullPolicy: string;
     env: k8s.EnvVar[];
     resources?: { requests?: { cpu?: string; memory?: string }; limits?: { cpu?: string; memory?: string } };
     initContainers?: k8s.Container[];
@@ -121,6 +190,7 @@ function deployment(
   const sp = ctx.owner.name;
   const labels = commonLabels(sp, app);
   const http = k8s.IntOrString.fromString('http');
+  const scratch = scratchDirs({ tmp: '/tmp' });
   new k8s.KubeDeployment(chart, `${app}-deployment`, {
     metadata: { name: names(sp).app(app), labels },
     spec: {
@@ -129,11 +199,25 @@ function deployment(
       template: {
         metadata: { labels },
         spec: {
-          ...(opts.initContainers ? { initContainers: opts.initContainers } : {}),
+          ...placement(ctx),
+          securityContext: restrictedPod(appUid),
+          ...(opts.initContainers
+            ? {
+                initContainers: opts.initContainers.map((c) => ({
+                  ...c,
+                  securityContext: restrictedContainer,
+                  volumeMounts: scratch.volumeMounts,
+                })),
+              }
+            : {}),
+          volumes: scratch.volumes,
           containers: [
             {
               name: app,
               image: opts.image,
+              imagePullPolicy: opts.imagePullPolicy,
+              securityContext: restrictedContainer,
+              volumeMounts: scratch.volumeMounts,
               ports: [{ name: 'http', containerPort: appPort }],
               env: opts.env,
               readinessProbe: { httpGet: { path: '/readyz', port: http }, periodSeconds: 5 },
@@ -194,6 +278,7 @@ export function desiredApps(scope: Construct, ctx: Context): Chart {
   deployment(chart, ctx, 'ingest', {
     replicas: ingest.replicas,
     image: ingest.image,
+    imagePullPolicy: ingest.imagePullPolicy,
     env: [
       ...env(ctx, 'ingest', { kafka: true }),
       { name: 'INGEST_API_KEYS', valueFrom: { secretKeyRef: { name: keysSecret, key: ingestApiKeys.secretKey } } },
@@ -210,10 +295,19 @@ export function desiredApps(scope: Construct, ctx: Context): Chart {
   deployment(chart, ctx, 'processor', {
     replicas: processorReplicas(ctx),
     image: processor.image,
+    imagePullPolicy: processor.imagePullPolicy,
     env: processorEnv,
     resources: processor.resources,
     // Schema init (Cassandra keyspace/tables, MySQL aggregates) before any processor starts; idempotent.
-    initContainers: [{ name: 'migrate', image: processor.image, args: ['migrate'], env: processorEnv }],
+    initContainers: [
+      {
+        name: 'migrate',
+        image: processor.image,
+        imagePullPolicy: processor.imagePullPolicy,
+        args: ['migrate'],
+        env: processorEnv,
+      },
+    ],
   });
   service(chart, ctx, 'processor');
   pdb(chart, ctx, 'processor');
@@ -223,6 +317,7 @@ export function desiredApps(scope: Construct, ctx: Context): Chart {
     deployment(chart, ctx, 'dashboard', {
       replicas: dashboard.replicas,
       image: dashboard.image,
+      imagePullPolicy: dashboard.imagePullPolicy,
       env: env(ctx, 'dashboard', { cassandra: true, mysql: 'dashboard' }),
     });
     service(chart, ctx, 'dashboard');
@@ -262,7 +357,7 @@ function scaledObject(chart: Chart, ctx: Context) {
           type: 'kafka',
           metadata: {
             // KEDA runs in its own namespace: the fully qualified Service name.
-            bootstrapServers: `${names(sp).kafkaBootstrap}.${ctx.owner.namespace}.svc:9092`,
+            bootstrapServers: kafkaBootstrapServers(ctx.owner, ctx.spec, true).join(','),
             consumerGroup: a.consumerGroup,
             topic: kafka.topics.name,
             lagThreshold: String(processor.lagThreshold),

@@ -26,6 +26,15 @@ export const mysqlSecretKeys = {
   dashboardPassword: 'dashboard-password',
 } as const;
 
+/** A MySQL login of an app (spec.mysql.external: the user names and passwords of its Secret). */
+export type MysqlLogins = Record<keyof typeof mysqlUsers, { username: string; password: string }>;
+
+/** Keys of the spec.mysql.external credentials Secret. */
+export const externalMysqlSecretKeys = {
+  processor: { username: 'processor-username', password: 'processor-password' },
+  dashboard: { username: 'dashboard-username', password: 'dashboard-password' },
+} as const;
+
 /**
  * Facts the desired state depends on that the spec does not hold. The builders stay pure: the
  * reconciler observes (or generates, once) these and passes them in.
@@ -38,6 +47,8 @@ export interface Observed {
    * unused with spec.ingest.apiKeysSecret. Absent: the generated Secret is not rendered.
    */
   ingestApiKey?: string;
+  /** spec.mysql.external: the apps' logins, read from its credentials Secret. */
+  externalMysqlLogins?: MysqlLogins;
   /** Processor replicas chosen by the autoscaler (issue 5); clamped to [minReplicas, maxReplicas]. */
   processorReplicas?: number;
 }
