@@ -49,7 +49,8 @@ clean: ## Remove build output and the local services' data (keeps the download c
 	@npx tsc -b --clean; rm -rf .local test-artifacts
 
 # ---------------------------------------------------------------------------------------------
-# Kubernetes packaging (issue 7). `images` and `kind-up` need a Docker engine: not run in CI here.
+# Kubernetes packaging (issue 7). `images` builds with the project's own private dockerd (root);
+# `kind-up` needs a Docker engine and kind: not run in CI here.
 # ---------------------------------------------------------------------------------------------
 IMAGE_REGISTRY ?= ghcr.io/salespipeline
 IMAGE_TAG ?= 0.1.0
@@ -64,14 +65,8 @@ CERT_MANAGER_VERSION ?= v1.16.2
 manifests: ## Regenerate crds/, k8s/ and the chart's generated files from the cdk8s sources
 	@npm run --silent -w @salespipeline/cdk8s generate && npx tsx cdk8s/src/install/synth.ts
 
-images: ## Build the operator and app images with Docker (IMAGE_REGISTRY, IMAGE_TAG)
-	@command -v docker >/dev/null 2>&1 || { echo "make images: the docker CLI is not installed (needs a Docker engine; none on the CI machines)" >&2; exit 1; }
-	@docker info >/dev/null 2>&1 || { echo "make images: no Docker engine reachable (docker info failed); start Docker or set DOCKER_HOST" >&2; exit 1; }
-	docker build -f operator/Dockerfile -t $(IMAGE_REGISTRY)/operator:$(IMAGE_TAG) .
-	@for app in $(APP_IMAGES); do \
-	  echo "docker build -f apps/Dockerfile --build-arg APP=$$app -t $(IMAGE_REGISTRY)/$$app:$(IMAGE_TAG) ."; \
-	  docker build -f apps/Dockerfile --build-arg APP=$$app -t $(IMAGE_REGISTRY)/$$app:$(IMAGE_TAG) . || exit 1; \
-	done
+images: ## Build the operator, app and MariaDB images with a private dockerd; import them into the local node if it runs
+	@IMAGE_REGISTRY=$(IMAGE_REGISTRY) IMAGE_TAG=$(IMAGE_TAG) scripts/images.sh
 
 kind-up: images ## kind cluster + cert-manager, Strimzi, k8ssandra-operator, the operator chart and the dev sample (needs Docker, kind, kubectl, helm)
 	@for tool in $(KIND) kubectl helm; do command -v $$tool >/dev/null 2>&1 || { echo "make kind-up: $$tool not found on PATH" >&2; exit 1; }; done
@@ -84,7 +79,7 @@ kind-up: images ## kind cluster + cert-manager, Strimzi, k8ssandra-operator, the
 	helm repo add k8ssandra https://helm.k8ssandra.io/stable --force-update
 	helm upgrade --install k8ssandra-operator k8ssandra/k8ssandra-operator --version $(K8SSANDRA_OPERATOR_VERSION) \
 	  --namespace k8ssandra-operator --create-namespace --set global.clusterScoped=true --wait
-	@for img in operator $(APP_IMAGES); do $(KIND) load docker-image --name $(KIND_CLUSTER) $(IMAGE_REGISTRY)/$$img:$(IMAGE_TAG) || exit 1; done
+	$(KIND) load image-archive --name $(KIND_CLUSTER) .local/images/salespipeline-images.tar
 	helm upgrade --install salespipeline charts/salespipeline-operator --namespace salespipeline-system --create-namespace \
 	  --set image.repository=$(IMAGE_REGISTRY)/operator --set image.tag=$(IMAGE_TAG) --wait
 	kubectl apply -k k8s/samples/dev

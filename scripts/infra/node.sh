@@ -7,8 +7,11 @@
 #   node.sh import ARCHIVE...  import `docker save` archives into the node's image store
 #   node.sh env                the node's name, IP, taint and namespace as shell variables
 # The namespace has a veth pair: the node end ($SP_NODE_IP) inside, the host end ($SP_NODE_HOST_IP)
-# outside, a /30 and no other route, so nothing a pod sends can leave the machine. The apiserver
-# (127.0.0.1 on the host) is reached through a Unix socket bridged by socat, never a routed address.
+# outside, a /30 and no other route, so nothing a pod sends can leave the machine. The project's
+# services listen on the host's loopback; a few are bridged into the namespace through Unix sockets
+# (socat), on the same port at the node address: the apiserver (kubelet, kube-proxy, CoreDNS and pods
+# through Service 10.0.0.1), Kafka's NODE listener, Cassandra and MariaDB (external data services of
+# a SalesPipeline on this node).
 # The node is tainted $NODE_TAINT: only pods that tolerate it (the end-to-end tests, `make up`) run
 # for real; everything else stays on the kwok node.
 # shellcheck source=lib.sh
@@ -21,7 +24,6 @@ COREDNS_VERSION="${SP_COREDNS_VERSION:-v1.12.1}"
 NODE_ID="$(printf '%s' "$SP_STATE_DIR" | sha256sum | cut -c1-6)"
 : "${SP_NODE_NAME:=salespipeline-node}"
 : "${SP_NODE_NETNS:=sp-node-$NODE_ID}"
-: "${SP_NODE_HOST_IP:=10.213.0.1}" "${SP_NODE_IP:=10.213.0.2}"
 : "${SP_NODE_POD_CIDR:=10.246.0.0/24}"
 : "${SP_KUBE_SERVICE_CIDR:=10.0.0.0/16}"
 NODE_TAINT="salespipeline.io/node=real:NoSchedule"
@@ -32,16 +34,22 @@ NODE_NETNS_PATH="/run/netns/$SP_NODE_NETNS"
 NODE_CGROUP_ROOT="/salespipeline-node-$NODE_ID"
 NODE_CNI_NETWORK="sp-node-$NODE_ID"
 PAUSE_IMAGE="salespipeline.local/pause:1"
+# PersistentVolumes for claims on the node (e.g. the MySQL StatefulSet): pre-created local volumes of
+# this StorageClass; a released one is wiped and offered again at the next start.
+NODE_STORAGE_CLASS="salespipeline-node-local"
+: "${SP_NODE_VOLUMES:=4}" "${SP_NODE_VOLUME_SIZE:=10Gi}"
 
 NODE_STATE="$SP_STATE_DIR/node"
 NODE_CONF="$NODE_STATE/conf"
 CONTAINERD_ROOT="$NODE_STATE/containerd-root"  # the image store: kept across stop/start
 CONTAINERD_STATE="$NODE_STATE/containerd-state"
 CONTAINERD_SOCK="$NODE_STATE/containerd.sock"
-APISERVER_SOCK="$NODE_STATE/apiserver.sock"
+# Host loopback ports bridged into the namespace (same port, every address of the node).
+NODE_BRIDGED_PORTS=("$SP_KUBE_APISERVER_PORT" "$SP_KAFKA_NODE_PORT" "$SP_CASSANDRA_PORT" "$SP_MYSQL_PORT")
 KUBELET_ROOT="$NODE_STATE/kubelet"
 POD_LOGS="$NODE_STATE/pod-logs"
 CNI_STATE="$NODE_STATE/cni"
+NODE_VOLUMES="$NODE_STATE/volumes"
 NODE_CACHE="$SP_CACHE_DIR/node"
 KUBE_BIN="$("$KUBE_SH" bin-dir)"
 KUBECONFIG_ADMIN="$("$KUBE_SH" kubeconfig)"
@@ -203,6 +211,56 @@ ports:
 EOF
 }
 
+node_volume_name() { echo "sp-node-$NODE_ID-pv-$1"; }
+
+node_write_volumes() {
+  local i
+  {
+    cat <<EOF
+apiVersion: storage.k8s.io/v1
+kind: StorageClass
+metadata: { name: $NODE_STORAGE_CLASS }
+provisioner: kubernetes.io/no-provisioner
+volumeBindingMode: WaitForFirstConsumer
+reclaimPolicy: Retain
+EOF
+    for i in $(seq 1 "$SP_NODE_VOLUMES"); do
+      mkdir -p "$NODE_VOLUMES/$i"
+      cat <<EOF
+---
+apiVersion: v1
+kind: PersistentVolume
+metadata:
+  name: $(node_volume_name "$i")
+  labels: { salespipeline.io/node-volume: "$NODE_ID" }
+spec:
+  capacity: { storage: $SP_NODE_VOLUME_SIZE }
+  accessModes: [ReadWriteOnce]
+  persistentVolumeReclaimPolicy: Retain
+  storageClassName: $NODE_STORAGE_CLASS
+  local: { path: $NODE_VOLUMES/$i }
+  nodeAffinity:
+    required:
+      nodeSelectorTerms:
+      - matchExpressions:
+        - { key: kubernetes.io/hostname, operator: In, values: [$SP_NODE_NAME] }
+EOF
+    done
+  } >"$NODE_CONF/volumes.yaml"
+}
+
+# A volume whose claim is gone (Released) is wiped and made Available again.
+node_recycle_volumes() {
+  local name i
+  for i in $(seq 1 "$SP_NODE_VOLUMES"); do
+    name="$(node_volume_name "$i")"
+    [ "$(kubectl_admin get pv "$name" -o jsonpath='{.status.phase}' 2>/dev/null)" = Released ] || continue
+    find "$NODE_VOLUMES/$i" -mindepth 1 -delete
+    kubectl_admin patch pv "$name" --type=json -p '[{"op":"remove","path":"/spec/claimRef"}]' >/dev/null
+    sp_log "volume $name wiped and available again"
+  done
+}
+
 # ---------------------------------------------------------------------------------------------
 # the network namespace and cgroups
 # ---------------------------------------------------------------------------------------------
@@ -274,14 +332,16 @@ node_teardown() {
   node_kill_containers
   sp_stop node-containerd 20
   node_kill_containers
-  for name in node-apiserver-link node-apiserver-sock; do sp_stop "$name" 5; done
+  local port; for port in "${NODE_BRIDGED_PORTS[@]}"; do
+    sp_stop "node-bridge-$port" 5; sp_stop "node-bridge-$port-host" 5
+  done
   node_unmount_all
   if ip netns list | grep -qw "$SP_NODE_NETNS"; then ip netns delete "$SP_NODE_NETNS"; fi
   ip link show "$NODE_HOST_LINK" >/dev/null 2>&1 && ip link delete "$NODE_HOST_LINK"
   node_cgroups_down
   find /var/log/containers -maxdepth 1 -lname "$POD_LOGS/*" -delete 2>/dev/null || true
   rm -f /var/lib/cni/results/"$NODE_CNI_NETWORK"-* 2>/dev/null || true
-  rm -rf "${NODE_RUNTIME_DIRS[@]}" "$APISERVER_SOCK" "$CONTAINERD_SOCK"
+  rm -rf "${NODE_RUNTIME_DIRS[@]}" "$NODE_STATE"/bridge-*.sock "$CONTAINERD_SOCK"
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -289,17 +349,17 @@ node_teardown() {
 # ---------------------------------------------------------------------------------------------
 
 check_containerd() { node_ctr version; }
+check_apiserver_up() { kubectl_admin get --raw /readyz >/dev/null 2>&1; }
 check_kubelet() { in_netns curl -fsS -m 3 http://127.0.0.1:10248/healthz; }
 check_node_ready() {
   [ "$(kubectl_admin get node "$SP_NODE_NAME" -o jsonpath='{.status.conditions[?(@.type=="Ready")].status}')" = True ]
 }
 check_kube_proxy() { in_netns curl -fsS -m 3 http://127.0.0.1:10256/healthz; }
 check_coredns() { in_netns curl -fsS -m 3 "http://$SP_NODE_IP:8181/ready"; }
-check_apiserver_link() { in_netns curl -fsS -m 5 -k "https://127.0.0.1:$SP_KUBE_APISERVER_PORT/healthz"; }
+check_apiserver_bridge() { in_netns curl -fsS -m 5 -k "https://127.0.0.1:$SP_KUBE_APISERVER_PORT/healthz"; }
 node_healthy() {
-  local n; for n in node-apiserver-sock node-apiserver-link node-containerd kubelet kube-proxy coredns; do
-    sp_running "$n" || return 1
-  done
+  local n; for n in node-containerd kubelet kube-proxy coredns; do sp_running "$n" || return 1; done
+  for n in "${NODE_BRIDGED_PORTS[@]}"; do sp_running "node-bridge-$n" && sp_running "node-bridge-$n-host" || return 1; done
   check_containerd && check_kubelet && check_node_ready && check_kube_proxy && check_coredns
 } >/dev/null 2>&1
 
@@ -320,7 +380,10 @@ svc_start() {
     || sp_die "node binaries missing in $KUBE_BIN: run $0 install"
   "$KUBE_SH" status | grep -q 'kube-apiserver *running' || sp_die "the control plane is not running: start scripts/infra/kube.sh first"
   node_lock
-  if node_healthy; then sp_log "node $SP_NODE_NAME already running and Ready ($SP_NODE_IP)"; return 0; fi
+  if node_healthy; then
+    node_recycle_volumes
+    sp_log "node $SP_NODE_NAME already running and Ready ($SP_NODE_IP)"; return 0
+  fi
   sp_log "cleaning up what a previous node run left (if anything)"
   node_teardown 2>/dev/null
   node_write_config
@@ -328,12 +391,13 @@ svc_start() {
   node_netns_up
   sp_log "network namespace $SP_NODE_NETNS: node $SP_NODE_IP, host end $SP_NODE_HOST_IP, no route out"
 
-  # The apiserver listens on the host's loopback: a Unix socket carries it into the namespace,
-  # where kubelet, kube-proxy and CoreDNS use 127.0.0.1 and pods the node IP (via Service 10.0.0.1).
-  sp_spawn node-apiserver-sock socat "UNIX-LISTEN:$APISERVER_SOCK,fork,mode=600" "TCP:127.0.0.1:$SP_KUBE_APISERVER_PORT" 7>&-
-  sp_spawn node-apiserver-link nsenter --net="$NODE_NETNS_PATH" \
-    socat "TCP-LISTEN:$SP_KUBE_APISERVER_PORT,fork,reuseaddr" "UNIX-CONNECT:$APISERVER_SOCK" 7>&-
-  sp_wait_ready node-apiserver-link 30 check_apiserver_link
+  # Host loopback ports into the namespace: a socat on each side of a Unix socket.
+  local port; for port in "${NODE_BRIDGED_PORTS[@]}"; do
+    sp_spawn "node-bridge-$port-host" socat "UNIX-LISTEN:$NODE_STATE/bridge-$port.sock,fork,mode=600" "TCP:127.0.0.1:$port" 7>&-
+    sp_spawn "node-bridge-$port" nsenter --net="$NODE_NETNS_PATH" \
+      socat "TCP-LISTEN:$port,fork,reuseaddr" "UNIX-CONNECT:$NODE_STATE/bridge-$port.sock" 7>&-
+  done
+  sp_wait_ready "node-bridge-$SP_KUBE_APISERVER_PORT" 30 check_apiserver_bridge
 
   # nsenter --net only: containerd must share kubelet's mount namespace to see its volume mounts.
   sp_spawn node-containerd nsenter --net="$NODE_NETNS_PATH" containerd --config "$NODE_CONF/containerd.toml" 7>&-
@@ -355,15 +419,21 @@ svc_start() {
 
   sp_spawn coredns nsenter --net="$NODE_NETNS_PATH" "$KUBE_BIN/coredns" -conf "$NODE_CONF/Corefile" 7>&-
   sp_wait_ready coredns 60 check_coredns
+  node_write_volumes
+  kubectl_admin apply --server-side --field-manager=salespipeline-node-sh --force-conflicts -f "$NODE_CONF/volumes.yaml" \
+    >/dev/null || sp_fail_with_log kubelet "creating the node's PersistentVolumes failed"
+  node_recycle_volumes
   sp_log "node $SP_NODE_NAME Ready at $SP_NODE_IP (taint $NODE_TAINT; pods need a toleration)"
 }
 
 svc_stop() {
   node_lock
   node_teardown
-  if [ -f "$KUBECONFIG_ADMIN" ] && kubectl_admin get node "$SP_NODE_NAME" >/dev/null 2>&1; then
-    kubectl_admin delete node "$SP_NODE_NAME" --wait=false >/dev/null 2>&1 || true
+  if [ -f "$KUBECONFIG_ADMIN" ] && check_apiserver_up; then
+    kubectl_admin delete node "$SP_NODE_NAME" --ignore-not-found --wait=false >/dev/null 2>&1 || true
+    kubectl_admin delete pv -l "salespipeline.io/node-volume=$NODE_ID" --wait=false >/dev/null 2>&1 || true
   fi
+  rm -rf "$NODE_VOLUMES"
   sp_log "node stopped (images kept in $CONTAINERD_ROOT)"
 }
 
@@ -381,6 +451,8 @@ case "${1:-}" in
   env)
     printf 'SP_NODE_NAME=%s\nSP_NODE_IP=%s\nSP_NODE_HOST_IP=%s\nSP_NODE_NETNS=%s\nSP_NODE_TAINT=%s\nSP_NODE_LABEL=%s\n' \
       "$SP_NODE_NAME" "$SP_NODE_IP" "$SP_NODE_HOST_IP" "$SP_NODE_NETNS" "$NODE_TAINT" "$NODE_LABEL"
+    printf 'SP_NODE_STORAGE_CLASS=%s\nSP_NODE_KAFKA=%s\nSP_NODE_CASSANDRA=%s\nSP_NODE_MYSQL=%s\n' "$NODE_STORAGE_CLASS" \
+      "$SP_NODE_IP:$SP_KAFKA_NODE_PORT" "$SP_NODE_IP:$SP_CASSANDRA_PORT" "$SP_NODE_IP:$SP_MYSQL_PORT"
     exit ;;
 esac
 # "; exit": bash reads scripts lazily, so an edit of this file cannot affect a running instance.

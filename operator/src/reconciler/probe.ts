@@ -33,7 +33,7 @@ export const probeTcp =
         await connectOnce(address, timeoutMs);
         return { ok: true, address };
       } catch (err) {
-        errors.push(`${address}: ${err instanceof Error ? err.message : String(err)}`);
+        errors.push(`${address}: ${(err as Error | undefined)?.message ?? String(err)}`);
       }
     }
     return { ok: false, error: errors.join('; ') };
