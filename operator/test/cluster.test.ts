@@ -26,7 +26,7 @@ import {
   readAggregates,
   readRawOrders,
 } from '../../apps/processor/test/helpers.js';
-import { deleteNamespace, get, installCrds, spPath, testRest, waitFor } from './support.js';
+import { deleteNamespace, get, installCrds, ok, run, spPath, testRest, waitFor } from './support.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 // Building the images and starting the node the first time takes minutes; nothing here is timed.
@@ -37,29 +37,6 @@ const script = (path: string) => join(repo, 'scripts', path);
 const artifacts = join(repo, 'test-artifacts', 'cluster');
 const infra = testInfra();
 const rest = testRest();
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-function run(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
-async function ok(cmd: string, args: string[]): Promise<string> {
-  const r = await run(cmd, args, { ...process.env, KUBECONFIG: process.env.KUBECONFIG ?? '' });
-  if (r.code !== 0)
-    throw new Error(`${cmd} ${args.join(' ')} exited ${r.code}:\n${r.stderr.slice(-4000)}${r.stdout.slice(-2000)}`);
-  return r.stdout;
-}
 
 let kubectl: string;
 let helm: string;
