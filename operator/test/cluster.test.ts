@@ -100,7 +100,7 @@ async function postOrders(port: number, apiKey: string, list: AcceptedOrder[]): 
     const res = await fetch(`http://127.0.0.1:${port}/v1/orders/batch`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${apiKey}` },
-      body: JSON.stringify(list.slice(i, i + 50)),
+      body: JSON.stringify({ orders: list.slice(i, i + 50) }),
     });
     if (res.status !== 202) throw new Error(`ingest answered ${res.status}: ${await res.text()}`);
   }
@@ -207,6 +207,10 @@ beforeAll(async () => {
   });
   await cql.connect();
   await installCrds(rest);
+  // The namespace of the pipeline first: the chart binds the operator's Role there (watchNamespace).
+  await rest.request('POST', '/api/v1/namespaces', {
+    body: { metadata: { name: spNs, labels: { 'pod-security.kubernetes.io/enforce': 'restricted' } } },
+  });
 });
 
 afterAll(async () => {
@@ -247,9 +251,6 @@ describe('the platform on a real node', () => {
   });
 
   it('a SalesPipeline becomes Ready from real pods, every one admitted under Pod Security restricted', async () => {
-    await rest.request('POST', '/api/v1/namespaces', {
-      body: { metadata: { name: spNs, labels: { 'pod-security.kubernetes.io/enforce': 'restricted' } } },
-    });
     const start = Date.now();
     await rest.request('POST', spPath(spNs), {
       body: {

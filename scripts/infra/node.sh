@@ -295,7 +295,7 @@ node_kill_containers() {
   local pass pids
   for pass in 1 2 3 4 5 6 7 8 9 10; do
     pids="$(find /sys/fs/cgroup/pids"$NODE_CGROUP_ROOT" /sys/fs/cgroup/memory"$NODE_CGROUP_ROOT" \
-      -name cgroup.procs -exec cat {} + 2>/dev/null | sort -u | tr '\n' ' ')"
+      -name cgroup.procs -exec cat {} + 2>/dev/null | sort -u | tr '\n' ' ' || true)"
     [ -z "${pids// /}" ] && break
     # shellcheck disable=SC2086
     kill -KILL $pids 2>/dev/null || true
@@ -306,14 +306,14 @@ node_kill_containers() {
 
 node_shim_pids() { # the containerd shims started for this node's socket
   local d; for d in /proc/[0-9]*; do
-    tr '\0' ' ' <"$d/cmdline" 2>/dev/null | grep -q -- "-address $CONTAINERD_SOCK " && basename "$d"
+    tr '\0' ' ' 2>/dev/null <"$d/cmdline" | grep -q -- "-address $CONTAINERD_SOCK " && basename "$d"
   done
   true
 }
 
 node_unmount_all() { # every mount under the node's state dir, deepest first
   local m
-  findmnt -rn -o TARGET | grep -F "$NODE_STATE/" | sort -r | while read -r m; do
+  for m in $(findmnt -rn -o TARGET | grep -F "$NODE_STATE/" | sort -r); do
     umount "$m" 2>/dev/null || umount -l "$m" 2>/dev/null || true
   done
 }
@@ -341,7 +341,7 @@ node_teardown() {
   node_cgroups_down
   find /var/log/containers -maxdepth 1 -lname "$POD_LOGS/*" -delete 2>/dev/null || true
   rm -f /var/lib/cni/results/"$NODE_CNI_NETWORK"-* 2>/dev/null || true
-  rm -rf "${NODE_RUNTIME_DIRS[@]}" "$NODE_STATE"/bridge-*.sock "$CONTAINERD_SOCK"
+  rm -rf "${NODE_RUNTIME_DIRS[@]}" "$NODE_STATE"/bridge-*.sock "$CONTAINERD_SOCK" "$CONTAINERD_SOCK.ttrpc"
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -378,14 +378,14 @@ node_import() { # node_import ARCHIVE...: only images the store does not hold ye
 svc_start() {
   [ -x "$KUBE_BIN/kubelet" ] && [ -x "$KUBE_BIN/kube-proxy" ] && [ -x "$KUBE_BIN/coredns" ] \
     || sp_die "node binaries missing in $KUBE_BIN: run $0 install"
-  "$KUBE_SH" status | grep -q 'kube-apiserver *running' || sp_die "the control plane is not running: start scripts/infra/kube.sh first"
+  check_apiserver_up || sp_die "the control plane is not running: start scripts/infra/kube.sh first"
   node_lock
   if node_healthy; then
     node_recycle_volumes
     sp_log "node $SP_NODE_NAME already running and Ready ($SP_NODE_IP)"; return 0
   fi
   sp_log "cleaning up what a previous node run left (if anything)"
-  node_teardown 2>/dev/null
+  node_teardown 2>&1 | grep -v ' not running$' >&2 || true
   node_write_config
   node_cgroups_up
   node_netns_up
