@@ -3,7 +3,7 @@ SHELL := /usr/bin/env bash
 .DEFAULT_GOAL := help
 INFRA := scripts/infra/all.sh
 
-.PHONY: help setup build up down test test-unit bench lint format infra-up infra-down infra-status clean images kind-up kind-down manifests
+.PHONY: help setup build up dev down test test-unit bench lint format infra-up infra-down infra-status clean images kind-up kind-down manifests
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -14,11 +14,14 @@ setup: ## Install everything missing: npm packages, Debian packages, service jar
 build: ## Compile every TypeScript package (tsc -b)
 	@npx tsc -b
 
-up: setup ## Run the whole pipeline locally on the real services, with a load generator; prints the URLs
+up: setup ## The product as users run it: real node, operator via Helm, a SalesPipeline, a load generator; prints the URLs
+	@scripts/cluster-up.sh
+
+dev: setup ## Fast inner loop: the apps as plain processes on the local services, with a load generator; prints the URLs
 	@scripts/up.sh
 
-down: ## Stop the apps and every local service
-	@scripts/up.sh stop
+down: ## Stop what `make up` or `make dev` started: the pipeline, the node and every local service
+	@scripts/run-apps.sh stop; scripts/cluster-up.sh stop
 
 test: ## Install what is missing, start the services, run the whole suite, stop what it started
 	@scripts/test.sh

@@ -33,7 +33,11 @@ svc_start() {
   sp_wait_ready dockerd 60 check_dockerd
 }
 
-svc_stop() { sp_stop dockerd 30; }
+svc_stop() {
+  sp_stop dockerd 30
+  # dockerd leaves its network namespace mount (exec root) behind.
+  local m; for m in $(findmnt -rn -o TARGET | grep -F "$DOCKER_STATE/" | sort -r); do umount "$m" 2>/dev/null || umount -l "$m"; done
+}
 
 svc_status() { sp_status_line dockerd "$DOCKER_HOST_URL"; }
 

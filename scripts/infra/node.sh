@@ -340,7 +340,12 @@ node_teardown() {
   ip link show "$NODE_HOST_LINK" >/dev/null 2>&1 && ip link delete "$NODE_HOST_LINK"
   node_cgroups_down
   find /var/log/containers -maxdepth 1 -lname "$POD_LOGS/*" -delete 2>/dev/null || true
+  # libcni caches each attachment in /var/lib/cni/results: ours are our network's and the loopback
+  # of each of our sandboxes.
   rm -f /var/lib/cni/results/"$NODE_CNI_NETWORK"-* 2>/dev/null || true
+  local sandbox; for sandbox in "$CONTAINERD_STATE"/io.containerd.grpc.v1.cri/sandboxes/*/; do
+    [ -d "$sandbox" ] && rm -f /var/lib/cni/results/cni-loopback-"$(basename "$sandbox")"-*
+  done
   rm -rf "${NODE_RUNTIME_DIRS[@]}" "$NODE_STATE"/bridge-*.sock "$CONTAINERD_SOCK" "$CONTAINERD_SOCK.ttrpc"
 }
 
