@@ -12,7 +12,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import { ingestApiKeys, names } from '@salespipeline/cdk8s';
 import { testInfra, uniqueName } from '@salespipeline/shared/testing';
 import { expectedAggregates, mapDiff, produceOrders } from '../apps/processor/test/helpers.js';
-import { LocalCluster, ordersFor, postOrders, storedOrders } from '../operator/test/cluster-support.js';
+import { LocalCluster, ordersFor, postOrders, waitForStored } from '../operator/test/cluster-support.js';
 import { deleteNamespace, installCrds, testRest, waitFor } from '../operator/test/support.js';
 import { quantile, writeResult } from './results.js';
 
@@ -77,13 +77,7 @@ try {
   start = performance.now();
   await Promise.all([postOrders(ingest.port, key.split(':')[1]!, viaIngest, 500), produceOrders(kafka, topic, burst)]);
   const accepted = [...viaIngest, ...burst];
-  const stored = await waitFor(
-    async () => {
-      const s = await storedOrders(cql, `${run}-`);
-      return s.size >= accepted.length ? s : undefined;
-    },
-    { timeoutMs: 60 * 60_000, intervalMs: 2_000, what: `${accepted.length} orders in Cassandra` },
-  );
+  const stored = await waitForStored(cql, `${run}-`, accepted.length, 60 * 60_000);
   const drainSeconds = seconds(start);
   const expected = expectedAggregates(accepted);
   const aggregates = await waitFor(

@@ -198,3 +198,14 @@ export async function storedOrders(cql: cassandra.Client, prefix: string): Promi
   const all = await readRawOrders(cql, 'salespipeline');
   return new Map([...all].filter(([id]) => id.startsWith(prefix)));
 }
+
+/** Waits until Cassandra holds at least `count` orders whose id starts with `prefix`; returns them. */
+export function waitForStored(cql: cassandra.Client, prefix: string, count: number, timeoutMs = 20 * 60_000) {
+  return waitFor(
+    async () => {
+      const s = await storedOrders(cql, prefix);
+      return s.size >= count ? s : undefined;
+    },
+    { timeoutMs, intervalMs: 2_000, what: `${count} orders in Cassandra` },
+  );
+}

@@ -16,7 +16,7 @@ import { testInfra, uniqueName } from '@salespipeline/shared/testing';
 import type { AcceptedOrder } from '@salespipeline/shared';
 import { ingestApiKeys, names } from '@salespipeline/cdk8s';
 import { expectedAggregates, mapDiff, normalise, produceOrders } from '../../apps/processor/test/helpers.js';
-import { LocalCluster, ordersFor, postOrders, storedOrders } from './cluster-support.js';
+import { LocalCluster, ordersFor, postOrders, waitForStored } from './cluster-support.js';
 import { deleteNamespace, get, installCrds, ok, testRest, waitFor } from './support.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -52,13 +52,7 @@ const spec = () =>
   });
 
 async function expectExactlyOnce(all: AcceptedOrder[]) {
-  const stored = await waitFor(
-    async () => {
-      const s = await storedOrders(cql, `${release}-`);
-      return s.size >= all.length ? s : undefined;
-    },
-    { timeoutMs: 20 * 60_000, intervalMs: 2_000, what: `${all.length} orders in Cassandra` },
-  );
+  const stored = await waitForStored(cql, `${release}-`, all.length);
   expect(stored.size).toBe(all.length);
   expect(mapDiff(stored, new Map(all.map((o) => [o.order_id, normalise(o)])))).toEqual([]);
   const expected = expectedAggregates(all);
