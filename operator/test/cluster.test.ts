@@ -7,17 +7,17 @@
  * Security `restricted`. Orders go through the ingest Service and must come out exactly once, also
  * while the autoscaler adds processors and one is killed mid-stream; `helm uninstall` tears it down.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import cassandra from 'cassandra-driver';
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
-import { testInfra, uniqueName } from '@salespipeline/shared/testing';
+import { localStateDir, testInfra, uniqueName } from '@salespipeline/shared/testing';
 import type { AcceptedOrder } from '@salespipeline/shared';
 import { ingestApiKeys, names } from '@salespipeline/cdk8s';
 import { expectedAggregates, mapDiff, normalise, produceOrders } from '../../apps/processor/test/helpers.js';
 import { LocalCluster, ordersFor, postOrders, waitForStored } from './cluster-support.js';
-import { deleteNamespace, get, installCrds, ok, testRest, waitFor } from './support.js';
+import { deleteNamespace, get, installCrds, ok, run, testRest, waitFor } from './support.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 // Building the images and starting the node the first time takes minutes; nothing here is timed.
@@ -186,5 +186,53 @@ describe('the platform on a real node', () => {
       timeoutMs: 5 * 60_000,
       what: 'the operator pod gone',
     });
+  });
+
+  it('node.sh recovers a node killed with kill -9, and stop leaves nothing behind', async () => {
+    const nodeSh = join(repo, 'scripts', 'infra', 'node.sh');
+    const node = cluster.node;
+    const podReady = async () => {
+      const p = await get<any>(rest, `/api/v1/namespaces/${spNs}/pods/sleeper`);
+      return p?.status?.conditions?.some((c: any) => c.type === 'Ready' && c.status === 'True');
+    };
+    // A restricted pod of the pause image built here.
+    await rest.request('POST', `/api/v1/namespaces/${spNs}/pods`, {
+      body: {
+        metadata: { name: 'sleeper' },
+        spec: {
+          ...cluster.placement(),
+          securityContext: { runAsNonRoot: true, runAsUser: 65535, seccompProfile: { type: 'RuntimeDefault' } },
+          containers: [
+            {
+              name: 'pause',
+              image: 'salespipeline.local/pause:1',
+              imagePullPolicy: 'Never',
+              securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } },
+            },
+          ],
+        },
+      },
+    });
+    await waitFor(podReady, { timeoutMs: 5 * 60_000, what: 'the pod Ready' });
+
+    const pid = (name: string) => readFileSync(join(localStateDir, name, `${name}.pid`), 'utf8').trim();
+    await ok('kill', ['-9', pid('kubelet'), pid('node-containerd')]);
+    await ok(nodeSh, ['start']);
+    await waitFor(podReady, { timeoutMs: 5 * 60_000, what: 'the pod Ready again after kill -9' });
+
+    await ok(nodeSh, ['stop']);
+    const leftovers = {
+      shims: (await run('pgrep', ['-f', '--', `-address ${node.SP_NODE_CONTAINERD_SOCK} `])).stdout.trim(),
+      mounts: readFileSync('/proc/self/mounts', 'utf8')
+        .split('\n')
+        .filter((m) => m.includes(`${node.SP_NODE_STATE}/`)),
+      netns: existsSync(`/run/netns/${node.SP_NODE_NETNS}`),
+      cgroups: readdirSync('/sys/fs/cgroup').filter((h) =>
+        existsSync(`/sys/fs/cgroup/${h}${node.SP_NODE_CGROUP_ROOT}`),
+      ),
+      node: (await get(rest, `/api/v1/nodes/${node.SP_NODE_NAME}`)) !== undefined,
+    };
+    expect(leftovers).toEqual({ shims: '', mounts: [], netns: false, cgroups: [], node: false });
+    await ok(nodeSh, ['start']); // as it was: afterAll stops it if this test run started it
   });
 });

@@ -458,6 +458,7 @@ case "${1:-}" in
       "$SP_NODE_NAME" "$SP_NODE_IP" "$SP_NODE_HOST_IP" "$SP_NODE_NETNS" "$NODE_TAINT" "$NODE_LABEL"
     printf 'SP_NODE_STORAGE_CLASS=%s\nSP_NODE_KAFKA=%s\nSP_NODE_CASSANDRA=%s\nSP_NODE_MYSQL=%s\n' "$NODE_STORAGE_CLASS" \
       "$SP_NODE_IP:$SP_KAFKA_NODE_PORT" "$SP_NODE_IP:$SP_CASSANDRA_PORT" "$SP_NODE_IP:$SP_MYSQL_PORT"
+    printf 'SP_NODE_STATE=%s\nSP_NODE_CGROUP_ROOT=%s\nSP_NODE_CONTAINERD_SOCK=%s\n' "$NODE_STATE" "$NODE_CGROUP_ROOT" "$CONTAINERD_SOCK"
     exit ;;
 esac
 # "; exit": bash reads scripts lazily, so an edit of this file cannot affect a running instance.
