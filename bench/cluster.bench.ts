@@ -53,7 +53,7 @@ try {
       maxReplicas: PARTITIONS,
       lagThreshold: 2000,
       resources: { requests: { cpu: '50m', memory: '128Mi' }, limits: { memory: '512Mi' } },
-      autoscaling: { pollingSeconds: 2, scaleDown: { stabilizationSeconds: 3600 } },
+      autoscaling: { consumerGroup: `${run}-processor`, pollingSeconds: 2, scaleDown: { stabilizationSeconds: 3600 } },
     }),
   );
   await cluster.waitForPhase(spNs, spName, 'Ready');

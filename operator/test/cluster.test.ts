@@ -36,7 +36,8 @@ const spName = 'shop';
 const n = names(spName);
 const topic = uniqueName('e2e_orders').replace(/_/g, '-');
 const partitions = 4;
-const consumerGroup = 'salespipeline-processor';
+// Its own consumer group: processors of other tests (the default group) must never share it.
+const consumerGroup = uniqueName('e2e_processor');
 const processorSelector = `app.kubernetes.io/name=processor,app.kubernetes.io/instance=${spName}`;
 const stops: Array<() => void> = [];
 let cql: cassandra.Client;
