@@ -57,7 +57,6 @@ clean: ## Remove build output and the local services' data (keeps the download c
 # ---------------------------------------------------------------------------------------------
 IMAGE_REGISTRY ?= ghcr.io/salespipeline
 IMAGE_TAG ?= 0.1.0
-APP_IMAGES := ingest processor dashboard loadgen
 KIND_CLUSTER ?= salespipeline
 KIND ?= kind
 # Versions the SalesPipeline CRDs and charts are tested against (crds/third-party/SOURCES.md).
