@@ -48,6 +48,7 @@ infra-status: ## Show which local services run and where
 	@$(INFRA) status
 
 clean: ## Remove build output and the local services' data (keeps the download cache)
+	@scripts/infra/node.sh stop || true
 	@$(INFRA) down || true
 	@npx tsc -b --clean; rm -rf .local test-artifacts
 
