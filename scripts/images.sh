@@ -113,14 +113,22 @@ load_rootfs_image() { # load_rootfs_image REF FUNCTION ENTRYPOINT-JSON USER
 
 build_image() { # build_image REF DOCKERFILE [BUILD-ARG...]
   local ref="$1" dockerfile="$2"; shift 2
-  local args=() a start=$SECONDS
+  local args=() a start=$SECONDS log="$IMAGES_DIR/build.log" pid step
   for a in "$@"; do args+=(--build-arg "$a"); done
   sp_log "docker build $ref ($dockerfile)"
   mkdir -p "$IMAGES_DIR"
   # Legacy builder (no BuildKit here); the host network, since the engine has no bridge.
-  DOCKER_BUILDKIT=0 docker build -q --network=host -f "$dockerfile" -t "$ref" \
-    --build-arg "BUILD_IMAGE=$BUILD_BASE" --build-arg "RUNTIME_IMAGE=$RUNTIME_BASE" "${args[@]}" . \
-    >"$IMAGES_DIR/build.log" 2>&1 || { tail -n 40 "$IMAGES_DIR/build.log" >&2; sp_die "docker build of $ref failed"; }
+  DOCKER_BUILDKIT=0 docker build --network=host -f "$dockerfile" -t "$ref" \
+    --build-arg "BUILD_IMAGE=$BUILD_BASE" --build-arg "RUNTIME_IMAGE=$RUNTIME_BASE" "${args[@]}" . >"$log" 2>&1 &
+  pid=$!
+  # Progress: the builder's current step (npm ci in a cold build stage takes minutes).
+  while kill -0 "$pid" 2>/dev/null; do
+    step="$(grep -o '^Step [0-9]*/[0-9]* : .\{0,50\}' "$log" | tail -n 1 || true)"
+    printf '\r[%s]   %s ... %ss ' "$(date +%H:%M:%S)" "${step:-starting}" "$((SECONDS - start))" >&2
+    sleep 2
+  done
+  printf '\n' >&2
+  wait "$pid" || { tail -n 40 "$log" >&2; sp_die "docker build of $ref failed"; }
   sp_log "built $ref in $((SECONDS - start))s"
 }
 
