@@ -70,7 +70,7 @@ pause_archive() { echo "$NODE_CACHE/pause-$(sha256sum "$NODE_SUPPORT/pause.c" | 
 node_build_pause() {
   local out; out="$(pause_archive)"
   [ -s "$out" ] && return 0
-  sp_require gcc "install gcc and libc6-dev (apt-get install gcc libc6-dev)"
+  sp_apt_install gcc gcc libc6-dev
   sp_log "building the pause image ($PAUSE_IMAGE)"
   local work; work="$(mktemp -d)"
   mkdir -p "$work/rootfs" "$NODE_CACHE"
