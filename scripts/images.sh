@@ -141,10 +141,14 @@ all_refs() {
 }
 
 build_all() {
+  # One build at a time per clone: a second would stop the engine under the first.
+  mkdir -p "$IMAGES_DIR"
+  exec 6>"$IMAGES_DIR/.lock"
+  flock 6
   scripts/infra/docker.sh install
   local was_running=0
   sp_running dockerd && was_running=1
-  scripts/infra/docker.sh start
+  scripts/infra/docker.sh start 6>&-  # the engine must not hold our lock
   [ "$was_running" = 1 ] || trap 'scripts/infra/docker.sh stop' EXIT
   load_rootfs_image "$BUILD_BASE" build_base_rootfs '["/bin/sh"]' ""
   load_rootfs_image "$RUNTIME_BASE" runtime_base_rootfs '["/nodejs/bin/node"]' 65532:65532

@@ -24,9 +24,11 @@ svc_start() {
   if sp_running dockerd && check_dockerd >/dev/null 2>&1; then
     sp_log "dockerd already running ($DOCKER_HOST_URL)"; return 0
   fi
-  sp_stop dockerd 5 2>/dev/null
+  svc_stop 2>/dev/null
+  # The exec root is runtime state only: what a killed dockerd left there (pid files of it and of its
+  # containerd) would stop the new one.
+  rm -rf "$DOCKER_SOCK" "$DOCKER_STATE/exec"
   mkdir -p "$DOCKER_STATE/data" "$DOCKER_STATE/exec"
-  rm -f "$DOCKER_SOCK"
   sp_spawn dockerd dockerd --data-root="$DOCKER_STATE/data" --exec-root="$DOCKER_STATE/exec" \
     --pidfile="$DOCKER_STATE/exec/dockerd.pid" --host="$DOCKER_HOST_URL" \
     --bridge=none --iptables=false --ip-masq=false --ip-forward=false --userland-proxy=false
@@ -36,7 +38,7 @@ svc_start() {
 svc_stop() {
   sp_stop dockerd 30
   # dockerd leaves its network namespace mount (exec root) behind.
-  local m; for m in $(findmnt -rn -o TARGET | grep -F "$DOCKER_STATE/" | sort -r); do umount "$m" 2>/dev/null || umount -l "$m"; done
+  local m; for m in $(findmnt -rn -o TARGET | grep -F "$DOCKER_STATE/" | sort -r); do umount "$m" 2>/dev/null || umount -l "$m" || true; done
 }
 
 svc_status() { sp_status_line dockerd "$DOCKER_HOST_URL"; }
