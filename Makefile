@@ -3,7 +3,7 @@ SHELL := /usr/bin/env bash
 .DEFAULT_GOAL := help
 INFRA := scripts/infra/all.sh
 
-.PHONY: help setup build up down test test-unit bench lint format infra-up infra-down infra-status clean images kind-up kind-down manifests
+.PHONY: help setup build up dev down test test-unit bench lint format infra-up infra-down infra-status clean images kind-up kind-down manifests
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -14,11 +14,14 @@ setup: ## Install everything missing: npm packages, Debian packages, service jar
 build: ## Compile every TypeScript package (tsc -b)
 	@npx tsc -b
 
-up: setup ## Run the whole pipeline locally on the real services, with a load generator; prints the URLs
+up: setup ## The product as users run it: real node, operator via Helm, a SalesPipeline, a load generator; prints the URLs
+	@scripts/cluster-up.sh
+
+dev: setup ## Fast inner loop: the apps as plain processes on the local services, with a load generator; prints the URLs
 	@scripts/up.sh
 
-down: ## Stop the apps and every local service
-	@scripts/up.sh stop
+down: ## Stop what `make up` or `make dev` started: the pipeline, the node and every local service
+	@scripts/run-apps.sh stop; scripts/cluster-up.sh stop
 
 test: ## Install what is missing, start the services, run the whole suite, stop what it started
 	@scripts/test.sh
@@ -45,15 +48,16 @@ infra-status: ## Show which local services run and where
 	@$(INFRA) status
 
 clean: ## Remove build output and the local services' data (keeps the download cache)
+	@scripts/infra/node.sh stop || true
 	@$(INFRA) down || true
 	@npx tsc -b --clean; rm -rf .local test-artifacts
 
 # ---------------------------------------------------------------------------------------------
-# Kubernetes packaging (issue 7). `images` and `kind-up` need a Docker engine: not run in CI here.
+# Kubernetes packaging (issue 7). `images` builds with the project's own private dockerd (root);
+# `kind-up` needs a Docker engine and kind: not run in CI here.
 # ---------------------------------------------------------------------------------------------
 IMAGE_REGISTRY ?= ghcr.io/salespipeline
 IMAGE_TAG ?= 0.1.0
-APP_IMAGES := ingest processor dashboard loadgen
 KIND_CLUSTER ?= salespipeline
 KIND ?= kind
 # Versions the SalesPipeline CRDs and charts are tested against (crds/third-party/SOURCES.md).
@@ -64,14 +68,8 @@ CERT_MANAGER_VERSION ?= v1.16.2
 manifests: ## Regenerate crds/, k8s/ and the chart's generated files from the cdk8s sources
 	@npm run --silent -w @salespipeline/cdk8s generate && npx tsx cdk8s/src/install/synth.ts
 
-images: ## Build the operator and app images with Docker (IMAGE_REGISTRY, IMAGE_TAG)
-	@command -v docker >/dev/null 2>&1 || { echo "make images: the docker CLI is not installed (needs a Docker engine; none on the CI machines)" >&2; exit 1; }
-	@docker info >/dev/null 2>&1 || { echo "make images: no Docker engine reachable (docker info failed); start Docker or set DOCKER_HOST" >&2; exit 1; }
-	docker build -f operator/Dockerfile -t $(IMAGE_REGISTRY)/operator:$(IMAGE_TAG) .
-	@for app in $(APP_IMAGES); do \
-	  echo "docker build -f apps/Dockerfile --build-arg APP=$$app -t $(IMAGE_REGISTRY)/$$app:$(IMAGE_TAG) ."; \
-	  docker build -f apps/Dockerfile --build-arg APP=$$app -t $(IMAGE_REGISTRY)/$$app:$(IMAGE_TAG) . || exit 1; \
-	done
+images: ## Build the operator, app and MariaDB images with a private dockerd; import them into the local node if it runs
+	@IMAGE_REGISTRY=$(IMAGE_REGISTRY) IMAGE_TAG=$(IMAGE_TAG) scripts/images.sh
 
 kind-up: images ## kind cluster + cert-manager, Strimzi, k8ssandra-operator, the operator chart and the dev sample (needs Docker, kind, kubectl, helm)
 	@for tool in $(KIND) kubectl helm; do command -v $$tool >/dev/null 2>&1 || { echo "make kind-up: $$tool not found on PATH" >&2; exit 1; }; done
@@ -84,7 +82,7 @@ kind-up: images ## kind cluster + cert-manager, Strimzi, k8ssandra-operator, the
 	helm repo add k8ssandra https://helm.k8ssandra.io/stable --force-update
 	helm upgrade --install k8ssandra-operator k8ssandra/k8ssandra-operator --version $(K8SSANDRA_OPERATOR_VERSION) \
 	  --namespace k8ssandra-operator --create-namespace --set global.clusterScoped=true --wait
-	@for img in operator $(APP_IMAGES); do $(KIND) load docker-image --name $(KIND_CLUSTER) $(IMAGE_REGISTRY)/$$img:$(IMAGE_TAG) || exit 1; done
+	$(KIND) load image-archive --name $(KIND_CLUSTER) .local/images/salespipeline-images.tar
 	helm upgrade --install salespipeline charts/salespipeline-operator --namespace salespipeline-system --create-namespace \
 	  --set image.repository=$(IMAGE_REGISTRY)/operator --set image.tag=$(IMAGE_TAG) --wait
 	kubectl apply -k k8s/samples/dev

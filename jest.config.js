@@ -25,7 +25,9 @@ const base = {
     '^(\\.{1,2}/.*)\\.js$': '$1',
     ...Object.fromEntries(Object.entries(workspaces).map(([name, path]) => [`^${name}$`, `<rootDir>/${path}`])),
   },
-  testPathIgnorePatterns: ['/node_modules/', '/dist/'],
+  testPathIgnorePatterns: ['/node_modules/', '/dist/', '<rootDir>/.local/'],
+  // The local services' state (.local) holds image layers and containers' files: not modules of ours.
+  modulePathIgnorePatterns: ['<rootDir>/.local/'],
   rootDir: import.meta.dirname,
 };
 

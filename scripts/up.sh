@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# `make up`: starts every local service, then the apps (ingest API, stream processor, load
+# `make dev`: starts every local service, then the apps (ingest API, stream processor, load
 # generator, dashboard) on them, and prints where to reach everything. `up.sh stop` stops it all.
 source "$(dirname "$0")/infra/lib.sh"
 cd "$SP_REPO_DIR"

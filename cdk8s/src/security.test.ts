@@ -71,7 +71,7 @@ describe('MySQL: one user per app', () => {
       name: 'init',
       secret: { secretName: 'demo-mysql-init', defaultMode: 0o440 },
     });
-    expect(sts.spec.template.spec.securityContext).toEqual({ fsGroup: 999 });
+    expect(sts.spec.template.spec.securityContext).toMatchObject({ fsGroup: 999, runAsUser: 999, runAsNonRoot: true });
     // A changed init file (another password) changes the pod template: MySQL restarts and runs it.
     const other = find(render({}, { ...creds, dashboardPassword: 'new' }), 'StatefulSet', 'demo-mysql');
     expect(other.spec.template.metadata.annotations[initHashAnnotation]).not.toBe(

@@ -24,6 +24,7 @@ import { Controller, ownerKey } from './manager/controller.js';
 import { Informer, type Obj } from './manager/informer.js';
 import { LeaderElector } from './manager/leader.js';
 import { managerMetrics } from './manager/metrics.js';
+import { readSecret } from './reconciler/observe.js';
 import { SalesPipelineReconciler } from './reconciler/salespipeline.js';
 
 export type OperatorConfig = ConfigOf<typeof operatorSettings>;
@@ -96,6 +97,7 @@ export function startOperator(
     registry,
     logger: logger.child({ component: 'autoscaler' }),
     ...(config.kafkaBootstrapOverride ? { bootstrapOverride: config.kafkaBootstrapOverride } : {}),
+    readSecret: (namespace, name) => readSecret(rest, namespace, name),
     statusRefreshMs: config.autoscalerStatusSeconds * 1000,
   });
   const reconciler = new SalesPipelineReconciler({ rest, writer, events, primary, children, logger, autoscaler });

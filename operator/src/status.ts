@@ -70,6 +70,27 @@ export function cassandraCondition(cluster: Obj | undefined, dc: string): Condit
   };
 }
 
+/** An external data service (spec.*.external): ready when it accepts connections. */
+export function externalCondition(
+  type: ConditionType,
+  what: string,
+  probe: { ok: true; address: string } | { ok: false; error: string },
+): ConditionInput {
+  return probe.ok
+    ? {
+        type,
+        status: 'True',
+        reason: 'ExternalReachable',
+        message: `external ${what} accepts connections at ${probe.address}`,
+      }
+    : {
+        type,
+        status: 'False',
+        reason: 'ExternalUnreachable',
+        message: `external ${what}: ${probe.error}`.slice(0, 1000),
+      };
+}
+
 const upToDate = (o: Obj) =>
   ((statusOf(o)?.observedGeneration as number | undefined) ?? 0) >= (o.metadata.generation ?? 0);
 

@@ -21,7 +21,7 @@ import yaml from 'js-yaml';
 import { testKubeconfigPath } from '@salespipeline/shared/testing';
 import { finalizer, operatorEnv, operatorImage, operatorRules, salesPipelineCrd } from '@salespipeline/cdk8s';
 import { objectPath, type KubeRest } from '@salespipeline/operator';
-import { createNamespace, deleteNamespace, get, installCrds, spPath, testRest, waitFor } from './support.js';
+import { createNamespace, deleteNamespace, get, installCrds, ok, run, spPath, testRest, waitFor } from './support.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 jest.setTimeout(150_000);
@@ -30,29 +30,6 @@ const repo = join(import.meta.dirname, '..', '..');
 const chart = join(repo, 'charts', 'salespipeline-operator');
 const artifacts = join(repo, 'test-artifacts');
 const tmp = mkdtempSync(join(tmpdir(), 'sp-chart-'));
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-function run(cmd: string, args: string[], opts: { input?: string; env?: NodeJS.ProcessEnv } = {}): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { env: opts.env ?? process.env, stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(opts.input ?? '');
-  });
-}
-async function ok(cmd: string, args: string[], opts: { input?: string; env?: NodeJS.ProcessEnv } = {}) {
-  const r = await run(cmd, args, opts);
-  if (r.code !== 0) throw new Error(`${cmd} ${args.join(' ')} exited ${r.code}:\n${r.stderr}${r.stdout}`);
-  return r.stdout;
-}
 
 let bin: string;
 let helm: string;

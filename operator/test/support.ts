@@ -1,4 +1,5 @@
 /** Helpers for the operator's integration tests against the real kube-apiserver (scripts/infra/kube.sh). */
+import { spawn } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import yaml from 'js-yaml';
@@ -136,3 +137,28 @@ export async function mergePatch(rest: KubeRest, path: string, body: unknown) {
 }
 
 export { waitFor };
+
+export interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+/** Runs a command to completion, capturing its output. */
+export function run(cmd: string, args: string[], opts: { input?: string; env?: NodeJS.ProcessEnv } = {}): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { env: opts.env ?? process.env, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+    child.stdin.end(opts.input ?? '');
+  });
+}
+/** Runs a command; its stdout, or an error with its output when it exits non-zero. */
+export async function ok(cmd: string, args: string[], opts: { input?: string; env?: NodeJS.ProcessEnv } = {}) {
+  const r = await run(cmd, args, opts);
+  if (r.code !== 0) throw new Error(`${cmd} ${args.join(' ')} exited ${r.code}:\n${r.stderr}${r.stdout}`);
+  return r.stdout;
+}

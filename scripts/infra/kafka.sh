@@ -35,6 +35,7 @@ kafka_tool() { # kafka_tool CLASS ARGS... (foreground, inherits stdin/stdout)
 kafka_render_config() {
   mkdir -p "$KAFKA_CONF" "$KAFKA_DATA"
   sed -e "s|@PORT@|$SP_KAFKA_PORT|g" -e "s|@CONTROLLER_PORT@|$SP_KAFKA_CONTROLLER_PORT|g" -e "s|@DATA_DIR@|$KAFKA_DATA|g" \
+    -e "s|@NODE_PORT@|$SP_KAFKA_NODE_PORT|g" -e "s|@NODE_IP@|$SP_NODE_IP|g" \
     "$KAFKA_SUPPORT/server.properties.tmpl" >"$KAFKA_CONF/server.properties"
   cp "$KAFKA_SUPPORT/log4j.properties.tmpl" "$KAFKA_CONF/log4j.properties"
 }
@@ -72,8 +73,8 @@ svc_start() {
     sp_log "kafka already running (pid $(cat "$(sp_pidfile kafka)")) on $KAFKA_BOOTSTRAP"
     return 0
   fi
-  if sp_tcp_open "$SP_KAFKA_PORT" || sp_tcp_open "$SP_KAFKA_CONTROLLER_PORT"; then
-    sp_die "port $SP_KAFKA_PORT or $SP_KAFKA_CONTROLLER_PORT is already in use by another process (another clone's Kafka?)"
+  if sp_tcp_open "$SP_KAFKA_PORT" || sp_tcp_open "$SP_KAFKA_CONTROLLER_PORT" || sp_tcp_open "$SP_KAFKA_NODE_PORT"; then
+    sp_die "port $SP_KAFKA_PORT, $SP_KAFKA_CONTROLLER_PORT or $SP_KAFKA_NODE_PORT is already in use by another process (another clone's Kafka?)"
   fi
   mkdir -p "$KAFKA_STATE"
   kafka_render_config

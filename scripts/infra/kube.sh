@@ -6,6 +6,7 @@
 # Kubernetes binaries, etcd (the version Kubernetes pins), helm and kwok are built from the Go
 # module proxy once, cached under $SP_CACHE_DIR/kube/<version>/bin (shared by the clones here).
 # Usage: kube.sh install|start|stop|restart|status|bin-dir|kubeconfig
+#        kube.sh go-install NAME PKG@VERSION   build one more Go tool into the same cache (node.sh: CoreDNS)
 # Clients: KUBECONFIG=$SP_STATE_DIR/kube/kubeconfig (admin, system:masters), PATH=$(kube.sh bin-dir):$PATH
 source "$(dirname "$0")/lib.sh"
 
@@ -380,6 +381,7 @@ svc_start() {
     --requestheader-extra-headers-prefix=X-Remote-Extra- \
     --proxy-client-cert-file="$pki/front-proxy-client.crt" --proxy-client-key-file="$pki/front-proxy-client.key" \
     --enable-aggregator-routing=true --endpoint-reconciler-type=none \
+    --kubelet-preferred-address-types=InternalIP \
     --allow-privileged=true --event-ttl=1h --profiling=false \
     --cert-dir="$KUBE_STATE/apiserver-certs" --v=1
 
@@ -438,5 +440,10 @@ svc_status() {
   sp_status_line kwok "http://127.0.0.1:$SP_KWOK_PORT/healthz"
 }
 
+if [ "${1:-}" = go-install ]; then
+  [ $# -eq 3 ] || sp_die "usage: $0 go-install NAME PKG@VERSION"
+  mkdir -p "$KUBE_CACHE"; exec 9>"$KUBE_CACHE/.build.lock"; flock 9
+  kube_go_install "$2" "$3" ""; exit
+fi
 # "; exit": bash reads scripts lazily, so an edit of this file cannot affect a running instance.
 sp_main "$@"; exit

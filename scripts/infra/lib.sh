@@ -11,11 +11,14 @@ export SP_REPO_DIR SP_CACHE_DIR SP_STATE_DIR
 
 # Ports: non-default so nothing collides with a system service. Keep in sync with
 # apps/shared/src/config (the Node defaults) and the README table.
-: "${SP_KAFKA_PORT:=19092}" "${SP_KAFKA_CONTROLLER_PORT:=19093}"
+: "${SP_KAFKA_PORT:=19092}" "${SP_KAFKA_CONTROLLER_PORT:=19093}" "${SP_KAFKA_NODE_PORT:=$((SP_KAFKA_PORT + 2))}"
 : "${SP_CASSANDRA_PORT:=19042}" "${SP_CASSANDRA_STORAGE_PORT:=17000}" "${SP_CASSANDRA_JMX_PORT:=17199}"
 : "${SP_MYSQL_PORT:=13306}"
 : "${SP_ETCD_PORT:=12379}" "${SP_ETCD_PEER_PORT:=12380}" "${SP_KUBE_APISERVER_PORT:=16443}"
 : "${SP_PROMETHEUS_PORT:=19090}"
+# The local node (node.sh): its address inside its network namespace, and the host end of its veth.
+# Kafka advertises the node address to pods (its NODE listener).
+: "${SP_NODE_IP:=10.213.0.2}" "${SP_NODE_HOST_IP:=10.213.0.1}"
 
 sp_log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 sp_die() { sp_log "ERROR: $*"; exit 1; }

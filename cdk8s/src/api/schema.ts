@@ -34,13 +34,43 @@ TypeRegistry.Set<{ enum: string[] }>(
 const enumOf = <const T extends string>(values: readonly T[], options: { default?: T; description?: string } = {}) =>
   Type.Unsafe<T>({ [Kind]: 'StringEnum', type: 'string', enum: [...values], ...options });
 
+// A map of strings (labels, node selectors): a CRD needs additionalProperties, not patternProperties.
+TypeRegistry.Set<{ maxProperties: number }>(
+  'StringMap',
+  (schema, value) =>
+    typeof value === 'object' &&
+    value !== null &&
+    !Array.isArray(value) &&
+    Object.keys(value).length <= schema.maxProperties &&
+    Object.values(value).every((v) => typeof v === 'string'),
+);
+const stringMap = (description: string) =>
+  Type.Unsafe<Record<string, string>>({
+    [Kind]: 'StringMap',
+    type: 'object',
+    additionalProperties: { type: 'string', maxLength: 253 },
+    maxProperties: 32,
+    description,
+  });
+
 const quantityPattern = '^([0-9]+(\\.[0-9]+)?)(m|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei)?$';
 const quantity = (def: string | undefined, description: string) =>
   Type.String({ pattern: quantityPattern, maxLength: 32, description, ...(def === undefined ? {} : { default: def }) });
 const image = (def: string) =>
   Type.String({ pattern: '^\\S+$', minLength: 1, maxLength: 512, default: def, description: 'Container image' });
+const imagePullPolicy = () =>
+  enumOf(['Always', 'IfNotPresent', 'Never'] as const, {
+    default: 'IfNotPresent',
+    description: 'When the kubelet pulls the image (Never: only images already on the node)',
+  });
 /** A StorageClass name (a DNS subdomain, as the apiserver checks it in the claims). */
 const storageClassPattern = '^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$';
+/** The name of a Secret in the SalesPipeline's namespace. */
+const secretName = (description: string) =>
+  Type.String({ pattern: '^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$', maxLength: 253, description });
+/** host:port (a DNS name or an IPv4 address). */
+const hostPort = (description: string) =>
+  Type.String({ pattern: '^[A-Za-z0-9]([-A-Za-z0-9.]*[A-Za-z0-9])?:[0-9]{1,5}$', maxLength: 260, description });
 const dnsLabel = (def: string, maxLength: number, description: string) =>
   Type.String({ pattern: '^[a-z]([-a-z0-9]*[a-z0-9])?$', minLength: 1, maxLength, default: def, description });
 
@@ -72,8 +102,47 @@ const storage = (size: string) =>
 export const imageVersion = '0.1.0';
 export const defaultImage = (app: string) => `ghcr.io/salespipeline/${app}:${imageVersion}`;
 
+/**
+ * A Kafka the SalesPipeline does not manage (a cloud service, a cluster of another team): the
+ * operator creates no Strimzi objects, gives the apps and its autoscaler these settings, and reports
+ * KafkaReady by connecting to it. The topics (kafka.topics) must exist there.
+ */
+export const externalKafkaSchema = Type.Object(
+  {
+    bootstrapServers: Type.Array(hostPort('A broker, host:port'), {
+      minItems: 1,
+      maxItems: 32,
+      description: 'Bootstrap brokers',
+    }),
+    sasl: Type.Optional(
+      Type.Object(
+        {
+          mechanism: enumOf(['plain', 'scram-sha-256', 'scram-sha-512'] as const, { description: 'SASL mechanism' }),
+          secretName: secretName("Secret with the keys 'username' and 'password'"),
+        },
+        { description: 'SASL authentication (unset: none)' },
+      ),
+    ),
+    tls: Type.Optional(
+      Type.Object(
+        {
+          caSecretName: Type.Optional(
+            secretName("Secret whose key 'ca.crt' verifies the brokers (unset: the public CAs of Node.js)"),
+          ),
+          clientCertSecretName: Type.Optional(
+            secretName("Secret with 'tls.crt' and 'tls.key' (type kubernetes.io/tls) for mutual TLS"),
+          ),
+        },
+        { description: 'Connect over TLS (unset: plaintext)' },
+      ),
+    ),
+  },
+  { description: 'Use this Kafka instead of a Strimzi one' },
+);
+
 export const kafkaSpecSchema = Type.Object(
   {
+    external: Type.Optional(externalKafkaSchema),
     version: Type.String({
       pattern: '^[0-9]+\\.[0-9]+\\.[0-9]+$',
       default: '3.9.0',
@@ -111,11 +180,50 @@ export const kafkaSpecSchema = Type.Object(
       { default: {} },
     ),
   },
-  { default: {} },
+  {
+    default: {},
+    ...cel(
+      {
+        rule: "!has(self.external) || self.authentication == 'none'",
+        message:
+          'kafka.authentication configures the Strimzi listener: with kafka.external use external.sasl or external.tls',
+        holds: (self: { external?: unknown; authentication: string }) =>
+          !self.external || self.authentication === 'none',
+      },
+      {
+        rule: '!has(self.external) || !has(self.storage.storageClassName)',
+        message: 'kafka.storage belongs to a Strimzi Kafka: not with kafka.external',
+        holds: (self: { external?: unknown; storage: { storageClassName?: string } }) =>
+          !self.external || self.storage.storageClassName === undefined,
+      },
+    ),
+  },
+);
+
+/** A Cassandra the SalesPipeline does not manage: no K8ssandraCluster; CassandraReady from a connection. */
+export const externalCassandraSchema = Type.Object(
+  {
+    contactPoints: Type.Array(hostPort('A node, host:port'), {
+      minItems: 1,
+      maxItems: 32,
+      description: 'Contact points',
+    }),
+    localDatacenter: Type.String({
+      minLength: 1,
+      maxLength: 64,
+      pattern: '^[A-Za-z0-9][-A-Za-z0-9_.]*$',
+      description: 'Local datacenter of the clients (CASSANDRA_LOCAL_DC)',
+    }),
+    credentialsSecretName: Type.Optional(
+      secretName("Secret with the keys 'username' and 'password' (unset: no authentication)"),
+    ),
+  },
+  { description: 'Use this Cassandra instead of a K8ssandra one' },
 );
 
 export const cassandraSpecSchema = Type.Object(
   {
+    external: Type.Optional(externalCassandraSchema),
     clusterName: dnsLabel('salespipeline', 40, 'Cassandra cluster name (immutable)'),
     datacenter: Type.Object(
       {
@@ -148,13 +256,39 @@ export const cassandraSpecSchema = Type.Object(
   },
   {
     default: {},
-    ...cel({ rule: 'self.clusterName == oldSelf.clusterName', message: 'clusterName is immutable' }),
+    ...cel(
+      { rule: 'self.clusterName == oldSelf.clusterName', message: 'clusterName is immutable' },
+      {
+        rule: '!has(self.external) || !has(self.storage.storageClassName)',
+        message: 'cassandra.storage belongs to a K8ssandra cluster: not with cassandra.external',
+        holds: (self: { external?: unknown; storage: { storageClassName?: string } }) =>
+          !self.external || self.storage.storageClassName === undefined,
+      },
+    ),
   },
+);
+
+/** A MySQL the SalesPipeline does not manage: no StatefulSet; MySQLReady from a connection. */
+export const externalMysqlSchema = Type.Object(
+  {
+    host: Type.String({
+      pattern: '^[A-Za-z0-9]([-A-Za-z0-9.]*[A-Za-z0-9])?$',
+      maxLength: 253,
+      description: 'Host name or IPv4 address',
+    }),
+    port: Type.Integer({ minimum: 1, maximum: 65535, default: 3306 }),
+    credentialsSecretName: secretName(
+      "Secret with 'processor-username', 'processor-password' (writes, runs the migrations) and 'dashboard-username', 'dashboard-password' (reads)",
+    ),
+  },
+  { description: 'Use this MySQL instead of the StatefulSet; the database is mysql.database' },
 );
 
 export const mysqlSpecSchema = Type.Object(
   {
+    external: Type.Optional(externalMysqlSchema),
     image: image('mysql:8.4'),
+    imagePullPolicy: imagePullPolicy(),
     storage: storage('20Gi'),
     database: Type.String({ pattern: '^[a-zA-Z_][a-zA-Z0-9_]*$', maxLength: 64, default: 'salespipeline' }),
     existingSecret: Type.Optional(
@@ -166,13 +300,29 @@ export const mysqlSpecSchema = Type.Object(
       }),
     ),
   },
-  { default: {} },
+  {
+    default: {},
+    ...cel(
+      {
+        rule: '!has(self.external) || !has(self.existingSecret)',
+        message: 'mysql.existingSecret is for the StatefulSet: with mysql.external use external.credentialsSecretName',
+        holds: (self: { external?: unknown; existingSecret?: string }) => !self.external || !self.existingSecret,
+      },
+      {
+        rule: '!has(self.external) || !has(self.storage.storageClassName)',
+        message: 'mysql.storage belongs to the StatefulSet: not with mysql.external',
+        holds: (self: { external?: unknown; storage: { storageClassName?: string } }) =>
+          !self.external || self.storage.storageClassName === undefined,
+      },
+    ),
+  },
 );
 
 export const ingestSpecSchema = Type.Object(
   {
     replicas: Type.Integer({ minimum: 0, maximum: 100, default: 2 }),
     image: image(defaultImage('ingest')),
+    imagePullPolicy: imagePullPolicy(),
     resources: resources({ cpu: '100m', memory: '128Mi' }, { memory: '256Mi' }),
     serviceType: enumOf(['ClusterIP', 'NodePort', 'LoadBalancer'] as const, { default: 'ClusterIP' }),
     apiKeysSecret: Type.Optional(
@@ -250,6 +400,7 @@ export const processorSpecSchema = Type.Object(
       description: 'Consumer lag per replica before scaling out',
     }),
     image: image(defaultImage('processor')),
+    imagePullPolicy: imagePullPolicy(),
     resources: resources({ cpu: '200m', memory: '256Mi' }, { memory: '512Mi' }),
     autoscaling: autoscalingSpecSchema,
   },
@@ -268,6 +419,7 @@ export const dashboardSpecSchema = Type.Object(
     enabled: Type.Boolean({ default: true }),
     replicas: Type.Integer({ minimum: 0, maximum: 20, default: 1 }),
     image: image(defaultImage('dashboard')),
+    imagePullPolicy: imagePullPolicy(),
   },
   { default: {} },
 );
@@ -322,6 +474,26 @@ export const networkPoliciesSpecSchema = Type.Object(
   { default: {} },
 );
 
+/** Where the pipeline's pods run (the apps, MySQL): e.g. dedicated nodes that carry a taint. */
+export const placementSpecSchema = Type.Object(
+  {
+    nodeSelector: Type.Optional(stringMap('Node labels every pod of the pipeline requires')),
+    tolerations: Type.Optional(
+      Type.Array(
+        Type.Object({
+          key: Type.Optional(Type.String({ maxLength: 317 })),
+          operator: Type.Optional(enumOf(['Exists', 'Equal'] as const)),
+          value: Type.Optional(Type.String({ maxLength: 63 })),
+          effect: Type.Optional(enumOf(['NoSchedule', 'PreferNoSchedule', 'NoExecute'] as const)),
+          tolerationSeconds: Type.Optional(Type.Integer()),
+        }),
+        { maxItems: 16, description: 'Taints the pods tolerate' },
+      ),
+    ),
+  },
+  { default: {} },
+);
+
 export const specSchema = Type.Object(
   {
     deletionPolicy: enumOf(['Retain', 'Delete'] as const, {
@@ -336,6 +508,7 @@ export const specSchema = Type.Object(
     dashboard: dashboardSpecSchema,
     monitoring: monitoringSpecSchema,
     networkPolicies: networkPoliciesSpecSchema,
+    placement: placementSpecSchema,
   },
   {
     default: {},
@@ -352,6 +525,12 @@ export const specSchema = Type.Object(
           'processor.autoscaling.mode keda needs kafka.authentication none (no KEDA TriggerAuthentication is generated yet)',
         holds: (self: { kafka: { authentication: string }; processor: { autoscaling: { mode: string } } }) =>
           self.kafka.authentication === 'none' || self.processor.autoscaling.mode !== 'keda',
+      },
+      {
+        rule: "!has(self.kafka.external) || self.processor.autoscaling.mode != 'keda'",
+        message: 'processor.autoscaling.mode keda needs the Strimzi Kafka (no KEDA trigger for kafka.external yet)',
+        holds: (self: { kafka: { external?: unknown }; processor: { autoscaling: { mode: string } } }) =>
+          !self.kafka.external || self.processor.autoscaling.mode !== 'keda',
       },
     ),
   },

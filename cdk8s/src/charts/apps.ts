@@ -6,9 +6,10 @@ import type { Construct } from 'constructs';
 import { ScaledObject } from '../../imports/keda.sh.js';
 import { cassandraNames, keyspaceReplication } from './cassandra.js';
 import { cassandraLogin, cassandraRolesSecret, cassandraRolesToCreate, type CassandraApp } from './cassandra-roles.js';
-import { commonLabels, names, selectorLabels, type Context } from './context.js';
+import { commonLabels, externalSecretKeys, fromSecret, names, selectorLabels, type Context } from './context.js';
 import { kafkaListener } from './kafka.js';
-import { mysqlUrlKeys } from './mysql.js';
+import { mysqlPort, mysqlUrlKeys } from './mysql.js';
+import { placement, restrictedContainer, restrictedPod, scratchDirs } from './pods.js';
 
 export const appPort = 8080;
 /** Ingest's ops port (/metrics /healthz /readyz): its API port is public, the metrics are not. */
@@ -17,6 +18,8 @@ export const ingestOpsPort = 9090;
 export const ingestKeysMount = '/etc/salespipeline/ingest-api-keys';
 /** Label of a Service the ServiceMonitor does not scrape (ingest's public Service has no /metrics). */
 export const noScrapeLabel = 'salespipeline.io/scrape';
+/** The user of the app images (distroless "nonroot"). */
+export const appUid = 65532;
 
 /** The ingest API's keys: a Secret with `api-keys` = name:key[:scope,...] entries (generated, or spec.ingest.apiKeysSecret). */
 export const ingestApiKeys = {
@@ -38,25 +41,70 @@ export function processorReplicas(ctx: Context): number | undefined {
   return Math.min(maxReplicas, Math.max(minReplicas, Math.round(wanted)));
 }
 
+/**
+ * Kafka's bootstrap servers: the external ones, or the Strimzi bootstrap Service (namespace-qualified
+ * when `qualified`, for clients outside the pipeline's namespace: the operator, KEDA).
+ */
+export function kafkaBootstrapServers(
+  owner: { name: string; namespace: string },
+  spec: Context['spec'],
+  qualified = false,
+) {
+  const { kafka } = spec;
+  if (kafka.external) return kafka.external.bootstrapServers;
+  const service = names(owner.name).kafkaBootstrap;
+  return [`${qualified ? `${service}.${owner.namespace}.svc` : service}:${kafkaListener(kafka.authentication).port}`];
+}
+
 /** The endpoints the apps are given, also reported in the SalesPipeline status. */
 export function endpoints(owner: { name: string; namespace: string }, spec: Context['spec']) {
   const n = names(owner.name);
-  const { cassandra } = spec;
+  const { cassandra, mysql } = spec;
   const cass = cassandraNames(cassandra.clusterName, cassandra.datacenter.name);
   return {
-    kafkaBootstrap: `${n.kafkaBootstrap}:${kafkaListener(spec.kafka.authentication).port}`,
-    cassandra: `${cass.service}:9042`,
-    mysql: `${n.mysql}.${owner.namespace}.svc:3306`,
+    kafkaBootstrap: kafkaBootstrapServers(owner, spec).join(','),
+    cassandra: cassandra.external ? cassandra.external.contactPoints.join(',') : `${cass.service}:9042`,
+    mysql: mysql.external
+      ? `${mysql.external.host}:${mysql.external.port}`
+      : `${n.mysql}.${owner.namespace}.svc:${mysqlPort}`,
     ingest: `http://${n.app('ingest')}:${appPort}`,
     ...(spec.dashboard.enabled ? { dashboard: `http://${n.app('dashboard')}:${appPort}` } : {}),
   };
 }
 
-/** The Kafka credentials of an app's KafkaUser (Secrets written by Strimzi), when authentication is on. */
+/** An external Kafka's SASL and TLS settings, from the Secrets its spec names. */
+function externalKafkaAuthEnv(external: NonNullable<Context['spec']['kafka']['external']>): k8s.EnvVar[] {
+  const k = externalSecretKeys;
+  return [
+    ...(external.sasl
+      ? [
+          { name: 'KAFKA_SASL_MECHANISM', value: external.sasl.mechanism },
+          { name: 'KAFKA_SASL_USERNAME', ...fromSecret(external.sasl.secretName, k.username) },
+          { name: 'KAFKA_SASL_PASSWORD', ...fromSecret(external.sasl.secretName, k.password) },
+        ]
+      : []),
+    ...(external.tls
+      ? [
+          { name: 'KAFKA_SSL', value: 'true' },
+          ...(external.tls.caSecretName
+            ? [{ name: 'KAFKA_SSL_CA', ...fromSecret(external.tls.caSecretName, k.ca) }]
+            : []),
+          ...(external.tls.clientCertSecretName
+            ? [
+                { name: 'KAFKA_SSL_CERT', ...fromSecret(external.tls.clientCertSecretName, k.cert) },
+                { name: 'KAFKA_SSL_KEY', ...fromSecret(external.tls.clientCertSecretName, k.key) },
+              ]
+            : []),
+        ]
+      : []),
+  ];
+}
+
+/** The Kafka credentials of an app: its KafkaUser's (Secrets written by Strimzi), or the external Kafka's. */
 function kafkaAuthEnv(ctx: Context, app: 'ingest' | 'processor'): k8s.EnvVar[] {
+  if (ctx.spec.kafka.external) return externalKafkaAuthEnv(ctx.spec.kafka.external);
   const n = names(ctx.owner.name);
   const user = n.kafkaUser(app);
-  const fromSecret = (name: string, key: string) => ({ valueFrom: { secretKeyRef: { name, key } } });
   switch (ctx.spec.kafka.authentication) {
     case 'none':
       return [];
@@ -96,7 +144,7 @@ function env(
     ...(needs.cassandra
       ? [
           { name: 'CASSANDRA_CONTACT_POINTS', value: e.cassandra },
-          { name: 'CASSANDRA_LOCAL_DC', value: cassandra.datacenter.name },
+          { name: 'CASSANDRA_LOCAL_DC', value: cassandra.external?.localDatacenter ?? cassandra.datacenter.name },
           ...cassandraLogin(ctx, needs.cassandra),
         ]
       : []),
@@ -118,6 +166,7 @@ function deployment(
   opts: {
     replicas: number | undefined;
     image: string;
+    imagePullPolicy: string;
     env: k8s.EnvVar[];
     resources?: { requests?: { cpu?: string; memory?: string }; limits?: { cpu?: string; memory?: string } };
     initContainers?: k8s.Container[];
@@ -130,6 +179,7 @@ function deployment(
   const sp = ctx.owner.name;
   const labels = commonLabels(sp, app);
   const probePort = k8s.IntOrString.fromString(opts.opsPort ? 'ops' : 'http');
+  const scratch = scratchDirs({ tmp: '/tmp' });
   new k8s.KubeDeployment(chart, `${app}-deployment`, {
     metadata: { name: names(sp).app(app), labels },
     spec: {
@@ -138,18 +188,30 @@ function deployment(
       template: {
         metadata: { labels },
         spec: {
-          ...(opts.initContainers ? { initContainers: opts.initContainers } : {}),
-          ...(opts.volumes ? { volumes: opts.volumes } : {}),
+          ...placement(ctx),
+          securityContext: restrictedPod(appUid),
+          ...(opts.initContainers
+            ? {
+                initContainers: opts.initContainers.map((c) => ({
+                  ...c,
+                  securityContext: restrictedContainer,
+                  volumeMounts: scratch.volumeMounts,
+                })),
+              }
+            : {}),
+          volumes: [...scratch.volumes, ...(opts.volumes ?? [])],
           containers: [
             {
               name: app,
               image: opts.image,
+              imagePullPolicy: opts.imagePullPolicy,
+              securityContext: restrictedContainer,
               ports: [
                 { name: 'http', containerPort: appPort },
                 ...(opts.opsPort ? [{ name: 'ops', containerPort: opts.opsPort }] : []),
               ],
               env: opts.env,
-              ...(opts.volumeMounts ? { volumeMounts: opts.volumeMounts } : {}),
+              volumeMounts: [...scratch.volumeMounts, ...(opts.volumeMounts ?? [])],
               readinessProbe: { httpGet: { path: '/readyz', port: probePort }, periodSeconds: 5 },
               livenessProbe: {
                 httpGet: { path: '/healthz', port: probePort },
@@ -221,6 +283,7 @@ export function desiredApps(scope: Construct, ctx: Context): Chart {
   deployment(chart, ctx, 'ingest', {
     replicas: ingest.replicas,
     image: ingest.image,
+    imagePullPolicy: ingest.imagePullPolicy,
     env: [
       ...env(ctx, 'ingest', { kafka: true }),
       { name: opsPortVariables.ingest, value: String(ingestOpsPort) },
@@ -249,6 +312,7 @@ export function desiredApps(scope: Construct, ctx: Context): Chart {
   deployment(chart, ctx, 'processor', {
     replicas: processorReplicas(ctx),
     image: processor.image,
+    imagePullPolicy: processor.imagePullPolicy,
     env: processorEnv('processor'),
     resources: processor.resources,
     // Schema init (Cassandra keyspace/tables and the apps' roles, MySQL aggregates) before any processor
@@ -257,6 +321,7 @@ export function desiredApps(scope: Construct, ctx: Context): Chart {
       {
         name: 'migrate',
         image: processor.image,
+        imagePullPolicy: processor.imagePullPolicy,
         args: ['migrate'],
         env: [...processorEnv('superuser'), ...cassandraRolesToCreate(ctx)],
       },
@@ -270,6 +335,7 @@ export function desiredApps(scope: Construct, ctx: Context): Chart {
     deployment(chart, ctx, 'dashboard', {
       replicas: dashboard.replicas,
       image: dashboard.image,
+      imagePullPolicy: dashboard.imagePullPolicy,
       env: env(ctx, 'dashboard', { cassandra: 'dashboard', mysql: 'dashboard' }),
     });
     service(chart, ctx, 'dashboard');
@@ -309,7 +375,7 @@ function scaledObject(chart: Chart, ctx: Context) {
           type: 'kafka',
           metadata: {
             // KEDA runs in its own namespace: the fully qualified Service name.
-            bootstrapServers: `${names(sp).kafkaBootstrap}.${ctx.owner.namespace}.svc:9092`,
+            bootstrapServers: kafkaBootstrapServers(ctx.owner, ctx.spec, true).join(','),
             consumerGroup: a.consumerGroup,
             topic: kafka.topics.name,
             lagThreshold: String(processor.lagThreshold),

@@ -2,12 +2,13 @@
  * The apps' own Cassandra roles (least privilege): the processor writes its keyspace, the dashboard
  * only reads it. K8ssandra provisions only the superuser, so the processor's `migrate` init container
  * logs in as the superuser and creates the roles from the passwords in `<name>-cassandra-roles`
- * (generated once by the operator); the apps log in with their role.
+ * (generated once by the operator); the apps log in with their role. An external Cassandra is not
+ * the operator's to change: every app logs in with the credentials spec.cassandra.external names.
  */
 import type { Chart } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-33';
 import { cassandraNames } from './cassandra.js';
-import { commonLabels, type Context } from './context.js';
+import { commonLabels, externalSecretKeys, fromSecret, type Context } from './context.js';
 
 export type CassandraApp = 'processor' | 'dashboard';
 
@@ -22,11 +23,18 @@ export const cassandraRoles = {
   passwordKey: Record<CassandraApp, string>;
 };
 
-const fromSecret = (name: string, key: string) => ({ valueFrom: { secretKeyRef: { name, key } } });
-
 /** Who an app logs in to Cassandra as: its role, or (the migration) the superuser. */
 export function cassandraLogin(ctx: Context, as: CassandraApp | 'superuser'): k8s.EnvVar[] {
   const { cassandra } = ctx.spec;
+  if (cassandra.external) {
+    const secret = cassandra.external.credentialsSecretName;
+    return secret
+      ? [
+          { name: 'CASSANDRA_USERNAME', ...fromSecret(secret, externalSecretKeys.username) },
+          { name: 'CASSANDRA_PASSWORD', ...fromSecret(secret, externalSecretKeys.password) },
+        ]
+      : [];
+  }
   if (as === 'superuser') {
     const superuser = cassandraNames(cassandra.clusterName, cassandra.datacenter.name).superuserSecret;
     return [
@@ -45,6 +53,7 @@ export function cassandraLogin(ctx: Context, as: CassandraApp | 'superuser'): k8
 
 /** What `migrate` needs to create or update the roles. */
 export function cassandraRolesToCreate(ctx: Context): k8s.EnvVar[] {
+  if (ctx.spec.cassandra.external) return [];
   const secret = cassandraRoles.secret(ctx.owner.name);
   return [
     { name: 'CASSANDRA_PROCESSOR_ROLE', value: cassandraRoles.role.processor },
@@ -57,7 +66,7 @@ export function cassandraRolesToCreate(ctx: Context): k8s.EnvVar[] {
 /** The roles' Secret, when the passwords were observed (or generated) for this apply. */
 export function cassandraRolesSecret(chart: Chart, ctx: Context): void {
   const passwords = ctx.observed.cassandraRolePasswords;
-  if (!passwords) return;
+  if (!passwords || ctx.spec.cassandra.external) return;
   const b64 = (s: string) => Buffer.from(s).toString('base64');
   new k8s.KubeSecret(chart, 'cassandra-roles', {
     metadata: { name: cassandraRoles.secret(ctx.owner.name), labels: commonLabels(ctx.owner.name, 'cassandra') },

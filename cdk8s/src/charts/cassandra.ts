@@ -23,6 +23,7 @@ export const keyspaceReplication = ({ cassandra }: SalesPipelineSpec): Replicati
 export function desiredCassandra(scope: Construct, ctx: Context): Chart {
   const chart = new Chart(scope, 'cassandra', { disableResourceNameHashes: true });
   const { cassandra } = ctx.spec;
+  if (cassandra.external) return chart; // not ours to run: the apps connect to it
   new K8ssandraCluster(chart, 'cluster', {
     metadata: { name: ctx.owner.name, labels: commonLabels(ctx.owner.name, 'cassandra') },
     spec: {

@@ -26,6 +26,15 @@ export const mysqlSecretKeys = {
   dashboardPassword: 'dashboard-password',
 } as const;
 
+/** A MySQL login of an app (spec.mysql.external: the user names and passwords of its Secret). */
+export type MysqlLogins = Record<keyof typeof mysqlUsers, { username: string; password: string }>;
+
+/** Keys of the spec.mysql.external credentials Secret. */
+export const externalMysqlSecretKeys = {
+  processor: { username: 'processor-username', password: 'processor-password' },
+  dashboard: { username: 'dashboard-username', password: 'dashboard-password' },
+} as const;
+
 /**
  * Facts the desired state depends on that the spec does not hold. The builders stay pure: the
  * reconciler observes (or generates, once) these and passes them in.
@@ -43,6 +52,8 @@ export interface Observed {
    * is not rendered (the apps still reference it).
    */
   cassandraRolePasswords?: { processor: string; dashboard: string };
+  /** spec.mysql.external: the apps' logins, read from its credentials Secret. */
+  externalMysqlLogins?: MysqlLogins;
   /** Processor replicas chosen by the autoscaler (issue 5); clamped to [minReplicas, maxReplicas]. */
   processorReplicas?: number;
 }
@@ -94,3 +105,17 @@ export const selectorLabels = (sp: string, component: string): Record<string, st
   [labels.name]: component,
   [labels.instance]: sp,
 });
+
+/** An env var's value from a key of a Secret. */
+export const fromSecret = (name: string, key: string) => ({ valueFrom: { secretKeyRef: { name, key } } });
+/**
+ * Keys of the Secrets spec.kafka.external and spec.cassandra.external name (the conventional ones:
+ * kubernetes.io/basic-auth and kubernetes.io/tls).
+ */
+export const externalSecretKeys = {
+  username: 'username',
+  password: 'password',
+  ca: 'ca.crt',
+  cert: 'tls.crt',
+  key: 'tls.key',
+} as const;

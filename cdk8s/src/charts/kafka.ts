@@ -64,6 +64,7 @@ export function desiredKafka(scope: Construct, ctx: Context): Chart {
   const sp = ctx.owner.name;
   const n = names(sp);
   const { kafka } = ctx.spec;
+  if (kafka.external) return chart; // not ours to run: the apps and the autoscaler connect to it
   const labels = commonLabels(sp, 'kafka');
   const replication = Math.min(3, kafka.replicas);
   const retentionMs = String(kafka.topics.retentionHours * 3600 * 1000);

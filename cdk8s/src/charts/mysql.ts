@@ -14,11 +14,13 @@ import {
   selectorLabels,
   type Context,
   type MysqlCredentials,
+  type MysqlLogins,
 } from './context.js';
+import { placement, restrictedContainer, restrictedPod, scratchDirs } from './pods.js';
 
 export const mysqlPort = 3306;
-/** The official mysql image's mysql group. */
-export const mysqlGid = 999;
+/** The mysql user and group of the official image (and of images/mariadb, built here). */
+export const mysqlUid = 999;
 // `data`, not `stringData`: server-side apply then owns and compares the stored field itself.
 const b64 = (s: string) => Buffer.from(s, 'utf8').toString('base64');
 
@@ -55,8 +57,20 @@ export function mysqlInitSql(database: string, creds: MysqlCredentials): string 
   return `${lines.join('\n')}\n`;
 }
 
-export function mysqlUrl(user: string, password: string, host: string, database: string): string {
-  return `mysql://${encodeURIComponent(user)}:${encodeURIComponent(password)}@${host}:${mysqlPort}/${database}`;
+export function mysqlUrl(user: string, password: string, host: string, database: string, port = mysqlPort): string {
+  return `mysql://${encodeURIComponent(user)}:${encodeURIComponent(password)}@${host}:${port}/${database}`;
+}
+
+/** The apps' URL Secret (one key per app), for the StatefulSet or the external MySQL. */
+function urlSecret(chart: Chart, ctx: Context, logins: MysqlLogins, host: string, port: number) {
+  const { database } = ctx.spec.mysql;
+  const url = (app: keyof MysqlLogins) =>
+    b64(mysqlUrl(logins[app].username, logins[app].password, host, database, port));
+  new k8s.KubeSecret(chart, 'url', {
+    metadata: { name: names(ctx.owner.name).mysqlUrlSecret, labels: commonLabels(ctx.owner.name, 'mysql') },
+    type: 'Opaque',
+    data: { [mysqlUrlKeys.processor]: url('processor'), [mysqlUrlKeys.dashboard]: url('dashboard') },
+  });
 }
 
 export function desiredMysql(scope: Construct, ctx: Context): Chart {
@@ -64,6 +78,11 @@ export function desiredMysql(scope: Construct, ctx: Context): Chart {
   const sp = ctx.owner.name;
   const n = names(sp);
   const { mysql } = ctx.spec;
+  if (mysql.external) {
+    if (!ctx.observed.externalMysqlLogins) throw new Error('spec.mysql.external: the logins were not observed');
+    urlSecret(chart, ctx, ctx.observed.externalMysqlLogins, mysql.external.host, mysql.external.port);
+    return chart;
+  }
   const labels = commonLabels(sp, 'mysql');
   const selector = selectorLabels(sp, 'mysql');
   const creds = ctx.observed.mysqlCredentials;
@@ -88,15 +107,16 @@ export function desiredMysql(scope: Construct, ctx: Context): Chart {
     type: 'Opaque',
     data: { [mysqlInitFile]: b64(initSql) },
   });
-  const host = `${n.mysql}.${ctx.owner.namespace}.svc`;
-  new k8s.KubeSecret(chart, 'url', {
-    metadata: { name: n.mysqlUrlSecret, labels },
-    type: 'Opaque',
-    data: {
-      [mysqlUrlKeys.processor]: b64(mysqlUrl(mysqlUsers.processor, creds.processorPassword, host, mysql.database)),
-      [mysqlUrlKeys.dashboard]: b64(mysqlUrl(mysqlUsers.dashboard, creds.dashboardPassword, host, mysql.database)),
+  urlSecret(
+    chart,
+    ctx,
+    {
+      processor: { username: mysqlUsers.processor, password: creds.processorPassword },
+      dashboard: { username: mysqlUsers.dashboard, password: creds.dashboardPassword },
     },
-  });
+    `${n.mysql}.${ctx.owner.namespace}.svc`,
+    mysqlPort,
+  );
 
   new k8s.KubeService(chart, 'service', {
     metadata: { name: n.mysql, labels },
@@ -109,6 +129,8 @@ export function desiredMysql(scope: Construct, ctx: Context): Chart {
 
   const fromSecret = (key: string) => ({ secretKeyRef: { name: credentialsSecret, key } });
   const retention = ctx.spec.deletionPolicy === 'Delete' ? 'Delete' : 'Retain';
+  // The server writes its socket and pid file in /run/mysqld and temporary tables in /tmp.
+  const scratch = scratchDirs({ run: '/run/mysqld', tmp: '/tmp' });
   new k8s.KubeStatefulSet(chart, 'statefulset', {
     metadata: { name: n.mysql, labels },
     spec: {
@@ -124,6 +146,8 @@ export function desiredMysql(scope: Construct, ctx: Context): Chart {
             {
               name: 'mysql',
               image: mysql.image,
+              imagePullPolicy: mysql.imagePullPolicy,
+              securityContext: restrictedContainer,
               ports: [{ name: 'mysql', containerPort: mysqlPort }],
               env: [
                 { name: 'MYSQL_DATABASE', value: mysql.database },
@@ -142,12 +166,17 @@ export function desiredMysql(scope: Construct, ctx: Context): Chart {
               volumeMounts: [
                 { name: 'data', mountPath: '/var/lib/mysql' },
                 { name: 'init', mountPath: mysqlInitDir, readOnly: true },
+                ...scratch.volumeMounts,
               ],
             },
           ],
-          // The image's mysql user (gid 999) reads the init file.
-          securityContext: { fsGroup: mysqlGid },
-          volumes: [{ name: 'init', secret: { secretName: n.mysqlInitSecret, defaultMode: 0o440 } }],
+          ...placement(ctx),
+          // The image's mysql user (999) owns the data volume (fsGroup) and reads the init file.
+          securityContext: restrictedPod(mysqlUid),
+          volumes: [
+            { name: 'init', secret: { secretName: n.mysqlInitSecret, defaultMode: 0o440 } },
+            ...scratch.volumes,
+          ],
         },
       },
       volumeClaimTemplates: [

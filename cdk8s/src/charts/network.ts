@@ -80,7 +80,9 @@ export function desiredNetworkPolicies(scope: Construct, ctx: Context): Chart {
     { ports: [tcp(appPort)], from: [namespaces(np.monitoringNamespace)] },
   ]);
   const stores = [pods('processor'), ...(ctx.spec.dashboard.enabled ? [pods('dashboard')] : [])];
-  policy('mysql', { matchLabels: selectorLabels(sp, 'mysql') }, [{ ports: [tcp(mysqlPort)], from: stores }]);
+  if (!ctx.spec.mysql.external)
+    policy('mysql', { matchLabels: selectorLabels(sp, 'mysql') }, [{ ports: [tcp(mysqlPort)], from: stores }]);
+  if (ctx.spec.cassandra.external) return chart;
 
   const cassandraPods = { matchLabels: { [cassandraClusterLabel]: ctx.spec.cassandra.clusterName } };
   policy('cassandra', cassandraPods, [

@@ -11,7 +11,6 @@
  */
 import {
   fieldManager,
-  kafkaBootstrapAnnotation,
   names,
   pauseAnnotation,
   validSpec,
@@ -28,6 +27,7 @@ import type { Writer } from '../apply.js';
 import type { EventRecorder } from '../events.js';
 import type { Informer, Obj } from '../manager/informer.js';
 import { decideReplicas, emptyHistory, lagSummary, type Decision, type History, type PartitionLag } from './decide.js';
+import { kafkaAccess, type SecretReader } from './kafka-access.js';
 import type { LagReader } from './lag.js';
 
 export const autoscalerFieldManager = `${fieldManager}-autoscaler`;
@@ -48,6 +48,8 @@ export interface AutoscalerDeps {
   tickMs?: number;
   /** Kafka bootstrap for every SalesPipeline (KAFKA_BOOTSTRAP_OVERRIDE); the annotation wins. */
   bootstrapOverride?: string;
+  /** Reads the Secrets with Kafka credentials (authentication on, or spec.kafka.external). */
+  readSecret: SecretReader;
   /** Least time between two status writes that only refresh the lag figures. */
   statusRefreshMs?: number;
 }
@@ -110,17 +112,6 @@ export function autoscalerMetrics(registry: Registry) {
 }
 
 const isoSeconds = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
-
-/** Where the operator reaches Kafka for a SalesPipeline. */
-export function lagBrokers(sp: SalesPipeline, override?: string): string[] {
-  const fromAnnotation = sp.metadata.annotations?.[kafkaBootstrapAnnotation];
-  const address =
-    fromAnnotation ?? override ?? `${names(sp.metadata.name).kafkaBootstrap}.${sp.metadata.namespace}.svc:9092`;
-  return address
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean);
-}
 
 export class Autoscaler {
   private readonly states = new Map<string, State>();
@@ -261,10 +252,12 @@ export class Autoscaler {
 
     let lagPerPartition: PartitionLag[];
     try {
+      const access = await kafkaAccess(sp, spec, this.d.readSecret, this.d.bootstrapOverride);
       lagPerPartition = await this.d.lagReader.read(
-        lagBrokers(sp, this.d.bootstrapOverride),
+        access.brokers,
         kafka.topics.name,
         a.consumerGroup,
+        access.security,
       );
       if (lagPerPartition.length === 0) throw new Error(`topic ${kafka.topics.name} has no partitions`);
     } catch (err) {

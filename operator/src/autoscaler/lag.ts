@@ -5,12 +5,16 @@
  * MySQL's by at most one batch), so this lag is never an underestimate. A partition the group never
  * committed counts from its log start offset (the processor reads from the beginning).
  */
-import { Kafka, logLevel, type Admin, type LogEntry } from 'kafkajs';
+import { createHash } from 'node:crypto';
+import { Kafka, logLevel, type Admin, type KafkaConfig, type LogEntry } from 'kafkajs';
 import type { Logger } from '@salespipeline/shared';
 import type { PartitionLag } from './decide.js';
 
+/** kafkajs' SASL and TLS options of the admin client (none: plaintext, no SASL). */
+export type LagReaderSecurity = Pick<KafkaConfig, 'sasl' | 'ssl'>;
+
 export interface LagReader {
-  read(brokers: string[], topic: string, groupId: string): Promise<PartitionLag[]>;
+  read(brokers: string[], topic: string, groupId: string, security?: LagReaderSecurity): Promise<PartitionLag[]>;
   close(): Promise<void>;
 }
 
@@ -21,7 +25,7 @@ const kafkaLevels: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
   [logLevel.DEBUG]: 'debug',
 };
 
-/** One kafkajs admin client per bootstrap address, kept connected between polls; dropped on error. */
+/** One kafkajs admin client per bootstrap address and credentials, kept connected between polls; dropped on error. */
 export class KafkaLagReader implements LagReader {
   private readonly admins = new Map<string, Promise<Admin>>();
 
@@ -30,14 +34,14 @@ export class KafkaLagReader implements LagReader {
     private readonly opts: { timeoutMs?: number; clientId?: string } = {},
   ) {}
 
-  private admin(brokers: string[]): Promise<Admin> {
-    const key = brokers.join(',');
+  private admin(key: string, brokers: string[], security: LagReaderSecurity): Promise<Admin> {
     let admin = this.admins.get(key);
     if (!admin) {
       const kafkaLog = this.logger.child({ component: 'kafkajs', brokers: key });
       const kafka = new Kafka({
         clientId: this.opts.clientId ?? 'salespipeline-operator',
         brokers,
+        ...security,
         connectionTimeout: 3_000,
         requestTimeout: this.opts.timeoutMs ?? 10_000,
         retry: { retries: 1, initialRetryTime: 200 },
@@ -61,15 +65,24 @@ export class KafkaLagReader implements LagReader {
     void admin?.then((a) => a.disconnect()).catch(() => undefined);
   }
 
-  async read(brokers: string[], topic: string, groupId: string): Promise<PartitionLag[]> {
-    const key = brokers.join(',');
+  async read(
+    brokers: string[],
+    topic: string,
+    groupId: string,
+    security: LagReaderSecurity = {},
+  ): Promise<PartitionLag[]> {
+    // Changed credentials (a rotated password) get a new client: the key covers them, hashed.
+    const key = `${brokers.join(',')}#${createHash('sha256').update(JSON.stringify(security)).digest('hex').slice(0, 16)}`;
     const timeoutMs = this.opts.timeoutMs ?? 10_000;
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`lag read from ${key} timed out after ${timeoutMs} ms`)), timeoutMs);
+      timer = setTimeout(
+        () => reject(new Error(`lag read from ${brokers.join(',')} timed out after ${timeoutMs} ms`)),
+        timeoutMs,
+      );
     });
     try {
-      return await Promise.race([this.readOnce(brokers, topic, groupId), timeout]);
+      return await Promise.race([this.readOnce(this.admin(key, brokers, security), topic, groupId), timeout]);
     } catch (err) {
       this.drop(key);
       throw err;
@@ -78,8 +91,8 @@ export class KafkaLagReader implements LagReader {
     }
   }
 
-  private async readOnce(brokers: string[], topic: string, groupId: string): Promise<PartitionLag[]> {
-    const admin = await this.admin(brokers);
+  private async readOnce(connected: Promise<Admin>, topic: string, groupId: string): Promise<PartitionLag[]> {
+    const admin = await connected;
     const [ends, groups] = await Promise.all([
       admin.fetchTopicOffsets(topic),
       admin.fetchOffsets({ groupId, topics: [topic] }),

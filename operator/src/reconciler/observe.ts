@@ -2,6 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import {
   cassandraRoles,
+  externalMysqlSecretKeys,
   ingestApiKeys,
   mysqlSecretKeys,
   names,
@@ -15,11 +16,12 @@ export class MissingSecretError extends Error {
   constructor(
     readonly secret: string,
     readonly missingKeys: string[] = [],
+    needs: string[] = Object.values(mysqlSecretKeys),
   ) {
     super(
       missingKeys.length > 0
-        ? `MySQL secret ${secret} lacks the keys ${missingKeys.join(', ')} (needs ${Object.values(mysqlSecretKeys).join(', ')})`
-        : `MySQL secret ${secret} not found (needs the keys ${Object.values(mysqlSecretKeys).join(', ')})`,
+        ? `MySQL secret ${secret} lacks the keys ${missingKeys.join(', ')} (needs ${needs.join(', ')})`
+        : `MySQL secret ${secret} not found (needs the keys ${needs.join(', ')})`,
     );
     this.name = 'MissingSecretError';
   }
@@ -29,7 +31,7 @@ const password = () => randomBytes(18).toString('base64url');
 const decode = (v: string | undefined) => (v === undefined ? undefined : Buffer.from(v, 'base64').toString('utf8'));
 
 /** The Secret's keys, decoded (empty values count as absent); undefined when the Secret does not exist. */
-async function readSecret(
+export async function readSecret(
   rest: KubeRest,
   namespace: string,
   name: string,
@@ -60,15 +62,17 @@ export async function observe(rest: KubeRest, sp: SalesPipeline, spec: SalesPipe
   return {
     ...(await observeMysql(rest, sp, spec)),
     ...(await observeIngestKey(rest, sp, spec)),
-    ...(await observeCassandraRoles(rest, sp)),
+    ...(await observeCassandraRoles(rest, sp, spec)),
   };
 }
 
-/** Passwords of the apps' Cassandra roles: kept from their Secret, else generated (once). */
+/** Passwords of the apps' Cassandra roles: kept from their Secret, else generated (once); none for an external Cassandra. */
 async function observeCassandraRoles(
   rest: KubeRest,
   sp: SalesPipeline,
+  spec: SalesPipelineSpec,
 ): Promise<Pick<Observed, 'cassandraRolePasswords'>> {
+  if (spec.cassandra.external) return {};
   const data = (await readSecret(rest, sp.metadata.namespace, cassandraRoles.secret(sp.metadata.name))) ?? {};
   return {
     cassandraRolePasswords: {
@@ -96,12 +100,42 @@ async function observeIngestKey(
   };
 }
 
+/** spec.mysql.external: each app's user name and password, from the credentials Secret (every key required). */
+async function observeExternalMysql(
+  rest: KubeRest,
+  namespace: string,
+  secret: string,
+): Promise<NonNullable<Observed['externalMysqlLogins']>> {
+  const needs = Object.values(externalMysqlSecretKeys).flatMap((k) => [k.username, k.password]);
+  const data = await readSecret(rest, namespace, secret);
+  if (!data) throw new MissingSecretError(secret, [], needs);
+  const missing = needs.filter((k) => !data[k]);
+  if (missing.length > 0) throw new MissingSecretError(secret, missing, needs);
+  const login = (app: keyof typeof externalMysqlSecretKeys) => ({
+    username: data[externalMysqlSecretKeys[app].username]!,
+    password: data[externalMysqlSecretKeys[app].password]!,
+  });
+  return { processor: login('processor'), dashboard: login('dashboard') };
+}
+
 async function observeMysql(
   rest: KubeRest,
   sp: SalesPipeline,
   spec: SalesPipelineSpec,
-): Promise<Pick<Observed, 'mysqlCredentials'>> {
+): Promise<Pick<Observed, 'mysqlCredentials' | 'externalMysqlLogins'>> {
   const ns = sp.metadata.namespace;
+  if (spec.mysql.external) {
+    const logins = await observeExternalMysql(rest, ns, spec.mysql.external.credentialsSecretName);
+    // No server of ours: no root password; the apps' passwords are the external ones.
+    return {
+      externalMysqlLogins: logins,
+      mysqlCredentials: {
+        rootPassword: '',
+        processorPassword: logins.processor.password,
+        dashboardPassword: logins.dashboard.password,
+      },
+    };
+  }
   if (spec.mysql.existingSecret) {
     const data = await readSecret(rest, ns, spec.mysql.existingSecret);
     if (!data) throw new MissingSecretError(spec.mysql.existingSecret);

@@ -35,6 +35,7 @@ import type { Informer, Obj } from '../manager/informer.js';
 import {
   cassandraCondition,
   deploymentCondition,
+  externalCondition,
   kafkaCondition,
   phaseOf,
   processorsSummary,
@@ -45,6 +46,7 @@ import {
   type ConditionInput,
 } from '../status.js';
 import { MissingSecretError, observe } from './observe.js';
+import { probeTcp, type Probe } from './probe.js';
 
 export interface ReconcilerDeps {
   rest: KubeRest;
@@ -58,6 +60,8 @@ export interface ReconcilerDeps {
   pollMs?: number;
   /** The built-in autoscaler's replicas; without it the processor runs minReplicas. */
   autoscaler?: { replicasFor(key: string, uid: string | undefined): number | undefined };
+  /** Readiness of external data services (spec.*.external); a TCP connect by default. */
+  probe?: Probe;
 }
 
 /** 422 Invalid (and 400 BadRequest for malformed values): the object itself is wrong. */
@@ -172,13 +176,21 @@ export class SalesPipelineReconciler {
     const ns = sp.metadata.namespace;
     const n = names(sp.metadata.name);
     const processor = this.child('apps/v1', 'Deployment', ns, n.app('processor'));
+    const probe = this.d.probe ?? probeTcp();
+    const { kafka, cassandra, mysql } = spec;
     const inputs: ConditionInput[] = [
-      kafkaCondition(this.child('kafka.strimzi.io/v1beta2', 'Kafka', ns, n.kafka)),
-      cassandraCondition(
-        this.child('k8ssandra.io/v1alpha1', 'K8ssandraCluster', ns, sp.metadata.name),
-        spec.cassandra.datacenter.name,
-      ),
-      statefulSetCondition(this.child('apps/v1', 'StatefulSet', ns, n.mysql)),
+      kafka.external
+        ? externalCondition('KafkaReady', 'Kafka', await probe(kafka.external.bootstrapServers))
+        : kafkaCondition(this.child('kafka.strimzi.io/v1beta2', 'Kafka', ns, n.kafka)),
+      cassandra.external
+        ? externalCondition('CassandraReady', 'Cassandra', await probe(cassandra.external.contactPoints))
+        : cassandraCondition(
+            this.child('k8ssandra.io/v1alpha1', 'K8ssandraCluster', ns, sp.metadata.name),
+            cassandra.datacenter.name,
+          ),
+      mysql.external
+        ? externalCondition('MySQLReady', 'MySQL', await probe([`${mysql.external.host}:${mysql.external.port}`]))
+        : statefulSetCondition(this.child('apps/v1', 'StatefulSet', ns, n.mysql)),
       deploymentCondition('IngestReady', this.child('apps/v1', 'Deployment', ns, n.app('ingest'))),
       deploymentCondition('ProcessorReady', processor),
     ];
