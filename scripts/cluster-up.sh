@@ -89,7 +89,7 @@ spec:
     external: { bootstrapServers: ["$SP_NODE_KAFKA"] }
     topics: { name: $TOPIC, partitions: 3 }
   cassandra:
-    external: { contactPoints: ["$SP_NODE_CASSANDRA"], localDatacenter: datacenter1 }
+    external: { contactPoints: ["$SP_NODE_CASSANDRA"], localDatacenter: datacenter1, replicationFactor: 1 }
   mysql:
     image: salespipeline.local/mariadb:10.11
     storage: { size: 1Gi, storageClassName: $SP_NODE_STORAGE_CLASS }

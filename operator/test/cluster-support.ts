@@ -74,7 +74,11 @@ export class LocalCluster {
       deletionPolicy: 'Delete',
       kafka: { external: { bootstrapServers: [this.node.SP_NODE_KAFKA!] }, topics: { name: topic, partitions } },
       cassandra: {
-        external: { contactPoints: [this.node.SP_NODE_CASSANDRA!], localDatacenter: testInfra().cassandraLocalDc },
+        external: {
+          contactPoints: [this.node.SP_NODE_CASSANDRA!],
+          localDatacenter: testInfra().cassandraLocalDc,
+          replicationFactor: 1, // the one local node
+        },
       },
       mysql: { image: localMysqlImage, storage: { size: '1Gi', storageClassName: this.node.SP_NODE_STORAGE_CLASS! } },
       ingest: { replicas: 1, resources: { requests: { cpu: '50m', memory: '96Mi' }, limits: { memory: '256Mi' } } },

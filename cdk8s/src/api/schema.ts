@@ -217,6 +217,13 @@ export const externalCassandraSchema = Type.Object(
     credentialsSecretName: Type.Optional(
       secretName("Secret with the keys 'username' and 'password' (unset: no authentication)"),
     ),
+    replicationFactor: Type.Integer({
+      minimum: 1,
+      maximum: 12,
+      default: 3,
+      description:
+        'Replicas of the orders keyspace in localDatacenter (NetworkTopologyStrategy), when the processor creates it: at most the nodes there',
+    }),
   },
   { description: 'Use this Cassandra instead of a K8ssandra one' },
 );

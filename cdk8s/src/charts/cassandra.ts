@@ -16,9 +16,17 @@ export const cassandraNames = (clusterName: string, dc: string) => ({
   superuserSecret: `${clusterName}-superuser`,
 });
 
-/** Replication of the orders keyspace: min(3, nodes) replicas in the datacenter (NetworkTopologyStrategy). */
+/**
+ * Replication of the orders keyspace (NetworkTopologyStrategy): min(3, nodes) replicas in the managed
+ * datacenter; in an external Cassandra's local datacenter, the replication factor its spec gives.
+ */
 export const keyspaceReplication = ({ cassandra }: SalesPipelineSpec): Replication =>
-  networkTopology({ [cassandra.datacenter.name]: cassandra.datacenter.size });
+  cassandra.external
+    ? {
+        class: 'NetworkTopologyStrategy',
+        datacenters: { [cassandra.external.localDatacenter]: cassandra.external.replicationFactor },
+      }
+    : networkTopology({ [cassandra.datacenter.name]: cassandra.datacenter.size });
 
 export function desiredCassandra(scope: Construct, ctx: Context): Chart {
   const chart = new Chart(scope, 'cassandra', { disableResourceNameHashes: true });

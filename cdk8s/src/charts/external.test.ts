@@ -78,6 +78,8 @@ describe('external data services', () => {
       CASSANDRA_CONTACT_POINTS: '10.1.0.5:9042',
       CASSANDRA_LOCAL_DC: 'eu-west',
       CASSANDRA_USERNAME: { name: 'cql', key: 'username' },
+      // The keyspace in the external cluster's own datacenter (default replication factor 3).
+      CASSANDRA_REPLICATION: "{'class': 'NetworkTopologyStrategy', 'eu-west': 3}",
       MYSQL_URL: { name: 'shop-mysql-url', key: 'processor-url' },
     });
     expect(env(objects, 'shop-ingest')).toMatchObject({
