@@ -20,7 +20,7 @@
  *
  * Figures per fault: 5xx answered and connection failures from its start until recovered; recovery
  * time from the service back (or the process restarted) until ingest accepts again and the processor
- * has caught up (processed_orders ≥ orders accepted when the service came back).
+ * has caught up (the offsets stored with the aggregates reach the topic's end when the service came back).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -247,6 +247,31 @@ try {
   const pool = createMysqlPool({ mysqlUrl }, { connectionLimit: 2 });
   const processedCount = async () =>
     Number((await pool.query<RowDataPacket[]>('SELECT COUNT(*) AS n FROM processed_orders'))[0][0]!.n);
+  const benchKafka = new Kafka({ clientId: 'faults-bench', brokers: [appEnv.KAFKA_BROKERS], logLevel: logLevel.NOTHING });
+  /** Per partition, the end of the orders topic now. */
+  const topicEnds = async () => {
+    const admin = benchKafka.admin();
+    await admin.connect();
+    try {
+      return new Map((await admin.fetchTopicOffsets(topic)).map((p) => [p.partition, BigInt(p.high)]));
+    } finally {
+      await admin.disconnect();
+    }
+  };
+  /** Messages before `ends` the processors have not applied yet (the offsets stored with the aggregates). */
+  const unapplied = async (ends: Map<number, bigint>) => {
+    const [rows] = await pool.query<RowDataPacket[]>(
+      'SELECT kafka_partition, CAST(next_offset AS CHAR) AS next_offset FROM stream_offsets WHERE topic = ?',
+      [topic],
+    );
+    const applied = new Map(rows.map((r) => [Number(r.kafka_partition), BigInt(r.next_offset as string)]));
+    let behind = 0n;
+    for (const [partition, end] of ends) {
+      const next = applied.get(partition) ?? 0n;
+      if (end > next) behind += end - next;
+    }
+    return Number(behind);
+  };
 
   /** Waits until processed_orders holds at least `n` orders and has not changed for 10 s. */
   const drained = async (n: number) => {
@@ -343,16 +368,17 @@ try {
     const t0 = Date.now();
     const figures = (await inject()) ?? {};
     const back = Date.now();
-    const acceptedAtBack = totals().accepted;
-    let processedAtBack = -1;
-    try {
-      processedAtBack = await processedCount();
-    } catch {
-      // MySQL may still be coming back
-    }
+    let endsAtBack = new Map<number, bigint>();
+    let backlogAtBack = 0;
+    // (MySQL may still be coming back.)
+    await until(`${name}: topic and offsets read`, async () => {
+      endsAtBack = await topicEnds();
+      backlogAtBack = await unapplied(endsAtBack);
+      return true;
+    });
     await until(`${name}: ingest accepting`, async () => lastAcceptedAt > back && (await ready(ingestUrl)));
     const ingestBack = Date.now();
-    await until(`${name}: processor caught up`, async () => (await processedCount()) >= acceptedAtBack);
+    await until(`${name}: processor caught up`, async () => (await unapplied(endsAtBack)) === 0);
     const caughtUp = Date.now();
     const after = totals();
     const outcome: Outcome = {
@@ -363,7 +389,7 @@ try {
       outage_seconds: (back - t0) / 1000,
       ingest_accepting_after_s: (ingestBack - back) / 1000,
       processor_caught_up_after_s: (caughtUp - back) / 1000,
-      backlog_at_back: processedAtBack < 0 ? acceptedAtBack : acceptedAtBack - processedAtBack,
+      backlog_at_back: backlogAtBack,
       figures,
     };
     outcomes.push(outcome);
@@ -460,8 +486,7 @@ try {
     processor!.kill('SIGTERM');
     inProcess.delete(member);
     await Promise.all([exited(processor!), stopProxied(member)]);
-    const kafka = new Kafka({ clientId: 'faults-bench', brokers: [appEnv.KAFKA_BROKERS], logLevel: logLevel.NOTHING });
-    const admin = kafka.admin();
+    const admin = benchKafka.admin();
     await admin.connect();
     try {
       await admin.deleteTopics({ topics: [topic] });
@@ -474,7 +499,7 @@ try {
     await until(
       'the topic created again',
       async () =>
-        (await ensureTopics(kafka, topic, { partitions: plan.topicPartitions, retentionMs: plan.topicRetentionMs }))
+        (await ensureTopics(benchKafka, topic, { partitions: plan.topicPartitions, retentionMs: plan.topicRetentionMs }))
           .length > 0,
     );
     member = await startProcessors();
@@ -608,8 +633,8 @@ try {
     figures[`${k}.connection_failures`] = { value: o.connection_failures, unit: 'requests' };
     figures[`${k}.outage`] = { value: o.outage_seconds, unit: 's (fault injected → service back)' };
     figures[`${k}.ingest_accepting_after`] = { value: o.ingest_accepting_after_s, unit: 's after back' };
-    figures[`${k}.recovery`] = { value: o.processor_caught_up_after_s, unit: 's after back → processor caught up' };
-    figures[`${k}.backlog_at_back`] = { value: o.backlog_at_back, unit: 'orders accepted, not yet processed' };
+    figures[`${k}.recovery`] = { value: o.processor_caught_up_after_s, unit: 's after back → processor applied all that was on the topic then' };
+    figures[`${k}.backlog_at_back`] = { value: o.backlog_at_back, unit: 'messages on the topic, not yet applied' };
     for (const [name, figure] of Object.entries(o.figures)) figures[`${k}.${name}`] = figure;
   }
   writeResult(
