@@ -294,6 +294,11 @@ try {
   // --- load ---------------------------------------------------------------------------------------
   const prefix = `fx${Date.now().toString(36)}-`;
   const sent = new Map<string, AcceptedOrder>();
+  // What each fault's own figures are counted from: the orders sent while it ran (until caught up),
+  // and the event-time minutes of those orders (an aggregate counted twice names no order).
+  let activeFault: string | undefined;
+  const faultOf = new Map<string, string>();
+  const faultsOfMinute = new Map<string, Set<string>>();
   const generator = new OrderGenerator(8, prefix);
   // The largest valid orders (grand_total 10^13), each at a non-UTC offset, one per 10 s at most: a
   // minute's sums in the verification (JS numbers of cents) stay exact below 2^53.
@@ -312,8 +317,18 @@ try {
       order = generator.next(now);
     }
     sent.set(order.order_id, order);
+    if (activeFault) {
+      faultOf.set(order.order_id, activeFault);
+      const minute = totalKeyOf(order);
+      faultsOfMinute.set(minute, (faultsOfMinute.get(minute) ?? new Set()).add(activeFault));
+    }
     return order;
   };
+  /** The key of the order's minute in the total aggregates (readAggregates). */
+  function totalKeyOf(order: AcceptedOrder): string {
+    const minute = Math.floor(new Date(order.created_at).getTime() / 60_000) * 60_000;
+    return `total|${new Date(minute).toISOString()}|`;
+  }
   const latest = new Map<string, LoadReport>();
   const loadResults: LoadResult[] = [];
   let lastAcceptedAt = 0;
@@ -364,6 +379,7 @@ try {
    */
   async function fault(name: string, inject: () => Promise<Record<string, Figure> | void>): Promise<void> {
     log(`fault: ${name}`);
+    activeFault = name;
     const before = totals();
     const t0 = Date.now();
     const figures = (await inject()) ?? {};
@@ -380,6 +396,7 @@ try {
     const ingestBack = Date.now();
     await until(`${name}: processor caught up`, async () => (await unapplied(endsAtBack)) === 0);
     const caughtUp = Date.now();
+    activeFault = undefined;
     const after = totals();
     const outcome: Outcome = {
       fault: name,
@@ -580,6 +597,7 @@ try {
   const expected = expectedAggregates([...processed.keys()].filter((id) => sent.has(id)).map((id) => sent.get(id)!));
   const actual = await readAggregates(pool);
   let doubleCounted = 0;
+  const doubleCountedInMinute = new Map<string, number>();
   let underCounted = 0;
   let mismatchedAggregates = 0;
   for (const key of new Set([...expected.keys(), ...actual.keys()])) {
@@ -590,6 +608,7 @@ try {
     }
     if (key.startsWith('total|')) {
       doubleCounted += Math.max(0, a.orders - e.orders);
+      doubleCountedInMinute.set(key, Math.max(0, a.orders - e.orders));
       underCounted += Math.max(0, e.orders - a.orders);
     }
   }
@@ -636,6 +655,15 @@ try {
     figures[`${k}.recovery`] = { value: o.processor_caught_up_after_s, unit: 's after back → processor applied all that was on the topic then' };
     figures[`${k}.backlog_at_back`] = { value: o.backlog_at_back, unit: 'messages on the topic, not yet applied' };
     for (const [name, figure] of Object.entries(o.figures)) figures[`${k}.${name}`] = figure;
+    const ids = [...faultOf].filter(([, f]) => f === o.fault).map(([id]) => id);
+    const minutes = [...faultsOfMinute].filter(([, faults]) => faults.has(o.fault)).map(([minute]) => minute);
+    figures[`${k}.orders_accepted`] = { value: ids.filter((id) => accepted.has(id)).length, unit: 'orders (202)' };
+    figures[`${k}.lost_orders`] = { value: ids.filter((id) => lost.has(id)).length, unit: 'of those', target: '0' };
+    figures[`${k}.double_counted_orders`] = {
+      value: minutes.reduce((sum, minute) => sum + (doubleCountedInMinute.get(minute) ?? 0), 0),
+      unit: 'in the minutes of its orders',
+      target: '0',
+    };
   }
   writeResult(
     'faults',
