@@ -1,28 +1,61 @@
 /**
  * Fault suite (issue 8): while load runs through ingest → Kafka → processor → Cassandra + MySQL,
  * in sequence: kill -9 the processor (restarted at once); restart Kafka; stop MariaDB for
- * FAULTS_OUTAGE_SECONDS; stop Cassandra as long; kill -9 the ingest API (restarted at once). Then
- * every order that got a 202 must be in Cassandra once and counted once in every MySQL aggregate.
+ * FAULTS_OUTAGE_SECONDS; stop Cassandra as long; kill -9 the ingest API (restarted at once); hang
+ * (a proxy that stops forwarding without closing) Cassandra, MySQL, then Kafka for one processor as
+ * long; lose Kafka's produce responses to a second ingest API under load as long; make a zombie (a
+ * processor whose session expires while its batch waits on a hung Cassandra, then commits); delete and
+ * create the orders topic again (a teardown with deletionPolicy Retain, then an install). The largest
+ * valid orders, with non-UTC offsets, are mixed into the load throughout. Then every order that got a
+ * 202 must be in Cassandra once and counted once in every MySQL aggregate.
  *
  * Private instances only (never the shared services): Kafka, Cassandra and MariaDB are started by
  * scripts/infra/<svc>.sh with SALESPIPELINE_STATE=<tmpdir> and free SP_*_PORTs, and stopped at the end.
- * The apps run as child processes (node apps/<app>/dist/main.js; logs in the state dir); the load is
- * generated in this process (the loadgen's library) so each order's fate is known.
+ * The apps run as child processes (node apps/<app>/dist/main.js; logs in the state dir), except those
+ * that reach a service through a proxy (kafkajs needs a socket factory for it): a second processor in
+ * the same group (the one that hangs), the zombie and the ingest that loses responses run in-process.
+ * The load is generated in this process (the loadgen's library) so each order's fate is known.
  *
  *   npx tsx bench/faults.bench.ts   (FAULTS_OUTAGE_SECONDS default 30, FAULTS_RATE orders/s default 300)
  *
  * Figures per fault: 5xx answered and connection failures from its start until recovered; recovery
  * time from the service back (or the process restarted) until ingest accepts again and the processor
- * has caught up (processed_orders ≥ orders accepted when the service came back).
+ * has caught up (the offsets stored with the aggregates reach the topic's end when the service came back).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
+import { Kafka, logLevel } from 'kafkajs';
 import type { RowDataPacket } from 'mysql2';
-import { createCassandraClient, createMysqlPool, type AcceptedOrder } from '@salespipeline/shared';
+import {
+  createCassandraClient,
+  createLogger,
+  createMysqlPool,
+  ensureTopics,
+  loadConfig,
+  type AcceptedOrder,
+} from '@salespipeline/shared';
+import {
+  largestOrder,
+  NON_UTC_OFFSETS,
+  ProduceResponseDropper,
+  socketFactoryVia,
+  TcpProxy,
+  withOffset,
+} from '@salespipeline/shared/testing';
 import { OrderGenerator } from '../apps/loadgen/src/generate.js';
-import { runLoad, type LoadReport } from '../apps/loadgen/src/sender.js';
-import { countByHour, expectedAggregates, readAggregates, readRawOrders } from '../apps/processor/test/helpers.js';
+import { runLoad, type LoadReport, type LoadResult, type LoadTotals } from '../apps/loadgen/src/sender.js';
+import { startIngest } from '../apps/ingest/test/helpers.js';
+import { processorSpec } from '../apps/processor/src/config.js';
+import { startProcessor, type RunningProcessor } from '../apps/processor/src/processor.js';
+import {
+  countByHour,
+  expectedAggregates,
+  kafkaThrough,
+  metricValue,
+  readAggregates,
+  readRawOrders,
+} from '../apps/processor/test/readback.js';
 import { writeResult, type Figure } from './results.js';
 import { env, freePort, repo } from './common.js';
 
@@ -90,6 +123,51 @@ const appEnv = {
   LOG_LEVEL: 'warn',
 };
 
+const processorOpsUrl = `http://127.0.0.1:${opsPort}`;
+const processorConfig = (extra: Record<string, string> = {}) =>
+  loadConfig(processorSpec, { ...appEnv, PROCESSOR_OPS_PORT: '0', ...extra });
+
+type Link = 'kafka' | 'cassandra' | 'mysql';
+interface ProxiedProcessor {
+  processor: RunningProcessor;
+  proxies: Record<Link, TcpProxy>;
+}
+/** A processor in this process and in the group, reaching each service through a proxy of its own. */
+async function startProxiedProcessor(name: string, extra: Record<string, string>): Promise<ProxiedProcessor> {
+  const proxies: Record<Link, TcpProxy> = {
+    kafka: new TcpProxy('127.0.0.1', ports.SP_KAFKA_PORT),
+    cassandra: new TcpProxy('127.0.0.1', ports.SP_CASSANDRA_PORT),
+    mysql: new TcpProxy('127.0.0.1', ports.SP_MYSQL_PORT),
+  };
+  for (const proxy of Object.values(proxies)) await proxy.start();
+  const viaProxy = new URL(mysqlUrl);
+  viaProxy.host = `127.0.0.1:${proxies.mysql.port}`;
+  const processor = await startProcessor(
+    processorConfig({
+      CASSANDRA_CONTACT_POINTS: `127.0.0.1:${proxies.cassandra.port}`,
+      MYSQL_URL: viaProxy.toString(),
+      ...extra,
+    }),
+    { kafka: kafkaThrough(proxies.kafka), logger: createLogger(name, 'fatal'), migrate: false },
+  );
+  return { processor, proxies };
+}
+async function stopProxied({ processor, proxies }: ProxiedProcessor): Promise<void> {
+  for (const proxy of Object.values(proxies)) proxy.resume();
+  await processor.stop();
+  for (const proxy of Object.values(proxies)) await proxy.cut();
+}
+// The member whose links hang: a sink request gives up soon, so it keeps taking part in rebalances;
+// a hung transaction locks at most one partition's offset row.
+const hangingMemberSettings = {
+  PROCESSOR_SINK_TIMEOUT_MS: '2000',
+  PROCESSOR_RETRY_MAX_MS: '1000',
+  KAFKA_SESSION_TIMEOUT_MS: '10000',
+  PROCESSOR_PARTITIONS_CONCURRENCY: '1',
+};
+// The zombie's requests wait longer than its session lasts.
+const zombieSettings = { KAFKA_SESSION_TIMEOUT_MS: '6000', PROCESSOR_SINK_TIMEOUT_MS: '120000' };
+
 function app(name: 'ingest' | 'processor', args: string[] = []): ChildProcess {
   const out = openSync(`${state}/${name}.log`, 'a');
   return spawn(process.execPath, [`${repo}apps/${name}/dist/main.js`, ...args], {
@@ -126,9 +204,11 @@ async function until(what: string, probe: () => Promise<boolean>, timeoutMs = re
 
 let processor: ChildProcess | undefined;
 let ingest: ChildProcess | undefined;
+const inProcess = new Set<ProxiedProcessor>();
 async function cleanup(): Promise<void> {
   for (const child of [ingest, processor]) child?.kill('SIGTERM');
   await Promise.all([ingest, processor].map((c) => (c ? exited(c) : undefined)));
+  await Promise.allSettled([...inProcess].map(stopProxied));
   await Promise.allSettled([svc('kafka', 'stop'), svc('cassandra', 'stop'), svc('mariadb', 'stop')]);
 }
 process.once('SIGINT', () => void cleanup().then(() => process.exit(130)));
@@ -141,46 +221,144 @@ try {
   await runToEnd('processor', ['topics']);
   await runToEnd('processor', ['migrate']);
 
-  processor = app('processor');
-  ingest = app('ingest');
+  /** The child processor and the in-process member that hangs, in one group. */
+  const startProcessors = async () => {
+    processor = app('processor');
+    const member = await startProxiedProcessor('member', hangingMemberSettings);
+    inProcess.add(member);
+    await until('processor ready', () => ready(processorOpsUrl), 120_000);
+    return member;
+  };
+  const startIngestChild = async () => {
+    ingest = app('ingest');
+    await until('ingest listening', async () => {
+      try {
+        await fetch(`${ingestUrl}/healthz`);
+        return true;
+      } catch {
+        return false;
+      }
+    });
+  };
+  let member = await startProcessors();
+  await startIngestChild();
   await until('ingest ready', () => ready(ingestUrl), 120_000);
-  await until('processor ready', () => ready(`http://127.0.0.1:${opsPort}`), 120_000);
 
   const pool = createMysqlPool({ mysqlUrl }, { connectionLimit: 2 });
   const processedCount = async () =>
     Number((await pool.query<RowDataPacket[]>('SELECT COUNT(*) AS n FROM processed_orders'))[0][0]!.n);
+  const benchKafka = new Kafka({ clientId: 'faults-bench', brokers: [appEnv.KAFKA_BROKERS], logLevel: logLevel.NOTHING });
+  /** Per partition, the end of the orders topic now. */
+  const topicEnds = async () => {
+    const admin = benchKafka.admin();
+    await admin.connect();
+    try {
+      return new Map((await admin.fetchTopicOffsets(topic)).map((p) => [p.partition, BigInt(p.high)]));
+    } finally {
+      await admin.disconnect();
+    }
+  };
+  /** Messages before `ends` the processors have not applied yet (the offsets stored with the aggregates). */
+  const unapplied = async (ends: Map<number, bigint>) => {
+    const [rows] = await pool.query<RowDataPacket[]>(
+      'SELECT kafka_partition, CAST(next_offset AS CHAR) AS next_offset FROM stream_offsets WHERE topic = ?',
+      [topic],
+    );
+    const applied = new Map(rows.map((r) => [Number(r.kafka_partition), BigInt(r.next_offset as string)]));
+    let behind = 0n;
+    for (const [partition, end] of ends) {
+      const next = applied.get(partition) ?? 0n;
+      if (end > next) behind += end - next;
+    }
+    return Number(behind);
+  };
+
+  /** Waits until processed_orders holds at least `n` orders and has not changed for 10 s. */
+  const drained = async (n: number) => {
+    let stableSince = Date.now();
+    let last = -1;
+    await until(
+      'processor drained',
+      async () => {
+        const count = await processedCount();
+        if (count !== last) {
+          last = count;
+          stableSince = Date.now();
+        }
+        return count >= n && Date.now() - stableSince > 10_000;
+      },
+      600_000,
+    );
+  };
 
   // --- load ---------------------------------------------------------------------------------------
+  const prefix = `fx${Date.now().toString(36)}-`;
   const sent = new Map<string, AcceptedOrder>();
-  const generator = new OrderGenerator(8, `fx${Date.now().toString(36)}-`);
-  let latest: LoadReport | undefined;
+  // What each fault's own figures are counted from: the orders sent while it ran (until caught up),
+  // and the event-time minutes of those orders (an aggregate counted twice names no order).
+  let activeFault: string | undefined;
+  const faultOf = new Map<string, string>();
+  const faultsOfMinute = new Map<string, Set<string>>();
+  const generator = new OrderGenerator(8, prefix);
+  // The largest valid orders (grand_total 10^13), each at a non-UTC offset, one per 10 s at most: a
+  // minute's sums in the verification (JS numbers of cents) stay exact below 2^53.
+  const bigOrderEveryMs = 10_000;
+  const bigOrders: string[] = [];
+  let lastBigAt = 0;
+  const nextOrder = (): AcceptedOrder => {
+    const now = Date.now();
+    let order: AcceptedOrder;
+    if (now - lastBigAt >= bigOrderEveryMs) {
+      lastBigAt = now;
+      const offset = NON_UTC_OFFSETS[bigOrders.length % NON_UTC_OFFSETS.length]!;
+      order = largestOrder(`${prefix}big-${bigOrders.length}`, withOffset(now, offset));
+      bigOrders.push(order.order_id);
+    } else {
+      order = generator.next(now);
+    }
+    sent.set(order.order_id, order);
+    if (activeFault) {
+      faultOf.set(order.order_id, activeFault);
+      const minute = totalKeyOf(order);
+      faultsOfMinute.set(minute, (faultsOfMinute.get(minute) ?? new Set()).add(activeFault));
+    }
+    return order;
+  };
+  /** The key of the order's minute in the total aggregates (readAggregates). */
+  function totalKeyOf(order: AcceptedOrder): string {
+    const minute = Math.floor(new Date(order.created_at).getTime() / 60_000) * 60_000;
+    return `total|${new Date(minute).toISOString()}|`;
+  }
+  const latest = new Map<string, LoadReport>();
+  const loadResults: LoadResult[] = [];
   let lastAcceptedAt = 0;
+  /** Load on one ingest API until `signal`; every load's figures add up in totals(). */
+  const startLoad = (name: string, target: string, loadRate: number, concurrency: number, signal: AbortSignal) =>
+    runLoad({
+      target,
+      rate: loadRate,
+      durationSeconds: 0,
+      batchSize: 1,
+      concurrency,
+      apiKey,
+      signal,
+      reportIntervalMs: 100,
+      source: nextOrder,
+      onReport: (r) => {
+        if (r.accepted > (latest.get(name)?.accepted ?? 0)) lastAcceptedAt = Date.now();
+        latest.set(name, r);
+      },
+    }).then((result) => {
+      loadResults.push(result);
+      return result;
+    });
+  const totals = () => {
+    const sum = { accepted: 0, unavailable: 0, failed: 0, rejected: 0 };
+    for (const r of latest.values()) for (const k of Object.keys(sum) as Array<keyof typeof sum>) sum[k] += r[k];
+    return sum;
+  };
   const abort = new AbortController();
-  const load = runLoad({
-    target: ingestUrl,
-    rate,
-    durationSeconds: 0,
-    batchSize: 1,
-    concurrency: 32,
-    apiKey,
-    signal: abort.signal,
-    reportIntervalMs: 100,
-    source: () => {
-      const o = generator.next();
-      sent.set(o.order_id, o);
-      return o;
-    },
-    onReport: (r) => {
-      if (latest && r.accepted > latest.accepted) lastAcceptedAt = Date.now();
-      latest = r;
-    },
-  });
-  const totals = () => ({
-    accepted: latest?.accepted ?? 0,
-    unavailable: latest?.unavailable ?? 0,
-    failed: latest?.failed ?? 0,
-    rejected: latest?.rejected ?? 0,
-  });
+  const load = startLoad('main', ingestUrl, rate, 32, abort.signal);
 
   interface Outcome {
     fault: string;
@@ -191,27 +369,34 @@ try {
     ingest_accepting_after_s: number;
     processor_caught_up_after_s: number;
     backlog_at_back: number;
+    figures: Record<string, Figure>;
   }
   const outcomes: Outcome[] = [];
 
-  /** Runs a fault: `inject` takes the service down and returns when it is back (or restarted). */
-  async function fault(name: string, inject: () => Promise<void>): Promise<void> {
+  /**
+   * Runs a fault: `inject` takes the service down and returns when it is back (or restarted), with
+   * figures of its own if any.
+   */
+  async function fault(name: string, inject: () => Promise<Record<string, Figure> | void>): Promise<void> {
     log(`fault: ${name}`);
+    activeFault = name;
     const before = totals();
     const t0 = Date.now();
-    await inject();
+    const figures = (await inject()) ?? {};
     const back = Date.now();
-    const acceptedAtBack = totals().accepted;
-    let processedAtBack = -1;
-    try {
-      processedAtBack = await processedCount();
-    } catch {
-      // MySQL may still be coming back
-    }
+    let endsAtBack = new Map<number, bigint>();
+    let backlogAtBack = 0;
+    // (MySQL may still be coming back.)
+    await until(`${name}: topic and offsets read`, async () => {
+      endsAtBack = await topicEnds();
+      backlogAtBack = await unapplied(endsAtBack);
+      return true;
+    });
     await until(`${name}: ingest accepting`, async () => lastAcceptedAt > back && (await ready(ingestUrl)));
     const ingestBack = Date.now();
-    await until(`${name}: processor caught up`, async () => (await processedCount()) >= acceptedAtBack);
+    await until(`${name}: processor caught up`, async () => (await unapplied(endsAtBack)) === 0);
     const caughtUp = Date.now();
+    activeFault = undefined;
     const after = totals();
     const outcome: Outcome = {
       fault: name,
@@ -221,12 +406,122 @@ try {
       outage_seconds: (back - t0) / 1000,
       ingest_accepting_after_s: (ingestBack - back) / 1000,
       processor_caught_up_after_s: (caughtUp - back) / 1000,
-      backlog_at_back: processedAtBack < 0 ? acceptedAtBack : acceptedAtBack - processedAtBack,
+      backlog_at_back: backlogAtBack,
+      figures,
     };
     outcomes.push(outcome);
     log(JSON.stringify(outcome));
     await sleep(settleSeconds * 1000);
   }
+
+  const outage = () => sleep(outageSeconds * 1000);
+  const metricSum = async (urls: string[], name: string) =>
+    (await Promise.all(urls.map((url) => metricValue(url, name)))).reduce((a, b) => a + b, 0);
+
+  /** Hangs one link of the in-process member for the outage, then lets it deliver again. */
+  const hang = (link: Link) => async () => {
+    member.proxies[link].hang();
+    await outage();
+    member.proxies[link].resume();
+  };
+
+  /** A second ingest API under load whose produce responses Kafka's proxy swallows for the outage. */
+  const produceResponsesLost = async (): Promise<Record<string, Figure>> => {
+    const dropper = new ProduceResponseDropper();
+    const proxy = new TcpProxy('127.0.0.1', ports.SP_KAFKA_PORT, dropper.filters);
+    const port = await proxy.start();
+    const kafka = new Kafka({
+      clientId: 'ingest-lost-responses',
+      brokers: [`127.0.0.1:${port}`],
+      socketFactory: socketFactoryVia(port),
+      requestTimeout: 1000,
+      logLevel: logLevel.NOTHING,
+    });
+    const second = await startIngest(kafka, {
+      ORDERS_TOPIC: topic,
+      INGEST_API_KEYS: appEnv.INGEST_API_KEYS,
+      INGEST_ACK_TIMEOUT_MS: '3000',
+    });
+    const stop = new AbortController();
+    const sideLoad = startLoad('second ingest', second.url, Math.ceil(rate / 3), 8, stop.signal);
+    const acceptedBySecond = () => latest.get('second ingest')?.accepted ?? 0;
+    try {
+      await until('second ingest accepting', async () => acceptedBySecond() > 0);
+      dropper.dropping = true;
+      await outage();
+      dropper.dropping = false;
+      const atEnd = acceptedBySecond();
+      await until('second ingest accepting again', async () => acceptedBySecond() > atEnd);
+    } finally {
+      stop.abort();
+      await sideLoad;
+      await second.stop();
+      await proxy.cut();
+    }
+    return { dropped_produce_responses: { value: dropper.dropped, unit: 'responses swallowed' } };
+  };
+
+  /**
+   * A member whose Kafka link hangs while its batch waits on a hung Cassandra: its session expires, the
+   * other members take its partitions, then its batch commits and theirs of the same offsets are fenced.
+   */
+  const zombie = async (): Promise<Record<string, Figure>> => {
+    const z = await startProxiedProcessor('zombie', zombieSettings);
+    inProcess.add(z);
+    const members = [processorOpsUrl, member.processor.opsUrl, z.processor.opsUrl];
+    const assigned = (urls: string[]) => metricSum(urls, 'processor_partitions_assigned');
+    const fenced = () => metricSum(members, 'processor_messages_fenced_total');
+    const processedByZombie = () => metricValue(z.processor.opsUrl, 'processor_orders_processed_total');
+    try {
+      await until('the zombie assigned partitions', async () => (await assigned([z.processor.opsUrl])) > 0);
+      const fencedBefore = await fenced();
+      const processedBefore = await processedByZombie();
+      z.proxies.cassandra.hang();
+      // Cassandra is written while the batch's transaction holds the partition's offset row.
+      await until('the zombie in the middle of a batch', async () => z.proxies.cassandra.heldBytes > 0);
+      z.proxies.kafka.hang();
+      await until(
+        "the zombie's partitions taken over",
+        async () => (await assigned(members.slice(0, 2))) === Number(appEnv.TOPIC_PARTITIONS),
+      );
+      z.proxies.cassandra.resume();
+      await until("the zombie's batch committed", async () => (await processedByZombie()) > processedBefore);
+      await until('the heirs fenced', async () => (await fenced()) > fencedBefore);
+      z.proxies.kafka.resume();
+      return { processor_messages_fenced_total: { value: (await fenced()) - fencedBefore, unit: 'messages fenced' } };
+    } finally {
+      inProcess.delete(z);
+      await stopProxied(z);
+    }
+  };
+
+  /** A teardown with deletionPolicy Retain and a new install: apps stopped, the topic created again. */
+  const topicRecreated = async () => {
+    ingest!.kill('SIGTERM');
+    await exited(ingest!);
+    await drained(totals().accepted);
+    processor!.kill('SIGTERM');
+    inProcess.delete(member);
+    await Promise.all([exited(processor!), stopProxied(member)]);
+    const admin = benchKafka.admin();
+    await admin.connect();
+    try {
+      await admin.deleteTopics({ topics: [topic] });
+      await until('the topic deleted', async () => !(await admin.listTopics()).includes(topic));
+    } finally {
+      await admin.disconnect();
+    }
+    const plan = processorConfig();
+    // The broker may still be removing the old log: creating it again succeeds once it is gone.
+    await until(
+      'the topic created again',
+      async () =>
+        (await ensureTopics(benchKafka, topic, { partitions: plan.topicPartitions, retentionMs: plan.topicRetentionMs }))
+          .length > 0,
+    );
+    member = await startProcessors();
+    await startIngestChild();
+  };
 
   await sleep(settleSeconds * 1000);
   try {
@@ -252,38 +547,31 @@ try {
     await fault('ingest kill -9 (restarted at once)', async () => {
       ingest!.kill('SIGKILL');
       await exited(ingest!);
-      ingest = app('ingest');
-      await until('ingest listening', async () => {
-        try {
-          await fetch(`${ingestUrl}/healthz`);
-          return true;
-        } catch {
-          return false;
-        }
-      });
+      await startIngestChild();
     });
+    await fault(`Cassandra hangs ${outageSeconds} s for one processor`, hang('cassandra'));
+    await fault(`MySQL hangs ${outageSeconds} s for one processor`, hang('mysql'));
+    await fault(`Kafka hangs ${outageSeconds} s for one processor`, hang('kafka'));
+    await fault(`produce responses lost ${outageSeconds} s (a second ingest)`, produceResponsesLost);
+    await fault('zombie processor (session expired while its batch waited on Cassandra)', zombie);
+    await fault('orders topic recreated (teardown with deletionPolicy Retain, install)', topicRecreated);
   } finally {
     abort.abort();
   }
-  const result = await load;
-  const accepted = new Set(result.acceptedIds);
-  log(`load stopped: ${JSON.stringify(result.totals)}; waiting for the processor to finish`);
+  await load;
+  const accepted = new Set(loadResults.flatMap((r) => r.acceptedIds));
+  const loadTotals = loadResults.reduce<LoadTotals>(
+    (sum, r) => {
+      for (const k of Object.keys(sum) as Array<keyof LoadTotals>) sum[k] += r.totals[k];
+      return sum;
+    },
+    { sent: 0, accepted: 0, rejected: 0, unavailable: 0, failed: 0, behind: 0, requests: 0 },
+  );
+  log(`load stopped: ${JSON.stringify(loadTotals)}; waiting for the processor to finish`);
 
   // --- verification -------------------------------------------------------------------------------
-  let stableSince = Date.now();
-  let last = -1;
-  await until(
-    'processor drained',
-    async () => {
-      const n = await processedCount();
-      if (n !== last) {
-        last = n;
-        stableSince = Date.now();
-      }
-      return n >= accepted.size && Date.now() - stableSince > 10_000;
-    },
-    600_000,
-  );
+  await drained(accepted.size);
+  const [[resets]] = await pool.query<RowDataPacket[]>('SELECT SUM(resets) AS n FROM stream_offsets');
 
   const [processedRows] = await pool.query<RowDataPacket[]>('SELECT order_id FROM processed_orders');
   const processed = new Map<string, number>();
@@ -309,6 +597,7 @@ try {
   const expected = expectedAggregates([...processed.keys()].filter((id) => sent.has(id)).map((id) => sent.get(id)!));
   const actual = await readAggregates(pool);
   let doubleCounted = 0;
+  const doubleCountedInMinute = new Map<string, number>();
   let underCounted = 0;
   let mismatchedAggregates = 0;
   for (const key of new Set([...expected.keys(), ...actual.keys()])) {
@@ -319,6 +608,7 @@ try {
     }
     if (key.startsWith('total|')) {
       doubleCounted += Math.max(0, a.orders - e.orders);
+      doubleCountedInMinute.set(key, Math.max(0, a.orders - e.orders));
       underCounted += Math.max(0, e.orders - a.orders);
     }
   }
@@ -339,7 +629,9 @@ try {
       .replace(/[^a-z0-9]+/g, '_')
       .replace(/^_|_$/g, '');
   const figures: Record<string, Figure> = {
-    orders_sent: { value: result.totals.sent, unit: 'orders' },
+    orders_sent: { value: loadTotals.sent, unit: 'orders' },
+    big_orders_sent: { value: bigOrders.length, unit: 'largest valid orders, non-UTC offsets' },
+    big_orders_accepted: { value: bigOrders.filter((id) => accepted.has(id)).length, unit: 'orders (202)' },
     orders_accepted: { value: accepted.size, unit: 'orders (202)' },
     lost_orders: { value: lost.size, unit: 'accepted orders missing in Cassandra or processed_orders', target: '0' },
     double_counted_orders: { value: doubleCounted, unit: 'orders counted more than once', target: '0' },
@@ -350,8 +642,9 @@ try {
     processed_orders: { value: processed.size, unit: 'rows' },
     landed_without_2xx: { value: landedWithout2xx.length, unit: 'orders answered 503/cut that still reached Kafka' },
     unknown_orders: { value: unknown.length, unit: 'processed ids never sent', target: '0' },
-    answered_5xx_total: { value: result.totals.unavailable, unit: 'requests (503)' },
-    connection_failures_total: { value: result.totals.failed, unit: 'requests' },
+    answered_5xx_total: { value: loadTotals.unavailable, unit: 'requests (503)' },
+    connection_failures_total: { value: loadTotals.failed, unit: 'requests' },
+    topic_resets: { value: Number(resets!.n), unit: 'partitions read again from a recreated topic' },
   };
   for (const o of outcomes) {
     const k = slug(o.fault.replace(/\(.*\)/, ''));
@@ -359,8 +652,18 @@ try {
     figures[`${k}.connection_failures`] = { value: o.connection_failures, unit: 'requests' };
     figures[`${k}.outage`] = { value: o.outage_seconds, unit: 's (fault injected → service back)' };
     figures[`${k}.ingest_accepting_after`] = { value: o.ingest_accepting_after_s, unit: 's after back' };
-    figures[`${k}.recovery`] = { value: o.processor_caught_up_after_s, unit: 's after back → processor caught up' };
-    figures[`${k}.backlog_at_back`] = { value: o.backlog_at_back, unit: 'orders accepted, not yet processed' };
+    figures[`${k}.recovery`] = { value: o.processor_caught_up_after_s, unit: 's after back → processor applied all that was on the topic then' };
+    figures[`${k}.backlog_at_back`] = { value: o.backlog_at_back, unit: 'messages on the topic, not yet applied' };
+    for (const [name, figure] of Object.entries(o.figures)) figures[`${k}.${name}`] = figure;
+    const ids = [...faultOf].filter(([, f]) => f === o.fault).map(([id]) => id);
+    const minutes = [...faultsOfMinute].filter(([, faults]) => faults.has(o.fault)).map(([minute]) => minute);
+    figures[`${k}.orders_accepted`] = { value: ids.filter((id) => accepted.has(id)).length, unit: 'orders (202)' };
+    figures[`${k}.lost_orders`] = { value: ids.filter((id) => lost.has(id)).length, unit: 'of those', target: '0' };
+    figures[`${k}.double_counted_orders`] = {
+      value: minutes.reduce((sum, minute) => sum + (doubleCountedInMinute.get(minute) ?? 0), 0),
+      unit: 'in the minutes of its orders',
+      target: '0',
+    };
   }
   writeResult(
     'faults',
@@ -370,7 +673,8 @@ try {
       settleSeconds,
       partitions: 6,
       services: 'private Kafka, Cassandra, MariaDB (scripts/infra, SALESPIPELINE_STATE=tmp)',
-      apps: 'node apps/{ingest,processor}/dist/main.js',
+      apps: 'node apps/{ingest,processor}/dist/main.js; in-process: a proxied processor member, the zombie, a second ingest',
+      bigOrderEveryMs,
       faults: outcomes.map((o) => o.fault),
     },
     figures,
