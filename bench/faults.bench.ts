@@ -39,7 +39,7 @@ import {
   largestOrder,
   NON_UTC_OFFSETS,
   ProduceResponseDropper,
-  socketFactoryVia,
+  kafkaVia,
   TcpProxy,
   withOffset,
 } from '@salespipeline/shared/testing';
@@ -51,7 +51,6 @@ import { startProcessor, type RunningProcessor } from '../apps/processor/src/pro
 import {
   countByHour,
   expectedAggregates,
-  kafkaThrough,
   metricValue,
   readAggregates,
   readRawOrders,
@@ -148,7 +147,7 @@ async function startProxiedProcessor(name: string, extra: Record<string, string>
       MYSQL_URL: viaProxy.toString(),
       ...extra,
     }),
-    { kafka: kafkaThrough(proxies.kafka), logger: createLogger(name, 'fatal'), migrate: false },
+    { kafka: kafkaVia(proxies.kafka.port, 'processor-proxied'), logger: createLogger(name, 'fatal'), migrate: false },
   );
   return { processor, proxies };
 }
@@ -247,7 +246,11 @@ try {
   const pool = createMysqlPool({ mysqlUrl }, { connectionLimit: 2 });
   const processedCount = async () =>
     Number((await pool.query<RowDataPacket[]>('SELECT COUNT(*) AS n FROM processed_orders'))[0][0]!.n);
-  const benchKafka = new Kafka({ clientId: 'faults-bench', brokers: [appEnv.KAFKA_BROKERS], logLevel: logLevel.NOTHING });
+  const benchKafka = new Kafka({
+    clientId: 'faults-bench',
+    brokers: [appEnv.KAFKA_BROKERS],
+    logLevel: logLevel.NOTHING,
+  });
   /** Per partition, the end of the orders topic now. */
   const topicEnds = async () => {
     const admin = benchKafka.admin();
@@ -430,13 +433,7 @@ try {
     const dropper = new ProduceResponseDropper();
     const proxy = new TcpProxy('127.0.0.1', ports.SP_KAFKA_PORT, dropper.filters);
     const port = await proxy.start();
-    const kafka = new Kafka({
-      clientId: 'ingest-lost-responses',
-      brokers: [`127.0.0.1:${port}`],
-      socketFactory: socketFactoryVia(port),
-      requestTimeout: 1000,
-      logLevel: logLevel.NOTHING,
-    });
+    const kafka = kafkaVia(port, 'ingest-lost-responses', { requestTimeout: 1000 });
     const second = await startIngest(kafka, {
       ORDERS_TOPIC: topic,
       INGEST_API_KEYS: appEnv.INGEST_API_KEYS,
@@ -516,8 +513,12 @@ try {
     await until(
       'the topic created again',
       async () =>
-        (await ensureTopics(benchKafka, topic, { partitions: plan.topicPartitions, retentionMs: plan.topicRetentionMs }))
-          .length > 0,
+        (
+          await ensureTopics(benchKafka, topic, {
+            partitions: plan.topicPartitions,
+            retentionMs: plan.topicRetentionMs,
+          })
+        ).length > 0,
     );
     member = await startProcessors();
     await startIngestChild();
@@ -652,7 +653,10 @@ try {
     figures[`${k}.connection_failures`] = { value: o.connection_failures, unit: 'requests' };
     figures[`${k}.outage`] = { value: o.outage_seconds, unit: 's (fault injected → service back)' };
     figures[`${k}.ingest_accepting_after`] = { value: o.ingest_accepting_after_s, unit: 's after back' };
-    figures[`${k}.recovery`] = { value: o.processor_caught_up_after_s, unit: 's after back → processor applied all that was on the topic then' };
+    figures[`${k}.recovery`] = {
+      value: o.processor_caught_up_after_s,
+      unit: 's after back → processor applied all that was on the topic then',
+    };
     figures[`${k}.backlog_at_back`] = { value: o.backlog_at_back, unit: 'messages on the topic, not yet applied' };
     for (const [name, figure] of Object.entries(o.figures)) figures[`${k}.${name}`] = figure;
     const ids = [...faultOf].filter(([, f]) => f === o.fault).map(([id]) => id);

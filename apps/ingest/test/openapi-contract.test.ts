@@ -10,11 +10,11 @@ import { execFile, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
-import { Kafka, logLevel } from 'kafkajs';
+import type { Kafka } from 'kafkajs';
 import { createKafka, createLogger, ensureTopics, EXAMPLE_ORDER } from '@salespipeline/shared';
 import {
   schemaChecker,
-  socketFactoryVia,
+  kafkaVia,
   TcpProxy,
   testInfra,
   uniqueName,
@@ -53,12 +53,7 @@ describe('ingest API conforms to its OpenAPI document (schemathesis, real Kafka)
     await ensureTopics(createKafka(infra, createLogger('test', 'warn')), topic, { partitions: 1 });
     const proxyPort = await proxy.start();
     // Kafka behind a proxy (and every broker connection through it) so that the test can take it away.
-    kafka = new Kafka({
-      clientId: 'contract',
-      brokers: [`127.0.0.1:${proxyPort}`],
-      socketFactory: socketFactoryVia(proxyPort),
-      logLevel: logLevel.NOTHING,
-    });
+    kafka = kafkaVia(proxyPort, 'contract');
     ingest = await startIngest(kafka, {
       ORDERS_TOPIC: topic,
       INGEST_ACK_TIMEOUT_MS: '1500',

@@ -1,11 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import fc from 'fast-check';
-import { Kafka, logLevel } from 'kafkajs';
 import { RETRY_ADVICE, type AcceptedOrder } from '@salespipeline/shared';
 import {
   orderArbitrary,
   ProduceResponseDropper,
-  socketFactoryVia,
+  kafkaVia,
   TcpProxy,
   testInfra,
   waitFor,
@@ -48,13 +47,7 @@ describe('ingest when Kafka writes an order but its produce response is lost (re
     env = await createTestEnv('lost', 1);
     topic = env.topic;
     const proxyPort = await proxy.start();
-    const kafka = new Kafka({
-      clientId: 'lost-response',
-      brokers: [`127.0.0.1:${proxyPort}`],
-      socketFactory: socketFactoryVia(proxyPort),
-      requestTimeout: 1000,
-      logLevel: logLevel.NOTHING,
-    });
+    const kafka = kafkaVia(proxyPort, 'lost-response', { requestTimeout: 1000 });
     ingest = await startIngest(kafka, {
       ORDERS_TOPIC: topic,
       INGEST_ACK_TIMEOUT_MS: '3000',

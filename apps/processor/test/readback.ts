@@ -2,13 +2,11 @@
  * Reading back what the processor wrote, and what it should have written: free of jest, so the
  * benchmarks use them too.
  */
-import { connect } from 'node:net';
 import type cassandra from 'cassandra-driver';
-import { Kafka, logLevel } from 'kafkajs';
 import type mysql from 'mysql2/promise';
 import type { RowDataPacket } from 'mysql2';
 import { centsOf, decimalToCents, type AcceptedOrder } from '@salespipeline/shared';
-import { waitFor, type TcpProxy } from '@salespipeline/shared/testing';
+import { waitFor } from '@salespipeline/shared/testing';
 export interface Totals {
   orders: number;
   items: number;
@@ -148,19 +146,6 @@ export const hostPort = (s: string): [string, number] => {
   const [host, port] = s.split(':');
   return [host!, Number(port)];
 };
-
-/**
- * A kafkajs client whose every broker connection goes through `proxy` (the local cluster has one
- * broker; its advertised address would bypass a plain proxy).
- */
-export function kafkaThrough(proxy: TcpProxy): Kafka {
-  return new Kafka({
-    clientId: 'processor-proxied',
-    brokers: [`127.0.0.1:${proxy.port}`],
-    logLevel: logLevel.NOTHING,
-    socketFactory: ({ onConnect }) => connect(proxy.port, '127.0.0.1', onConnect),
-  });
-}
 
 /** A processor metric from /metrics, summed over its labels (0 when absent). */
 export async function metricValue(opsUrl: string, name: string): Promise<number> {

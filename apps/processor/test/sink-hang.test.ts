@@ -1,12 +1,11 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import type { AcceptedOrder } from '@salespipeline/shared';
-import { TcpProxy, testInfra, waitFor } from '@salespipeline/shared/testing';
+import { TcpProxy, testInfra, waitFor, kafkaVia } from '@salespipeline/shared/testing';
 import { startProcessor, type RunningProcessor } from '../src/processor.js';
 import {
   countProcessed,
   createTestEnv,
   hostPort,
-  kafkaThrough,
   metricValue,
   produceOrders,
   type TestEnv,
@@ -52,7 +51,7 @@ describe('processor: Kafka, Cassandra or MySQL hangs (two members in one group)'
         MYSQL_URL: url.toString(),
         ...extra,
       }),
-      { kafka: kafkaThrough(proxies.kafka) },
+      { kafka: kafkaVia(proxies.kafka.port, 'processor-proxied') },
     );
     running.set(processor, proxies);
     return { processor, proxies };

@@ -5,7 +5,7 @@
  */
 import { connect } from 'node:net';
 import { Transform } from 'node:stream';
-import type { ISocketFactory } from 'kafkajs';
+import { Kafka, logLevel, type ISocketFactory, type KafkaConfig } from 'kafkajs';
 import type { ConnectionFilters } from './tcp-proxy.js';
 
 const PRODUCE_API_KEY = 0;
@@ -60,3 +60,13 @@ export const socketFactoryVia =
   (port: number): ISocketFactory =>
   ({ onConnect }) =>
     connect({ host: '127.0.0.1', port }, onConnect);
+
+/** A quiet kafkajs client whose every broker connection goes through a proxy on 127.0.0.1:`port`. */
+export const kafkaVia = (port: number, clientId: string, extra: Partial<KafkaConfig> = {}): Kafka =>
+  new Kafka({
+    clientId,
+    brokers: [`127.0.0.1:${port}`],
+    socketFactory: socketFactoryVia(port),
+    logLevel: logLevel.NOTHING,
+    ...extra,
+  });
