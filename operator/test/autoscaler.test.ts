@@ -211,9 +211,12 @@ describe('processor autoscaling from consumer lag (real Kafka, real apiserver)',
       desiredReplicas: PARTITIONS,
       lastDecision: { direction: 'up', from: 1, to: PARTITIONS },
     });
-    expect(sp.status.autoscaling.lastDecision.reason).toMatch(
-      /^LagAboveThreshold: lag 300 \/ threshold 20 → 3 replicas/,
+    // The decision may see the backlog part-way through the broker's appends (one produce request still lands
+    // partition by partition); any partition's 100 already asks for more than the cap.
+    const decided = /^LagAboveThreshold: lag (\d+) \/ threshold 20 → 3 replicas/.exec(
+      sp.status.autoscaling.lastDecision.reason,
     );
+    expect([100, 200, 300]).toContain(Number(decided?.[1]));
     expect((await events('ProcessorScaledUp')).length).toBeGreaterThan(0);
     // Status fields of the autoscaler are its own: the reconciler's status apply does not own them.
     const managers = sp.metadata.managedFields.filter((m: any) => m.subresource === 'status');
