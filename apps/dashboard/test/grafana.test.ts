@@ -18,6 +18,7 @@ import {
   loadConfig,
   startOpsServer,
   type AcceptedOrder,
+  topicsOf,
 } from '@salespipeline/shared';
 import { localStateDir, testInfra, testPrometheusUrl, uniqueName, waitFor } from '@salespipeline/shared/testing';
 import { authHeaders, startIngest, type RunningIngest } from '../../ingest/test/helpers.js';
@@ -167,7 +168,7 @@ afterAll(async () => {
   await stores?.cleanup();
   const admin = createKafka(infra, createLogger('test', 'warn')).admin();
   await admin.connect();
-  await admin.deleteTopics({ topics: [topic, `${topic}.dlq`, `${topic}.late`] }).catch(() => undefined);
+  await admin.deleteTopics({ topics: Object.values(topicsOf(topic)) }).catch(() => undefined);
   await admin.disconnect();
 });
 

@@ -1,4 +1,5 @@
 /** Strimzi: a KRaft Kafka with one combined controller+broker node pool, and the pipeline's topics. */
+import { topicPlan, topicsOf } from '@salespipeline/shared';
 import { Chart } from 'cdk8s';
 import type { Construct } from 'constructs';
 import {
@@ -22,6 +23,7 @@ import {
 import type { KafkaAuthentication } from '../api/schema.js';
 import { commonLabels, names, selectorLabels, type Context } from './context.js';
 
+/** The label Strimzi sets on what belongs to a Kafka cluster (pods, volumes) and reads on its node pools, topics and users. */
 export const strimziClusterLabel = 'strimzi.io/cluster';
 /** Set on every Namespace by the apiserver: NetworkPolicies select namespaces by name with it. */
 export const namespaceNameLabel = 'kubernetes.io/metadata.name';
@@ -31,13 +33,28 @@ export const kafkaListener = (authentication: KafkaAuthentication) =>
   authentication === 'tls' ? { name: 'tls', port: 9093, tls: true } : { name: 'plain', port: 9092, tls: false };
 
 /**
- * The ACLs of each app's KafkaUser (issue 8, least privilege): ingest produces to the orders topic;
+ * Kafka's bootstrap servers: the external ones, or the Strimzi bootstrap Service (namespace-qualified
+ * when `qualified`, for clients outside the pipeline's namespace: the operator, KEDA).
+ */
+export function kafkaBootstrapServers(
+  owner: { name: string; namespace: string },
+  spec: Context['spec'],
+  qualified = false,
+) {
+  const { kafka } = spec;
+  if (kafka.external) return kafka.external.bootstrapServers;
+  const service = names(owner.name).kafkaBootstrap;
+  return [`${qualified ? `${service}.${owner.namespace}.svc` : service}:${kafkaListener(kafka.authentication).port}`];
+}
+
+/**
+ * The ACLs of each app's KafkaUser (least privilege): ingest produces to the orders topic;
  * the processor consumes it in its group (reading its retention, which bounds the dedupe set) and
  * produces to the DLQ and late topics. The dashboard
  * does not use Kafka and gets no user.
  */
 export function kafkaAcls(ctx: Context): Record<'ingest' | 'processor', KafkaUserSpecAuthorizationAcls[]> {
-  const { topics } = ctx.spec.kafka;
+  const topics = topicsOf(ctx.spec.kafka.topics.name);
   const literal = KafkaUserSpecAuthorizationAclsResourcePatternType.LITERAL;
   const topic = (name: string, ...operations: Op[]) => ({
     resource: { type: Res.TOPIC, name, patternType: literal },
@@ -45,11 +62,11 @@ export function kafkaAcls(ctx: Context): Record<'ingest' | 'processor', KafkaUse
     host: '*',
   });
   return {
-    ingest: [topic(topics.name, Op.WRITE, Op.DESCRIBE)],
+    ingest: [topic(topics.orders, Op.WRITE, Op.DESCRIBE)],
     processor: [
-      topic(topics.name, Op.READ, Op.DESCRIBE, Op.DESCRIBE_CONFIGS),
-      topic(`${topics.name}.dlq`, Op.WRITE, Op.DESCRIBE),
-      topic(`${topics.name}.late`, Op.WRITE, Op.DESCRIBE),
+      topic(topics.orders, Op.READ, Op.DESCRIBE, Op.DESCRIBE_CONFIGS),
+      topic(topics.dlq, Op.WRITE, Op.DESCRIBE),
+      topic(topics.late, Op.WRITE, Op.DESCRIBE),
       {
         resource: { type: Res.GROUP, name: ctx.spec.processor.autoscaling.consumerGroup, patternType: literal },
         operations: [Op.READ, Op.DESCRIBE],
@@ -136,14 +153,9 @@ export function desiredKafka(scope: Construct, ctx: Context): Chart {
     },
   });
 
-  const topics: Array<['' | 'dlq' | 'late', string, number]> = [
-    ['', kafka.topics.name, kafka.topics.partitions],
-    ['dlq', `${kafka.topics.name}.dlq`, Math.max(1, Math.ceil(kafka.topics.partitions / 4))],
-    ['late', `${kafka.topics.name}.late`, Math.max(1, Math.ceil(kafka.topics.partitions / 4))],
-  ];
-  for (const [suffix, topicName, partitions] of topics) {
-    new KafkaTopic(chart, `topic-${suffix || 'orders'}`, {
-      metadata: { name: n.topic(suffix), labels: { ...labels, [strimziClusterLabel]: n.kafka } },
+  for (const { role, name: topicName, partitions } of topicPlan(kafka.topics.name, kafka.topics.partitions)) {
+    new KafkaTopic(chart, `topic-${role}`, {
+      metadata: { name: n.topic(role), labels: { ...labels, [strimziClusterLabel]: n.kafka } },
       spec: {
         topicName,
         partitions,
