@@ -76,19 +76,13 @@ export function kafkaAcls(ctx: Context): Record<'ingest' | 'processor', KafkaUse
   };
 }
 
-export function desiredKafka(scope: Construct, ctx: Context): Chart {
-  const chart = new Chart(scope, 'kafka', { disableResourceNameHashes: true });
+/** The client listener, with its authentication and, with NetworkPolicies on, the peers it admits. */
+function clientListener(ctx: Context): KafkaSpecKafkaListeners {
   const sp = ctx.owner.name;
-  const n = names(sp);
-  const { kafka } = ctx.spec;
-  if (kafka.external) return chart; // not ours to run: the apps and the autoscaler connect to it
-  const labels = commonLabels(sp, 'kafka');
-  const replication = Math.min(3, kafka.replicas);
-  const retentionMs = String(kafka.topics.retentionHours * 3600 * 1000);
-  const auth = kafka.authentication;
+  const auth = ctx.spec.kafka.authentication;
   const np = ctx.spec.networkPolicies;
   const byName = (ns: string) => ({ namespaceSelector: { matchLabels: { [namespaceNameLabel]: ns } } });
-  const listener: KafkaSpecKafkaListeners = {
+  return {
     ...kafkaListener(auth),
     type: KafkaSpecKafkaListenersType.INTERNAL,
     ...(auth === 'none'
@@ -114,7 +108,19 @@ export function desiredKafka(scope: Construct, ctx: Context): Chart {
         }
       : {}),
   };
+}
 
+/** Replicas of the internal topics and of ours: up to 3, as many as there are brokers below that. */
+const replicationOf = (ctx: Context) => Math.min(3, ctx.spec.kafka.replicas);
+
+export function desiredKafka(scope: Construct, ctx: Context): Chart {
+  const chart = new Chart(scope, 'kafka', { disableResourceNameHashes: true });
+  const sp = ctx.owner.name;
+  const n = names(sp);
+  const { kafka } = ctx.spec;
+  if (kafka.external) return chart; // not ours to run: the apps and the autoscaler connect to it
+  const labels = commonLabels(sp, 'kafka');
+  const replication = replicationOf(ctx);
   new Kafka(chart, 'kafka', {
     metadata: {
       name: n.kafka,
@@ -124,8 +130,8 @@ export function desiredKafka(scope: Construct, ctx: Context): Chart {
     spec: {
       kafka: {
         version: kafka.version,
-        listeners: [listener],
-        ...(auth === 'none' ? {} : { authorization: { type: KafkaSpecKafkaAuthorizationType.SIMPLE } }),
+        listeners: [clientListener(ctx)],
+        ...(kafka.authentication === 'none' ? {} : { authorization: { type: KafkaSpecKafkaAuthorizationType.SIMPLE } }),
         config: {
           'offsets.topic.replication.factor': replication,
           'transaction.state.log.replication.factor': replication,
@@ -138,7 +144,6 @@ export function desiredKafka(scope: Construct, ctx: Context): Chart {
       entityOperator: { topicOperator: {} },
     },
   });
-
   new KafkaNodePool(chart, 'pool', {
     metadata: { name: n.nodePool, labels: { ...labels, [strimziClusterLabel]: n.kafka } },
     spec: {
@@ -152,37 +157,50 @@ export function desiredKafka(scope: Construct, ctx: Context): Chart {
       },
     },
   });
+  kafkaTopics(chart, ctx);
+  if (kafka.authentication !== 'none') kafkaUsers(chart, ctx);
+  return chart;
+}
 
-  for (const { role, name: topicName, partitions } of topicPlan(kafka.topics.name, kafka.topics.partitions)) {
+/** The topics of the plan, as Strimzi KafkaTopics. */
+function kafkaTopics(chart: Chart, ctx: Context): void {
+  const n = names(ctx.owner.name);
+  const { topics } = ctx.spec.kafka;
+  const labels = { ...commonLabels(ctx.owner.name, 'kafka'), [strimziClusterLabel]: n.kafka };
+  const retentionMs = String(topics.retentionHours * 3600 * 1000);
+  for (const { role, name: topicName, partitions } of topicPlan(topics.name, topics.partitions)) {
     new KafkaTopic(chart, `topic-${role}`, {
-      metadata: { name: n.topic(role), labels: { ...labels, [strimziClusterLabel]: n.kafka } },
+      metadata: { name: n.topic(role), labels },
       spec: {
         topicName,
         partitions,
-        replicas: replication,
+        replicas: replicationOf(ctx),
         config: { 'retention.ms': retentionMs, 'cleanup.policy': 'delete' },
       },
     });
   }
-  if (auth !== 'none') {
-    const acls = kafkaAcls(ctx);
-    for (const app of ['ingest', 'processor'] as const) {
-      new KafkaUser(chart, `user-${app}`, {
-        metadata: {
-          name: n.kafkaUser(app),
-          labels: { ...commonLabels(sp, app), [strimziClusterLabel]: n.kafka },
+}
+
+/** One KafkaUser per app that uses Kafka, with its ACLs (authentication scram-sha-512 or tls). */
+function kafkaUsers(chart: Chart, ctx: Context): void {
+  const sp = ctx.owner.name;
+  const n = names(sp);
+  const acls = kafkaAcls(ctx);
+  for (const app of ['ingest', 'processor'] as const) {
+    new KafkaUser(chart, `user-${app}`, {
+      metadata: {
+        name: n.kafkaUser(app),
+        labels: { ...commonLabels(sp, app), [strimziClusterLabel]: n.kafka },
+      },
+      spec: {
+        authentication: {
+          type:
+            ctx.spec.kafka.authentication === 'tls'
+              ? KafkaUserSpecAuthenticationType.TLS
+              : KafkaUserSpecAuthenticationType.SCRAM_HYPHEN_SHA_HYPHEN_512,
         },
-        spec: {
-          authentication: {
-            type:
-              auth === 'tls'
-                ? KafkaUserSpecAuthenticationType.TLS
-                : KafkaUserSpecAuthenticationType.SCRAM_HYPHEN_SHA_HYPHEN_512,
-          },
-          authorization: { type: KafkaUserSpecAuthorizationType.SIMPLE, acls: acls[app] },
-        },
-      });
-    }
+        authorization: { type: KafkaUserSpecAuthorizationType.SIMPLE, acls: acls[app] },
+      },
+    });
   }
-  return chart;
 }
