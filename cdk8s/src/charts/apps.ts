@@ -4,6 +4,7 @@ import { Chart } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-33';
 import type { Construct } from 'constructs';
 import { ScaledObject } from '../../imports/keda.sh.js';
+import { childKinds } from '../kinds.js';
 import { cassandraNames, keyspaceReplication } from './cassandra.js';
 import { cassandraLogin, cassandraRolesSecret, cassandraRolesToCreate, type CassandraApp } from './cassandra-roles.js';
 import { commonLabels, externalSecretKeys, fromSecret, names, selectorLabels, type Context } from './context.js';
@@ -340,7 +341,11 @@ function scaledObject(chart: Chart, ctx: Context) {
   new ScaledObject(chart, 'processor-scaledobject', {
     metadata: { name: names(sp).app('processor'), labels: commonLabels(sp, 'processor') },
     spec: {
-      scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: names(sp).app('processor') },
+      scaleTargetRef: {
+        apiVersion: childKinds.deployment.apiVersion,
+        kind: childKinds.deployment.kind,
+        name: names(sp).app('processor'),
+      },
       minReplicaCount: processor.minReplicas,
       maxReplicaCount: Math.min(processor.maxReplicas, kafka.topics.partitions),
       pollingInterval: a.pollingSeconds,
