@@ -53,7 +53,7 @@ clean: ## Remove build output and the local services' data (keeps the download c
 	@npx tsc -b --clean; rm -rf .local test-artifacts
 
 # ---------------------------------------------------------------------------------------------
-# Kubernetes packaging (issue 7). `images` builds with the project's own private dockerd (root);
+# Kubernetes packaging. `images` builds with the project's own private dockerd (root);
 # `kind-up` needs a Docker engine and kind: not run in CI here.
 # ---------------------------------------------------------------------------------------------
 IMAGE_REGISTRY ?= ghcr.io/salespipeline
@@ -66,7 +66,7 @@ K8SSANDRA_OPERATOR_VERSION ?= 1.20.0
 CERT_MANAGER_VERSION ?= v1.16.2
 
 manifests: ## Regenerate crds/, k8s/ and the chart's generated files from the cdk8s sources
-	@npm run --silent -w @salespipeline/cdk8s generate && npx tsx cdk8s/src/install/synth.ts
+	@npm run --silent -w @salespipeline/cdk8s generate
 
 images: ## Build the operator, app and MariaDB images with a private dockerd; import them into the local node if it runs
 	@IMAGE_REGISTRY=$(IMAGE_REGISTRY) IMAGE_TAG=$(IMAGE_TAG) scripts/images.sh

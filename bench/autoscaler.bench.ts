@@ -10,7 +10,7 @@
  * Repeated RUNS times with the default polling interval (5 s) unless POLLING_SECONDS says otherwise.
  * Run: npx tsx bench/autoscaler.bench.ts
  */
-import { createKafka, createLogger, ensureTopics } from '@salespipeline/shared';
+import { createKafka, createLogger, ensureTopics, topicsOf } from '@salespipeline/shared';
 import { testInfra } from '@salespipeline/shared/testing';
 import { kafkaBootstrapAnnotation } from '@salespipeline/cdk8s';
 import { objectPath } from '@salespipeline/operator';
@@ -154,7 +154,7 @@ try {
   );
 } finally {
   await producer.disconnect();
-  await admin.deleteTopics({ topics: [topic, `${topic}.dlq`, `${topic}.late`] }).catch(() => undefined);
+  await admin.deleteTopics({ topics: Object.values(topicsOf(topic)) }).catch(() => undefined);
   await admin.deleteGroups([group]).catch(() => undefined);
   await admin.disconnect();
   await reader.disconnect();

@@ -10,7 +10,7 @@
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { chromium } from 'playwright-core';
-import { createKafka, createLogger, ensureTopics, loadConfig } from '@salespipeline/shared';
+import { createKafka, createLogger, ensureTopics, loadConfig, topicsOf } from '@salespipeline/shared';
 import { testInfra, uniqueName, waitFor } from '@salespipeline/shared/testing';
 import { authHeaders, startIngest } from '../apps/ingest/test/helpers.js';
 import { processorSpec } from '../apps/processor/src/config.js';
@@ -158,7 +158,7 @@ async function main() {
   await stores.cleanup();
   const admin = kafka.admin();
   await admin.connect();
-  await admin.deleteTopics({ topics: [topic, `${topic}.dlq`, `${topic}.late`] }).catch(() => undefined);
+  await admin.deleteTopics({ topics: Object.values(topicsOf(topic)) }).catch(() => undefined);
   await admin.disconnect();
 
   writeResult(

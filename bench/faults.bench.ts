@@ -1,5 +1,5 @@
 /**
- * Fault suite (issue 8): while load runs through ingest → Kafka → processor → Cassandra + MySQL,
+ * Fault suite: while load runs through ingest → Kafka → processor → Cassandra + MySQL,
  * in sequence: kill -9 the processor (restarted at once); restart Kafka; stop MariaDB for
  * FAULTS_OUTAGE_SECONDS; stop Cassandra as long; kill -9 the ingest API (restarted at once); hang
  * (a proxy that stops forwarding without closing) Cassandra, MySQL, then Kafka for one processor as

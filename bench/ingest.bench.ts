@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import autocannon from 'autocannon';
-import { createKafka, createLogger, ensureTopics, localInfra } from '@salespipeline/shared';
+import { createKafka, createLogger, ensureTopics, localInfra, topicsOf } from '@salespipeline/shared';
 import { OrderGenerator } from '../apps/loadgen/src/generate.js';
 import { writeResult, type Figure } from './results.js';
 import { cpuSeconds, env, freePort, startApp, waitReady } from './common.js';
@@ -104,7 +104,7 @@ const admin = kafka.admin();
 await admin.connect();
 const offsets = await admin.fetchTopicOffsets(topic);
 const inKafka = offsets.reduce((s, o) => s + Number(o.high), 0);
-await admin.deleteTopics({ topics: [topic, `${topic}.dlq`, `${topic}.late`] });
+await admin.deleteTopics({ topics: Object.values(topicsOf(topic)) });
 await admin.disconnect();
 figures.orders_in_kafka = { value: inKafka, unit: 'messages (≥ orders answered 202)' };
 child.kill('SIGTERM');

@@ -14,6 +14,7 @@ import {
   createMysqlPool,
   ensureTopics,
   localInfra,
+  topicsOf,
 } from '@salespipeline/shared';
 import { OrderGenerator } from '../apps/loadgen/src/generate.js';
 import { runLoad } from '../apps/loadgen/src/sender.js';
@@ -163,7 +164,7 @@ await pool.query(`DROP DATABASE ${database}`);
 await pool.end();
 await cassandra.execute(`DROP KEYSPACE IF EXISTS ${keyspace}`);
 await cassandra.shutdown();
-await kadmin.deleteTopics({ topics: [topic, `${topic}.dlq`, `${topic}.late`] });
+await kadmin.deleteTopics({ topics: Object.values(topicsOf(topic)) });
 await kadmin.disconnect();
 writeResult('pipeline', { seconds, rate, batchSize, partitions, services: 'all on this machine' }, figures);
 process.exit(exact ? 0 : 1);

@@ -40,9 +40,8 @@ scripts/infra/all.sh up
 scripts/infra/node.sh start
 eval "$(scripts/infra/node.sh env)"
 scripts/images.sh
-for topic in "$TOPIC:3" "$TOPIC.dlq:1" "$TOPIC.late:1"; do
-  scripts/infra/kafka.sh topics-create "${topic%:*}" "${topic#*:}" >/dev/null
-done
+# The orders topic and its .dlq and .late, as the topic plan (apps/shared) sizes them.
+(eval "$(scripts/infra/all.sh env)" && ORDERS_TOPIC="$TOPIC" TOPIC_PARTITIONS=3 node apps/processor/dist/main.js topics >/dev/null)
 
 mkdir -p "$STATE"
 # The load generator's API key, generated once: ingest reads it from a Secret of ours.

@@ -1,22 +1,29 @@
 import { describe, expect, it } from '@jest/globals';
-import { readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import yaml from 'js-yaml';
-import { generatedFiles } from './generated.js';
+import { generatedDirs, generatedFiles } from './generated.js';
 import { ownedKinds } from './kinds.js';
 
 const root = join(import.meta.dirname, '..', '..');
-
-describe('generated CRD and RBAC', () => {
-  it.each(Object.entries(generatedFiles()))(
-    '%s is up to date (run: npm run -w @salespipeline/cdk8s generate)',
-    (path, content) => {
-      expect(readFileSync(join(root, path), 'utf8')).toBe(content);
-    },
+const files = generatedFiles();
+const listed = (dir: string): string[] =>
+  readdirSync(join(root, dir), { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? listed(`${dir}/${e.name}`) : [`${dir}/${e.name}`],
   );
 
+describe('generated files', () => {
+  it.each(Object.keys(files))('%s is up to date (run: make manifests)', (path) => {
+    expect(existsSync(join(root, path))).toBe(true);
+    expect(readFileSync(join(root, path), 'utf8')).toBe(files[path]);
+  });
+
+  it.each(generatedDirs)('%s/ holds nothing the sources do not produce', (dir) => {
+    expect(listed(dir).filter((p) => !(p in files))).toEqual([]);
+  });
+
   it('the CRD carries the CEL rules, defaults, printer columns and status subresource', () => {
-    const crd = yaml.load(generatedFiles()['crds/salespipeline.io_salespipelines.yaml']!) as any; // eslint-disable-line @typescript-eslint/no-explicit-any
+    const crd = yaml.load(files['crds/salespipeline.io_salespipelines.yaml']!) as any; // eslint-disable-line @typescript-eslint/no-explicit-any
     const v = crd.spec.versions[0];
     expect(crd.spec.names.shortNames).toEqual(['sp']);
     expect(v.subresources).toEqual({ status: {} });
@@ -39,7 +46,7 @@ describe('generated CRD and RBAC', () => {
   });
 
   it('RBAC grants exactly the owned kinds, and no wildcard', () => {
-    const docs = yaml.loadAll(generatedFiles()['crds/rbac.yaml']!) as any[]; // eslint-disable-line @typescript-eslint/no-explicit-any
+    const docs = yaml.loadAll(files['crds/rbac.yaml']!) as any[]; // eslint-disable-line @typescript-eslint/no-explicit-any
     const role = docs.find((d) => d.kind === 'ClusterRole');
     const granted = role.rules.flatMap((r: { resources: string[] }) => r.resources);
     for (const k of ownedKinds) expect(granted).toContain(k.plural);

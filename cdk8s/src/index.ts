@@ -6,11 +6,17 @@ export * from './rbac.js';
 export * from './generated.js';
 export * from './desired.js';
 export * from './charts/context.js';
-export { endpoints, processorReplicas, appPort, ingestApiKeys, kafkaBootstrapServers } from './charts/apps.js';
+export { endpoints, processorReplicas, appPort, ingestApiKeys } from './charts/apps.js';
 export { externalSecretKeys } from './charts/context.js';
-export { cassandraNames } from './charts/cassandra.js';
-export { strimziClusterLabel, kafkaAcls, kafkaListener, namespaceNameLabel } from './charts/kafka.js';
+export { cassandraClusterLabel, cassandraNames } from './charts/cassandra.js';
+export {
+  strimziClusterLabel,
+  kafkaAcls,
+  kafkaBootstrapServers,
+  kafkaListener,
+  namespaceNameLabel,
+} from './charts/kafka.js';
 export { mysqlInitSql, mysqlUrl, mysqlUrlKeys, sqlString, initHashAnnotation } from './charts/mysql.js';
-export { cassandraClusterLabel } from './charts/network.js';
+export { volumeClaimSelectors } from './charts/volumes.js';
 export * from './install/index.js';
 export { cassandraRoles } from './charts/cassandra-roles.js';

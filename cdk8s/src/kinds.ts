@@ -15,26 +15,38 @@ export interface OwnedKind {
 export const teardownStages = ['apps', 'topics', 'kafka', 'cassandra', 'mysql'] as const;
 export type TeardownStage = (typeof teardownStages)[number];
 
-export const ownedKinds: readonly OwnedKind[] = [
-  { apiVersion: 'apps/v1', kind: 'Deployment', plural: 'deployments', stage: 'apps' },
-  { apiVersion: 'policy/v1', kind: 'PodDisruptionBudget', plural: 'poddisruptionbudgets', stage: 'apps' },
-  { apiVersion: 'monitoring.coreos.com/v1', kind: 'ServiceMonitor', plural: 'servicemonitors', stage: 'apps' },
-  { apiVersion: 'v1', kind: 'ConfigMap', plural: 'configmaps', stage: 'apps' },
+const owned = (apiVersion: string, kind: string, plural: string, stage: TeardownStage, optional?: true) => ({
+  apiVersion,
+  kind,
+  plural,
+  stage,
+  ...(optional ? { optional } : {}),
+});
+
+/** The kinds by name, for code that looks one up (the reconciler's status reads a child of each). */
+export const childKinds = {
+  deployment: owned('apps/v1', 'Deployment', 'deployments', 'apps'),
+  podDisruptionBudget: owned('policy/v1', 'PodDisruptionBudget', 'poddisruptionbudgets', 'apps'),
+  serviceMonitor: owned('monitoring.coreos.com/v1', 'ServiceMonitor', 'servicemonitors', 'apps'),
+  configMap: owned('v1', 'ConfigMap', 'configmaps', 'apps'),
   // spec.processor.autoscaling.mode keda only; KEDA need not be installed otherwise.
-  { apiVersion: 'keda.sh/v1alpha1', kind: 'ScaledObject', plural: 'scaledobjects', stage: 'apps', optional: true },
-  { apiVersion: 'kafka.strimzi.io/v1beta2', kind: 'KafkaTopic', plural: 'kafkatopics', stage: 'topics' },
+  scaledObject: owned('keda.sh/v1alpha1', 'ScaledObject', 'scaledobjects', 'apps', true),
+  kafkaTopic: owned('kafka.strimzi.io/v1beta2', 'KafkaTopic', 'kafkatopics', 'topics'),
   // spec.kafka.authentication scram-sha-512|tls: one user per app, with its ACLs.
-  { apiVersion: 'kafka.strimzi.io/v1beta2', kind: 'KafkaUser', plural: 'kafkausers', stage: 'topics' },
-  { apiVersion: 'kafka.strimzi.io/v1beta2', kind: 'Kafka', plural: 'kafkas', stage: 'kafka' },
-  { apiVersion: 'kafka.strimzi.io/v1beta2', kind: 'KafkaNodePool', plural: 'kafkanodepools', stage: 'kafka' },
-  { apiVersion: 'k8ssandra.io/v1alpha1', kind: 'K8ssandraCluster', plural: 'k8ssandraclusters', stage: 'cassandra' },
-  { apiVersion: 'apps/v1', kind: 'StatefulSet', plural: 'statefulsets', stage: 'mysql' },
+  kafkaUser: owned('kafka.strimzi.io/v1beta2', 'KafkaUser', 'kafkausers', 'topics'),
+  kafka: owned('kafka.strimzi.io/v1beta2', 'Kafka', 'kafkas', 'kafka'),
+  kafkaNodePool: owned('kafka.strimzi.io/v1beta2', 'KafkaNodePool', 'kafkanodepools', 'kafka'),
+  k8ssandraCluster: owned('k8ssandra.io/v1alpha1', 'K8ssandraCluster', 'k8ssandraclusters', 'cassandra'),
+  statefulSet: owned('apps/v1', 'StatefulSet', 'statefulsets', 'mysql'),
   // Services of the apps go with MySQL's at the end: nothing depends on their absence.
-  { apiVersion: 'v1', kind: 'Service', plural: 'services', stage: 'mysql' },
-  { apiVersion: 'v1', kind: 'Secret', plural: 'secrets', stage: 'mysql' },
+  service: owned('v1', 'Service', 'services', 'mysql'),
+  secret: owned('v1', 'Secret', 'secrets', 'mysql'),
   // Last: the pipeline stays isolated until everything else is gone.
-  { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', plural: 'networkpolicies', stage: 'mysql' },
-];
+  networkPolicy: owned('networking.k8s.io/v1', 'NetworkPolicy', 'networkpolicies', 'mysql'),
+} satisfies Record<string, OwnedKind>;
+
+/** Every owned kind, in teardown-stage order (the generated RBAC lists them in this order too). */
+export const ownedKinds: readonly OwnedKind[] = Object.values(childKinds);
 
 export const kindKey = (apiVersion: string, kind: string) => `${apiVersion}/${kind}`;
 

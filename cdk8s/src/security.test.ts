@@ -1,4 +1,4 @@
-/** Issue 8 in the desired state: per-app MySQL users, Kafka users and ACLs, NetworkPolicies. */
+/** Least privilege in the desired state: per-app MySQL users, Kafka users and ACLs, NetworkPolicies. */
 import { describe, expect, it } from '@jest/globals';
 import type { SalesPipeline, SalesPipelineSpecInput } from './api/schema.js';
 import { checkSpec } from './api/validate.js';

@@ -50,7 +50,7 @@ export const operatorSettings = {
   podName: setting.optionalString({ env: 'POD_NAME', doc: 'Leader identity (default: hostname-pid)' }),
   kafkaBootstrapOverride: setting.optionalString({
     env: 'KAFKA_BOOTSTRAP_OVERRIDE',
-    doc: 'Kafka bootstrap (host:port,...) the autoscaler reads the lag from, for every SalesPipeline (default: <name>-kafka-bootstrap.<namespace>.svc:9092; the salespipeline.io/kafka-bootstrap annotation wins)',
+    doc: 'Kafka bootstrap (host:port,...) the autoscaler reads the lag from, for every SalesPipeline (default: the Kafka bootstrap Service of the SalesPipeline, or its spec.kafka.external servers; the salespipeline.io/kafka-bootstrap annotation wins)',
   }),
   autoscalerStatusSeconds: setting.int({
     env: 'AUTOSCALER_STATUS_SECONDS',

@@ -2,6 +2,7 @@
 import { hostname } from 'node:os';
 import {
   apiVersion,
+  childKinds,
   fieldManager,
   kind,
   kindKey,
@@ -88,7 +89,7 @@ export function startOperator(
   let active: () => boolean = () => false;
   const autoscaler = new Autoscaler({
     primary,
-    deployments: children.get(kindKey('apps/v1', 'Deployment')),
+    deployments: children.get(kindKey(childKinds.deployment.apiVersion, childKinds.deployment.kind)),
     lagReader: opts.lagReader ?? new KafkaLagReader(logger),
     writer,
     events,

@@ -15,6 +15,7 @@ import {
   createCassandraClient,
   ensureTopics,
   loadConfig,
+  topicsOf,
 } from '@salespipeline/shared';
 import { orderArbitrary, testInfra, waitFor } from '@salespipeline/shared/testing';
 import { kafkaBootstrapAnnotation } from '@salespipeline/cdk8s';
@@ -152,7 +153,7 @@ afterAll(async () => {
   await cass.shutdown();
   const admin = kafka.admin();
   await admin.connect();
-  await admin.deleteTopics({ topics: [topic, `${topic}.dlq`, `${topic}.late`] }).catch(() => undefined);
+  await admin.deleteTopics({ topics: Object.values(topicsOf(topic)) }).catch(() => undefined);
   await admin.deleteGroups([group]).catch(() => undefined);
   await admin.disconnect();
 });

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type cassandra from 'cassandra-driver';
 import fc from 'fast-check';
 import mysql from 'mysql2/promise';
-import type { AcceptedOrder } from '@salespipeline/shared';
+import { topicPlan, type AcceptedOrder } from '@salespipeline/shared';
 import { orderArbitrary, testInfra } from '@salespipeline/shared/testing';
 import { mysqlUrlKeys, names, type SalesPipelineSpecInput } from '@salespipeline/cdk8s';
 import type { KubeRest } from '@salespipeline/operator';
@@ -44,11 +44,7 @@ export class LocalCluster {
     this.nodeWasRunning = (await run(script('infra/node.sh'), ['status'])).stdout.includes('kubelet          running');
     await ok(script('infra/node.sh'), ['start']);
     await ok(script('images.sh'), []);
-    for (const [name, count] of [
-      [topic, partitions],
-      [`${topic}.dlq`, 1],
-      [`${topic}.late`, 1],
-    ] as const)
+    for (const { name, partitions: count } of topicPlan(topic, partitions))
       await ok(script('infra/kafka.sh'), ['topics-create', name, String(count)]);
   }
 

@@ -1,5 +1,5 @@
 /**
- * Malformed SalesPipelines on the real kube-apiserver (issue 8): each one is either rejected by the
+ * Malformed SalesPipelines on the real kube-apiserver: each one is either rejected by the
  * CRD (OpenAPI schema, CEL) with the expected message, or accepted and reported in the status with a
  * condition reason. Meanwhile the operator keeps running, does not hot-loop (its reconcile count over
  * a window stays bounded), and a valid SalesPipeline — with Kafka authentication and NetworkPolicies —

@@ -1,5 +1,5 @@
 /**
- * The per-app MySQL users (issue 8) on the real local MariaDB: the init file the MySQL chart renders
+ * The per-app, least-privilege MySQL users on the real local MariaDB: the init file the MySQL chart renders
  * (the very bytes of its `<name>-mysql-init` Secret) is run as root, twice (mysqld runs it at every
  * start), then each app connects with the URL of its own key in the rendered `<name>-mysql-url`
  * Secret (host swapped for the local server). The processor runs the real migrations and writes; the

@@ -1,5 +1,5 @@
 /**
- * The operator's RBAC on the real kube-apiserver (issue 8): the checked-in crds/rbac.yaml (generated
+ * The operator's least-privilege RBAC on the real kube-apiserver: the checked-in crds/rbac.yaml (generated
  * from rbac.ts; a unit test keeps it fresh) is applied for a ServiceAccount in a unique namespace, and
  * SubjectAccessReviews (asked as the admin) check that the ServiceAccount may do everything the
  * operator does, and is refused the rest. A second ServiceAccount gets the same ClusterRole through a

@@ -3,15 +3,18 @@ import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type cassandra from 'cassandra-driver';
-import express, { type NextFunction, type Request, type Response } from 'express';
+import express from 'express';
 import type mysql from 'mysql2/promise';
 import type { Registry } from 'prom-client';
 import {
   createCassandraClient,
   createMysqlPool,
-  createOpsHandler,
+  errorHandler,
+  notFound,
+  withOps,
   type ConfigOf,
   type Logger,
+  type OpsOptions,
 } from '@salespipeline/shared';
 import { createApi } from './api.js';
 import type { dashboardSpec } from './config.js';
@@ -58,41 +61,20 @@ export function createDashboardApp(
     logger,
   );
 
-  const ops = createOpsHandler({
+  const ops: OpsOptions = {
     registry,
     logger,
     checks: [
       { name: 'mysql', check: async () => void (await pool.query('SELECT 1')) },
       { name: 'cassandra', check: async () => void (await cassandraClient.execute('SELECT key FROM system.local')) },
     ],
-  });
-
-  const app = express();
-  app.disable('x-powered-by');
-  app.set('etag', false);
-  app.use((req, res, next) => {
-    if (!ops(req, res)) next();
-  });
-  app.use(
-    '/api',
-    createApi(
-      live,
-      reader,
-      { heartbeatMs: config.heartbeatMs, queryTimeoutMs: config.queryTimeoutMs },
-      metrics,
-      logger,
-    ),
-  );
+  };
+  const app = withOps(express(), ops);
+  const apiOptions = { heartbeatMs: config.heartbeatMs, queryTimeoutMs: config.queryTimeoutMs };
+  app.use('/api', createApi(live, reader, apiOptions, metrics, logger));
   app.use('/vendor/uplot', express.static(uplotDir, { maxAge: '1h', index: false }));
   app.use(express.static(publicDir, { maxAge: 0, index: 'index.html' }));
-  app.use((_req: Request, res: Response) => {
-    res.status(404).json({ error: 'not_found', message: 'no such route' });
-  });
-  app.use((err: unknown, _req: Request, res: Response, next: NextFunction) => {
-    if (res.headersSent) return next(err);
-    logger.error({ err }, 'unhandled error');
-    res.status(500).json({ error: 'internal', message: 'internal error' });
-  });
+  app.use(notFound(), errorHandler({ logger }));
 
   return {
     app,

@@ -44,6 +44,7 @@ const get = (summary: string, parameters: object[], schema: object) => ({
   },
 });
 
+/** One literal document, read top to bottom like the page it describes: longer than a function should be, on purpose. */
 export function apiDocument() {
   return {
     openapi: '3.1.0',

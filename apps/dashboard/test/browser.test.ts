@@ -7,7 +7,7 @@
 import { mkdirSync } from 'node:fs';
 import { afterAll, beforeAll, expect, test } from '@jest/globals';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { createKafka, createLogger, ensureTopics, loadConfig } from '@salespipeline/shared';
+import { createKafka, createLogger, ensureTopics, loadConfig, topicsOf } from '@salespipeline/shared';
 import { TcpProxy, testInfra, uniqueName } from '@salespipeline/shared/testing';
 import { authHeaders, startIngest, type RunningIngest } from '../../ingest/test/helpers.js';
 import { processorSpec } from '../../processor/src/config.js';
@@ -95,7 +95,7 @@ afterAll(async () => {
   await stores?.cleanup();
   const admin = createKafka(infra, createLogger('test', 'warn')).admin();
   await admin.connect();
-  await admin.deleteTopics({ topics: [topic, `${topic}.dlq`, `${topic}.late`] }).catch(() => undefined);
+  await admin.deleteTopics({ topics: Object.values(topicsOf(topic)) }).catch(() => undefined);
   await admin.disconnect();
 });
 

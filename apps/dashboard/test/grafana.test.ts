@@ -18,6 +18,7 @@ import {
   loadConfig,
   startOpsServer,
   type AcceptedOrder,
+  topicsOf,
 } from '@salespipeline/shared';
 import { localStateDir, testInfra, testPrometheusUrl, uniqueName, waitFor } from '@salespipeline/shared/testing';
 import { authHeaders, startIngest, type RunningIngest } from '../../ingest/test/helpers.js';
@@ -143,13 +144,22 @@ beforeAll(async () => {
   await producer.send({ topic, messages: [{ key: 'poison', value: 'not json' }] });
   await producer.disconnect();
 
-  // Every target up and scraped at least three times since the traffic started.
+  // Every target up and scraped at least three times since the traffic started; the counters of the
+  // rejected order and of the dead letter appear with them, and a rate needs two of their samples.
+  const scrapedTwice = async (series: string) => (await promQuery(`count_over_time(${series}[1m]) >= 2`)).length > 0;
   await waitFor(
     async () => {
       const up = (await promQuery(`count_over_time(up{test_run="${run}"}[30s]) >= 3`)) as unknown[];
       const reconciles = await promQuery(`controller_reconcile_total{test_run="${run}"}`);
       const processed = await promQuery(`processor_orders_processed_total{test_run="${run}"} >= 20`);
-      return up.length === 4 && reconciles.length > 0 && processed.length > 0;
+      const failures = await Promise.all(
+        [
+          `ingest_orders_rejected_total{test_run="${run}"}`,
+          `ingest_request_duration_seconds_count{test_run="${run}", status="400"}`,
+          `processor_messages_dlq_total{test_run="${run}"}`,
+        ].map(scrapedTwice),
+      );
+      return up.length === 4 && reconciles.length > 0 && processed.length > 0 && failures.every(Boolean);
     },
     { timeoutMs: 90_000, intervalMs: 1000, what: 'Prometheus scraping the four apps with traffic' },
   );
@@ -167,7 +177,7 @@ afterAll(async () => {
   await stores?.cleanup();
   const admin = createKafka(infra, createLogger('test', 'warn')).admin();
   await admin.connect();
-  await admin.deleteTopics({ topics: [topic, `${topic}.dlq`, `${topic}.late`] }).catch(() => undefined);
+  await admin.deleteTopics({ topics: Object.values(topicsOf(topic)) }).catch(() => undefined);
   await admin.disconnect();
 });
 

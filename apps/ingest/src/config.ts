@@ -1,4 +1,4 @@
-import { appPortVariables, kafkaSettings, opsPortVariables, setting } from '@salespipeline/shared';
+import { appPortVariables, kafkaSettings, opsPortVariables, setting, type ConfigOf } from '@salespipeline/shared';
 
 export const ingestSpec = {
   ...kafkaSettings,
@@ -92,3 +92,5 @@ export const ingestSpec = {
     doc: 'Requests a client may send at once above the rate (token bucket size)',
   }),
 };
+
+export type IngestConfig = ConfigOf<typeof ingestSpec>;

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import type { Kafka } from 'kafkajs';
 import fc from 'fast-check';
-import { createKafka, createLogger, ensureTopics, LIMITS } from '@salespipeline/shared';
+import { createKafka, createLogger, ensureTopics, LIMITS, topicsOf } from '@salespipeline/shared';
 import {
   largestOrder,
   orderArbitrary,
@@ -33,7 +33,7 @@ describe('ingest API (real Kafka)', () => {
     await ingest.stop();
     const admin = kafka.admin();
     await admin.connect();
-    await admin.deleteTopics({ topics: [topic, `${topic}.dlq`, `${topic}.late`] });
+    await admin.deleteTopics({ topics: Object.values(topicsOf(topic)) });
     await admin.disconnect();
   });
 

@@ -117,7 +117,8 @@ describe('no secret in any log line (ingest and processor as processes)', () => 
       INGEST_HOST: '127.0.0.1',
       INGEST_OPS_PORT: '0',
       INGEST_API_KEYS: `a:${apiKey},b:${otherKey}`,
-      INGEST_RATE_LIMIT_PER_SECOND: '5',
+      // Refills too slowly to matter however long the requests take: the burst alone decides the 429.
+      INGEST_RATE_LIMIT_PER_SECOND: '0.01',
       INGEST_RATE_LIMIT_BURST: '20',
     });
     // Kafka outage as the ingest API sees it: no broker reachable (503s, connection errors logged).

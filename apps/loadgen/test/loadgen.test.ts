@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import type { Kafka } from 'kafkajs';
-import { createKafka, createLogger, ensureTopics } from '@salespipeline/shared';
+import { createKafka, createLogger, ensureTopics, topicsOf } from '@salespipeline/shared';
 import { testInfra, uniqueName, waitFor } from '@salespipeline/shared/testing';
 // The real ingest API, in-process (the load generator's only dependency).
 import { endOffsets, startIngest, testApiKey, type RunningIngest } from '../../ingest/test/helpers.js';
@@ -24,7 +24,7 @@ describe('load generator against the real ingest API and Kafka', () => {
     await ingest.stop();
     const admin = kafka.admin();
     await admin.connect();
-    await admin.deleteTopics({ topics: [topic, `${topic}.dlq`, `${topic}.late`] });
+    await admin.deleteTopics({ topics: Object.values(topicsOf(topic)) });
     await admin.disconnect();
   });
 

@@ -72,13 +72,13 @@ export const topicSpec = {
     default: 6,
     min: 1,
     max: 1000,
-    doc: 'Partitions of the orders topic (ensure-topics only)',
+    doc: 'Partitions of the orders topic; .dlq and .late get a quarter, at least one (topics command only)',
   }),
   topicRetentionMs: setting.int({
     env: 'TOPIC_RETENTION_MS',
     default: 7 * 24 * 3600_000,
     min: 60_000,
-    doc: 'retention.ms of the orders topic (ensure-topics only)',
+    doc: 'retention.ms of the orders topic and of .dlq and .late (topics command only)',
   }),
 };
 

@@ -11,6 +11,7 @@ import {
   ensureTopics,
   loadConfig,
   type AcceptedOrder,
+  topicsOf,
 } from '@salespipeline/shared';
 import { expect } from '@jest/globals';
 import fc from 'fast-check';
@@ -81,7 +82,7 @@ export async function createTestEnv(
       await client.shutdown();
       const kadmin = kafka.admin();
       await kadmin.connect();
-      await kadmin.deleteTopics({ topics: [topic, `${topic}.dlq`, `${topic}.late`] }).catch(() => undefined);
+      await kadmin.deleteTopics({ topics: Object.values(topicsOf(topic)) }).catch(() => undefined);
       await kadmin.disconnect();
     },
   };

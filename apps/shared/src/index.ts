@@ -6,3 +6,4 @@ export * from './ops.js';
 export * from './process.js';
 export * from './clients.js';
 export * from './order/index.js';
+export * from './http/index.js';

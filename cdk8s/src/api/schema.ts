@@ -1,7 +1,7 @@
 /**
  * The SalesPipeline API (salespipeline.io/v1alpha1): ONE source of truth for the TypeScript types,
  * the OpenAPI v3 schema, the defaults and the CEL rules. `Static<typeof ...>` gives the types; the
- * CRD (src/crd.ts) embeds the same schema objects; `applyDefaults` (defaults.ts) fills the same
+ * CRD (src/crd.ts) embeds the same schema objects; `withDefaults` (validate.ts) fills the same
  * defaults in-process that the apiserver fills on admission.
  */
 import { Kind, Type, TypeRegistry, type Static, type TSchema } from '@sinclair/typebox';
@@ -344,7 +344,7 @@ export const ingestSpecSchema = Type.Object(
 );
 
 /**
- * How the processor follows the load (issue 5): replicas = clamp(ceil(total lag / lagThreshold),
+ * How the processor follows the load: replicas = clamp(ceil(total lag / lagThreshold),
  * minReplicas, min(maxReplicas, partitions)), up at once, down after a stabilization window and by a
  * bounded step. `builtin`: the operator reads the consumer group's lag and writes the replicas;
  * `keda`: the operator emits a KEDA ScaledObject (Kafka trigger) and leaves the replicas to KEDA.

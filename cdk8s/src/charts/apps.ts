@@ -4,10 +4,11 @@ import { Chart } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-33';
 import type { Construct } from 'constructs';
 import { ScaledObject } from '../../imports/keda.sh.js';
+import { childKinds } from '../kinds.js';
 import { cassandraNames, keyspaceReplication } from './cassandra.js';
 import { cassandraLogin, cassandraRolesSecret, cassandraRolesToCreate, type CassandraApp } from './cassandra-roles.js';
 import { commonLabels, externalSecretKeys, fromSecret, names, selectorLabels, type Context } from './context.js';
-import { kafkaListener } from './kafka.js';
+import { kafkaBootstrapServers } from './kafka.js';
 import { mysqlPort, mysqlUrlKeys } from './mysql.js';
 import { placement, restrictedContainer, restrictedPod, scratchDirs } from './pods.js';
 
@@ -31,7 +32,7 @@ export const ingestApiKeys = {
 type App = 'ingest' | 'processor' | 'dashboard';
 
 /**
- * Processor replicas: what the built-in autoscaler decided (issue 5), else minReplicas; always within
+ * Processor replicas: what the built-in autoscaler decided, else minReplicas; always within
  * bounds. Undefined in KEDA mode: KEDA's HPA owns the field, so the operator's apply leaves it out.
  */
 export function processorReplicas(ctx: Context): number | undefined {
@@ -39,21 +40,6 @@ export function processorReplicas(ctx: Context): number | undefined {
   if (autoscaling.mode === 'keda') return undefined;
   const wanted = ctx.observed.processorReplicas ?? minReplicas;
   return Math.min(maxReplicas, Math.max(minReplicas, Math.round(wanted)));
-}
-
-/**
- * Kafka's bootstrap servers: the external ones, or the Strimzi bootstrap Service (namespace-qualified
- * when `qualified`, for clients outside the pipeline's namespace: the operator, KEDA).
- */
-export function kafkaBootstrapServers(
-  owner: { name: string; namespace: string },
-  spec: Context['spec'],
-  qualified = false,
-) {
-  const { kafka } = spec;
-  if (kafka.external) return kafka.external.bootstrapServers;
-  const service = names(owner.name).kafkaBootstrap;
-  return [`${qualified ? `${service}.${owner.namespace}.svc` : service}:${kafkaListener(kafka.authentication).port}`];
 }
 
 /** The endpoints the apps are given, also reported in the SalesPipeline status. */
@@ -355,7 +341,11 @@ function scaledObject(chart: Chart, ctx: Context) {
   new ScaledObject(chart, 'processor-scaledobject', {
     metadata: { name: names(sp).app('processor'), labels: commonLabels(sp, 'processor') },
     spec: {
-      scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: names(sp).app('processor') },
+      scaleTargetRef: {
+        apiVersion: childKinds.deployment.apiVersion,
+        kind: childKinds.deployment.kind,
+        name: names(sp).app('processor'),
+      },
       minReplicaCount: processor.minReplicas,
       maxReplicaCount: Math.min(processor.maxReplicas, kafka.topics.partitions),
       pollingInterval: a.pollingSeconds,

@@ -10,6 +10,9 @@ import { networkTopology, type Replication } from '@salespipeline/shared';
 import type { SalesPipelineSpec } from '../api/schema.js';
 import { commonLabels, type Context } from './context.js';
 
+/** The label cass-operator sets on the pods and volumes of a Cassandra cluster (its clusterName). */
+export const cassandraClusterLabel = 'cassandra.datastax.com/cluster';
+
 /** cass-operator's names for what it creates from a cluster and datacenter. */
 export const cassandraNames = (clusterName: string, dc: string) => ({
   service: `${clusterName}-${dc}-service`,

@@ -1,10 +1,11 @@
 /** What every chart builder gets: the SalesPipeline (defaulted spec) and the facts observed in the cluster. */
+import type { TopicRole } from '@salespipeline/shared';
 import type { SalesPipelineSpec } from '../api/schema.js';
 import { fieldManager, labels } from '../kinds.js';
 
 /**
  * MySQL credentials: root (the server's administrator, used only by the server's init file) and one
- * user per app, least privilege (issue 8): `processor` writes and runs the migrations, `dashboard`
+ * user per app, least privilege: `processor` writes and runs the migrations, `dashboard`
  * only reads.
  */
 export interface MysqlCredentials {
@@ -54,7 +55,7 @@ export interface Observed {
   cassandraRolePasswords?: { processor: string; dashboard: string };
   /** spec.mysql.external: the apps' logins, read from its credentials Secret. */
   externalMysqlLogins?: MysqlLogins;
-  /** Processor replicas chosen by the autoscaler (issue 5); clamped to [minReplicas, maxReplicas]. */
+  /** Processor replicas chosen by the built-in autoscaler; clamped to [minReplicas, maxReplicas]. */
   processorReplicas?: number;
 }
 
@@ -77,7 +78,7 @@ export const names = (sp: string) => ({
   kafka: sp,
   nodePool: `${sp}-pool`,
   kafkaBootstrap: `${sp}-kafka-bootstrap`,
-  topic: (suffix: '' | 'dlq' | 'late') => (suffix ? `${sp}-orders-${suffix}` : `${sp}-orders`),
+  topic: (role: TopicRole) => (role === 'orders' ? `${sp}-orders` : `${sp}-orders-${role}`),
   mysql: `${sp}-mysql`,
   mysqlSecret: `${sp}-mysql`,
   mysqlUrlSecret: `${sp}-mysql-url`,

@@ -1,4 +1,5 @@
 /** Strimzi: a KRaft Kafka with one combined controller+broker node pool, and the pipeline's topics. */
+import { topicPlan, topicsOf } from '@salespipeline/shared';
 import { Chart } from 'cdk8s';
 import type { Construct } from 'constructs';
 import {
@@ -22,6 +23,7 @@ import {
 import type { KafkaAuthentication } from '../api/schema.js';
 import { commonLabels, names, selectorLabels, type Context } from './context.js';
 
+/** The label Strimzi sets on what belongs to a Kafka cluster (pods, volumes) and reads on its node pools, topics and users. */
 export const strimziClusterLabel = 'strimzi.io/cluster';
 /** Set on every Namespace by the apiserver: NetworkPolicies select namespaces by name with it. */
 export const namespaceNameLabel = 'kubernetes.io/metadata.name';
@@ -31,13 +33,28 @@ export const kafkaListener = (authentication: KafkaAuthentication) =>
   authentication === 'tls' ? { name: 'tls', port: 9093, tls: true } : { name: 'plain', port: 9092, tls: false };
 
 /**
- * The ACLs of each app's KafkaUser (issue 8, least privilege): ingest produces to the orders topic;
+ * Kafka's bootstrap servers: the external ones, or the Strimzi bootstrap Service (namespace-qualified
+ * when `qualified`, for clients outside the pipeline's namespace: the operator, KEDA).
+ */
+export function kafkaBootstrapServers(
+  owner: { name: string; namespace: string },
+  spec: Context['spec'],
+  qualified = false,
+) {
+  const { kafka } = spec;
+  if (kafka.external) return kafka.external.bootstrapServers;
+  const service = names(owner.name).kafkaBootstrap;
+  return [`${qualified ? `${service}.${owner.namespace}.svc` : service}:${kafkaListener(kafka.authentication).port}`];
+}
+
+/**
+ * The ACLs of each app's KafkaUser (least privilege): ingest produces to the orders topic;
  * the processor consumes it in its group (reading its retention, which bounds the dedupe set) and
  * produces to the DLQ and late topics. The dashboard
  * does not use Kafka and gets no user.
  */
 export function kafkaAcls(ctx: Context): Record<'ingest' | 'processor', KafkaUserSpecAuthorizationAcls[]> {
-  const { topics } = ctx.spec.kafka;
+  const topics = topicsOf(ctx.spec.kafka.topics.name);
   const literal = KafkaUserSpecAuthorizationAclsResourcePatternType.LITERAL;
   const topic = (name: string, ...operations: Op[]) => ({
     resource: { type: Res.TOPIC, name, patternType: literal },
@@ -45,11 +62,11 @@ export function kafkaAcls(ctx: Context): Record<'ingest' | 'processor', KafkaUse
     host: '*',
   });
   return {
-    ingest: [topic(topics.name, Op.WRITE, Op.DESCRIBE)],
+    ingest: [topic(topics.orders, Op.WRITE, Op.DESCRIBE)],
     processor: [
-      topic(topics.name, Op.READ, Op.DESCRIBE, Op.DESCRIBE_CONFIGS),
-      topic(`${topics.name}.dlq`, Op.WRITE, Op.DESCRIBE),
-      topic(`${topics.name}.late`, Op.WRITE, Op.DESCRIBE),
+      topic(topics.orders, Op.READ, Op.DESCRIBE, Op.DESCRIBE_CONFIGS),
+      topic(topics.dlq, Op.WRITE, Op.DESCRIBE),
+      topic(topics.late, Op.WRITE, Op.DESCRIBE),
       {
         resource: { type: Res.GROUP, name: ctx.spec.processor.autoscaling.consumerGroup, patternType: literal },
         operations: [Op.READ, Op.DESCRIBE],
@@ -59,19 +76,13 @@ export function kafkaAcls(ctx: Context): Record<'ingest' | 'processor', KafkaUse
   };
 }
 
-export function desiredKafka(scope: Construct, ctx: Context): Chart {
-  const chart = new Chart(scope, 'kafka', { disableResourceNameHashes: true });
+/** The client listener, with its authentication and, with NetworkPolicies on, the peers it admits. */
+function clientListener(ctx: Context): KafkaSpecKafkaListeners {
   const sp = ctx.owner.name;
-  const n = names(sp);
-  const { kafka } = ctx.spec;
-  if (kafka.external) return chart; // not ours to run: the apps and the autoscaler connect to it
-  const labels = commonLabels(sp, 'kafka');
-  const replication = Math.min(3, kafka.replicas);
-  const retentionMs = String(kafka.topics.retentionHours * 3600 * 1000);
-  const auth = kafka.authentication;
+  const auth = ctx.spec.kafka.authentication;
   const np = ctx.spec.networkPolicies;
   const byName = (ns: string) => ({ namespaceSelector: { matchLabels: { [namespaceNameLabel]: ns } } });
-  const listener: KafkaSpecKafkaListeners = {
+  return {
     ...kafkaListener(auth),
     type: KafkaSpecKafkaListenersType.INTERNAL,
     ...(auth === 'none'
@@ -97,7 +108,19 @@ export function desiredKafka(scope: Construct, ctx: Context): Chart {
         }
       : {}),
   };
+}
 
+/** Replicas of the internal topics and of ours: up to 3, as many as there are brokers below that. */
+const replicationOf = (ctx: Context) => Math.min(3, ctx.spec.kafka.replicas);
+
+export function desiredKafka(scope: Construct, ctx: Context): Chart {
+  const chart = new Chart(scope, 'kafka', { disableResourceNameHashes: true });
+  const sp = ctx.owner.name;
+  const n = names(sp);
+  const { kafka } = ctx.spec;
+  if (kafka.external) return chart; // not ours to run: the apps and the autoscaler connect to it
+  const labels = commonLabels(sp, 'kafka');
+  const replication = replicationOf(ctx);
   new Kafka(chart, 'kafka', {
     metadata: {
       name: n.kafka,
@@ -107,8 +130,8 @@ export function desiredKafka(scope: Construct, ctx: Context): Chart {
     spec: {
       kafka: {
         version: kafka.version,
-        listeners: [listener],
-        ...(auth === 'none' ? {} : { authorization: { type: KafkaSpecKafkaAuthorizationType.SIMPLE } }),
+        listeners: [clientListener(ctx)],
+        ...(kafka.authentication === 'none' ? {} : { authorization: { type: KafkaSpecKafkaAuthorizationType.SIMPLE } }),
         config: {
           'offsets.topic.replication.factor': replication,
           'transaction.state.log.replication.factor': replication,
@@ -121,7 +144,6 @@ export function desiredKafka(scope: Construct, ctx: Context): Chart {
       entityOperator: { topicOperator: {} },
     },
   });
-
   new KafkaNodePool(chart, 'pool', {
     metadata: { name: n.nodePool, labels: { ...labels, [strimziClusterLabel]: n.kafka } },
     spec: {
@@ -135,42 +157,50 @@ export function desiredKafka(scope: Construct, ctx: Context): Chart {
       },
     },
   });
+  kafkaTopics(chart, ctx);
+  if (kafka.authentication !== 'none') kafkaUsers(chart, ctx);
+  return chart;
+}
 
-  const topics: Array<['' | 'dlq' | 'late', string, number]> = [
-    ['', kafka.topics.name, kafka.topics.partitions],
-    ['dlq', `${kafka.topics.name}.dlq`, Math.max(1, Math.ceil(kafka.topics.partitions / 4))],
-    ['late', `${kafka.topics.name}.late`, Math.max(1, Math.ceil(kafka.topics.partitions / 4))],
-  ];
-  for (const [suffix, topicName, partitions] of topics) {
-    new KafkaTopic(chart, `topic-${suffix || 'orders'}`, {
-      metadata: { name: n.topic(suffix), labels: { ...labels, [strimziClusterLabel]: n.kafka } },
+/** The topics of the plan, as Strimzi KafkaTopics. */
+function kafkaTopics(chart: Chart, ctx: Context): void {
+  const n = names(ctx.owner.name);
+  const { topics } = ctx.spec.kafka;
+  const labels = { ...commonLabels(ctx.owner.name, 'kafka'), [strimziClusterLabel]: n.kafka };
+  const retentionMs = String(topics.retentionHours * 3600 * 1000);
+  for (const { role, name: topicName, partitions } of topicPlan(topics.name, topics.partitions)) {
+    new KafkaTopic(chart, `topic-${role}`, {
+      metadata: { name: n.topic(role), labels },
       spec: {
         topicName,
         partitions,
-        replicas: replication,
+        replicas: replicationOf(ctx),
         config: { 'retention.ms': retentionMs, 'cleanup.policy': 'delete' },
       },
     });
   }
-  if (auth !== 'none') {
-    const acls = kafkaAcls(ctx);
-    for (const app of ['ingest', 'processor'] as const) {
-      new KafkaUser(chart, `user-${app}`, {
-        metadata: {
-          name: n.kafkaUser(app),
-          labels: { ...commonLabels(sp, app), [strimziClusterLabel]: n.kafka },
+}
+
+/** One KafkaUser per app that uses Kafka, with its ACLs (authentication scram-sha-512 or tls). */
+function kafkaUsers(chart: Chart, ctx: Context): void {
+  const sp = ctx.owner.name;
+  const n = names(sp);
+  const acls = kafkaAcls(ctx);
+  for (const app of ['ingest', 'processor'] as const) {
+    new KafkaUser(chart, `user-${app}`, {
+      metadata: {
+        name: n.kafkaUser(app),
+        labels: { ...commonLabels(sp, app), [strimziClusterLabel]: n.kafka },
+      },
+      spec: {
+        authentication: {
+          type:
+            ctx.spec.kafka.authentication === 'tls'
+              ? KafkaUserSpecAuthenticationType.TLS
+              : KafkaUserSpecAuthenticationType.SCRAM_HYPHEN_SHA_HYPHEN_512,
         },
-        spec: {
-          authentication: {
-            type:
-              auth === 'tls'
-                ? KafkaUserSpecAuthenticationType.TLS
-                : KafkaUserSpecAuthenticationType.SCRAM_HYPHEN_SHA_HYPHEN_512,
-          },
-          authorization: { type: KafkaUserSpecAuthorizationType.SIMPLE, acls: acls[app] },
-        },
-      });
-    }
+        authorization: { type: KafkaUserSpecAuthorizationType.SIMPLE, acls: acls[app] },
+      },
+    });
   }
-  return chart;
 }

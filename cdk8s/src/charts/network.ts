@@ -1,5 +1,5 @@
 /**
- * NetworkPolicies (issue 8), ingress only. Every pod of the pipeline is isolated (a default deny on
+ * NetworkPolicies, ingress only. Every pod of the pipeline is isolated (a default deny on
  * the pipeline's own pods) and each component admits only its clients:
  * - ingest: its API port from anywhere (the one public entry point), its ops port (metrics) from the
  *   monitoring namespace only;
@@ -17,6 +17,7 @@ import { k8s } from 'cdk8s-plus-33';
 import type { Construct } from 'constructs';
 import { labels as labelKeys } from '../kinds.js';
 import { appPort, ingestOpsPort } from './apps.js';
+import { cassandraClusterLabel } from './cassandra.js';
 import { commonLabels, names, selectorLabels, type Context } from './context.js';
 import { namespaceNameLabel } from './kafka.js';
 import { mysqlPort } from './mysql.js';
@@ -25,7 +26,6 @@ export const cqlPort = 9042;
 /** cass-operator's management API (k8ssandra-operator and cass-operator call it) and its metrics ports. */
 export const cassandraManagementPort = 8080;
 export const cassandraMetricsPorts = [9000, 9103] as const;
-export const cassandraClusterLabel = 'cassandra.datastax.com/cluster';
 
 const tcp = (port: number | string) => ({
   protocol: 'TCP',

@@ -1,32 +1,18 @@
 import { describe, expect, it } from '@jest/globals';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import yaml from 'js-yaml';
 import { checkSpec } from '../api/validate.js';
 import { salesPipelineCrd } from '../crd.js';
 import { operatorSettings } from '../../../operator/src/config.js';
-import { chartDir, installFiles, operatorRules } from './files.js';
+import { chartDir, operatorRules } from '../generated.js';
 import { operatorInstallObjects } from './operator.js';
 import { samples } from './samples.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 const root = join(import.meta.dirname, '..', '..', '..');
-const files = installFiles();
-const listed = (dir: string): string[] =>
-  readdirSync(join(root, dir), { withFileTypes: true }).flatMap((e) =>
-    e.isDirectory() ? listed(`${dir}/${e.name}`) : [`${dir}/${e.name}`],
-  );
 
 describe('k8s/ and the chart’s generated files', () => {
-  it.each(Object.keys(files))('%s is up to date (run: npx tsx cdk8s/src/install/synth.ts)', (path) => {
-    expect(existsSync(join(root, path))).toBe(true);
-    expect(readFileSync(join(root, path), 'utf8')).toBe(files[path]);
-  });
-
-  it('k8s/ holds nothing the sources do not produce', () => {
-    expect(listed('k8s').filter((p) => !(p in files) && p !== 'k8s/README.md')).toEqual([]);
-  });
-
   it('the chart’s CRD is byte-identical to crds/ (one generator)', () => {
     const crd = 'crds/salespipeline.io_salespipelines.yaml';
     expect(readFileSync(join(root, chartDir, crd), 'utf8')).toBe(readFileSync(join(root, crd), 'utf8'));

@@ -1,6 +1,6 @@
 /**
  * The operator's installation as cdk8s constructs: Namespace, the CRD and RBAC from the same
- * generators as crds/ (crd.ts, rbac.ts), the Deployment and the metrics Service. synth.ts writes them
+ * generators as crds/ (crd.ts, rbac.ts), the Deployment and the metrics Service. `make manifests` writes them
  * to k8s/operator/; the Helm chart (charts/salespipeline-operator) renders the same Deployment from
  * Go templates, and a test compares the two.
  */

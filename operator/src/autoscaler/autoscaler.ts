@@ -1,5 +1,5 @@
 /**
- * The built-in processor autoscaler (issue 5). A timer evaluates every SalesPipeline in builtin mode
+ * The built-in processor autoscaler. A timer evaluates every SalesPipeline in builtin mode
  * each `spec.processor.autoscaling.pollingSeconds`: reads the consumer group's lag (LagReader), runs
  * the pure decision (decide.ts) and, when the decided replicas change, enqueues the SalesPipeline so
  * the reconciler applies them (they reach desired state as the observed `processorReplicas`).

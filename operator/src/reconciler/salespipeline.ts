@@ -4,6 +4,7 @@
  */
 import {
   apiVersion,
+  childKinds,
   desiredState,
   endpoints,
   finalizer,
@@ -11,6 +12,7 @@ import {
   kind,
   kindKey,
   labels,
+  managedBySelector,
   names,
   ownedKind,
   ownedKinds,
@@ -18,6 +20,7 @@ import {
   plural,
   teardownStages,
   validSpec,
+  volumeClaimSelectors,
   withDefaults,
   type Condition,
   type KubeObject,
@@ -168,30 +171,27 @@ export class SalesPipelineReconciler {
     }
   }
 
-  private child(apiVersion_: string, kind_: string, namespace: string, name: string): Obj | undefined {
-    return this.d.children.get(kindKey(apiVersion_, kind_))?.cache.get(`${namespace}/${name}`);
+  private child(k: { apiVersion: string; kind: string }, namespace: string, name: string): Obj | undefined {
+    return this.d.children.get(kindKey(k.apiVersion, k.kind))?.cache.get(`${namespace}/${name}`);
   }
 
   private async updateStatus(sp: SalesPipeline, spec: SalesPipelineSpec): Promise<boolean> {
     const ns = sp.metadata.namespace;
     const n = names(sp.metadata.name);
-    const processor = this.child('apps/v1', 'Deployment', ns, n.app('processor'));
+    const processor = this.child(childKinds.deployment, ns, n.app('processor'));
     const probe = this.d.probe ?? probeTcp();
     const { kafka, cassandra, mysql } = spec;
     const inputs: ConditionInput[] = [
       kafka.external
         ? externalCondition('KafkaReady', 'Kafka', await probe(kafka.external.bootstrapServers))
-        : kafkaCondition(this.child('kafka.strimzi.io/v1beta2', 'Kafka', ns, n.kafka)),
+        : kafkaCondition(this.child(childKinds.kafka, ns, n.kafka)),
       cassandra.external
         ? externalCondition('CassandraReady', 'Cassandra', await probe(cassandra.external.contactPoints))
-        : cassandraCondition(
-            this.child('k8ssandra.io/v1alpha1', 'K8ssandraCluster', ns, sp.metadata.name),
-            cassandra.datacenter.name,
-          ),
+        : cassandraCondition(this.child(childKinds.k8ssandraCluster, ns, sp.metadata.name), cassandra.datacenter.name),
       mysql.external
         ? externalCondition('MySQLReady', 'MySQL', await probe([`${mysql.external.host}:${mysql.external.port}`]))
-        : statefulSetCondition(this.child('apps/v1', 'StatefulSet', ns, n.mysql)),
-      deploymentCondition('IngestReady', this.child('apps/v1', 'Deployment', ns, n.app('ingest'))),
+        : statefulSetCondition(this.child(childKinds.statefulSet, ns, n.mysql)),
+      deploymentCondition('IngestReady', this.child(childKinds.deployment, ns, n.app('ingest'))),
       deploymentCondition('ProcessorReady', processor),
     ];
     const status = this.nextStatus(sp, inputs);
@@ -273,7 +273,7 @@ export class SalesPipelineReconciler {
   private async finalize(sp: SalesPipeline, log: Logger): Promise<ReconcileResult> {
     if (!sp.metadata.finalizers?.includes(finalizer)) return {};
     const { namespace, name } = sp.metadata;
-    const selector = `${labels.instance}=${name},${labels.managedBy}=salespipeline-operator`;
+    const selector = `${labels.instance}=${name},${managedBySelector}`;
     if (sp.status?.phase !== 'Deleting') await this.writeStatus(sp, { ...sp.status, phase: 'Deleting' });
     for (const stage of teardownStages) {
       const kinds = ownedKinds.filter((k) => k.stage === stage);
@@ -299,12 +299,7 @@ export class SalesPipelineReconciler {
     }
     const spec = withDefaults(sp.spec);
     if (spec.deletionPolicy === 'Delete') {
-      const selectors = [
-        `${labels.instance}=${name}`,
-        `strimzi.io/cluster=${names(name).kafka}`,
-        `cassandra.datastax.com/cluster=${spec.cassandra.clusterName}`,
-      ];
-      for (const sel of selectors) {
+      for (const sel of volumeClaimSelectors(name, spec)) {
         for (const pvc of await this.d.writer.list<Obj>('v1', 'persistentvolumeclaims', namespace, sel)) {
           await this.d.writer.delete('v1', 'persistentvolumeclaims', namespace, pvc.metadata.name);
         }

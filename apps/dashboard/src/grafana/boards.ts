@@ -46,6 +46,7 @@ const series = (title: string, unit: string, queries: Series[], description?: st
 
 const R = '[$__rate_interval]';
 
+/** One builder chain per board, panel after panel in the order they show: long on purpose, read like the board. */
 export function operationsBoard(): Dashboard {
   return new DashboardBuilder('SalesPipeline — operations')
     .uid('salespipeline-operations')
@@ -214,6 +215,7 @@ export function operationsBoard(): Dashboard {
 const sql = (text: string, format: 'time_series' | 'table' = 'time_series') =>
   new MysqlQueryBuilder(text, format).refId('A').datasource(mysql);
 
+/** As operationsBoard: one chain, panel after panel, long on purpose. */
 export function salesBoard(): Dashboard {
   const perMinute = (title: string, column: string, unit: string) =>
     new TimeseriesPanel()

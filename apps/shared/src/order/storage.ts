@@ -136,10 +136,3 @@ export function cassandraSchema(keyspace: string, replication: Replication): str
     ) WITH CLUSTERING ORDER BY (created_at DESC, order_id ASC)`,
   ];
 }
-
-/** Kafka topics derived from the orders topic. */
-export const topicsOf = (ordersTopic: string) => ({
-  orders: ordersTopic,
-  dlq: `${ordersTopic}.dlq`,
-  late: `${ordersTopic}.late`,
-});
