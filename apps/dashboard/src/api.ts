@@ -4,10 +4,10 @@
  * poll interval; a database that cannot be read answers 503 {error: "unavailable"}.
  */
 import express, { type NextFunction, type Request, type Response } from 'express';
-import type { Logger } from '@salespipeline/shared';
+import { DependencyUnavailableError, type Logger } from '@salespipeline/shared';
 import { apiDocument } from './docs.js';
 import type { DashboardMetrics } from './metrics.js';
-import { UnavailableError, type LiveDashboard } from './poller.js';
+import { answerWithin, type LiveDashboard } from './poller.js';
 import { BREAKDOWN_DIMS, type BreakdownDim, type SalesReader } from './queries.js';
 import { isRange, windowOf, type RangeName } from './ranges.js';
 
@@ -50,7 +50,7 @@ export function createApi(
         res.set('cache-control', 'no-store').json(body);
       } catch (err) {
         if (err instanceof BadRequest) res.status(400).json({ error: 'invalid_parameter', message: err.message });
-        else if (err instanceof UnavailableError) {
+        else if (err instanceof DependencyUnavailableError) {
           res.set('retry-after', '2').status(503).json({ error: 'unavailable', message: err.message });
         } else next(err);
       } finally {
@@ -125,7 +125,8 @@ export function createApi(
     '/latest-orders',
     route('latest-orders', async () => {
       const s = await live.snapshot('15m');
-      if (s.latestOrders === null) throw new UnavailableError(live.currentStatus.error ?? 'Cassandra unavailable');
+      if (s.latestOrders === null)
+        throw new DependencyUnavailableError(live.currentStatus.error ?? 'Cassandra unavailable');
       return { orders: s.latestOrders };
     }),
   );
@@ -172,17 +173,11 @@ export function createApi(
 }
 
 async function guard<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
   try {
-    return await Promise.race([
-      promise,
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new UnavailableError(`MySQL: no answer within ${ms} ms`)), ms);
-      }),
-    ]);
+    return await answerWithin(promise, ms, 'MySQL');
   } catch (err) {
-    throw err instanceof UnavailableError ? err : new UnavailableError(`MySQL: ${(err as Error).message}`);
-  } finally {
-    clearTimeout(timer);
+    throw err instanceof DependencyUnavailableError
+      ? err
+      : new DependencyUnavailableError(`MySQL: ${(err as Error).message}`);
   }
 }

@@ -7,9 +7,11 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import type mysql from 'mysql2/promise';
 import type { Registry } from 'prom-client';
 import {
+  cassandraReadiness,
   createCassandraClient,
   createMysqlPool,
   createOpsHandler,
+  mysqlReadiness,
   type ConfigOf,
   type Logger,
 } from '@salespipeline/shared';
@@ -61,10 +63,7 @@ export function createDashboardApp(
   const ops = createOpsHandler({
     registry,
     logger,
-    checks: [
-      { name: 'mysql', check: async () => void (await pool.query('SELECT 1')) },
-      { name: 'cassandra', check: async () => void (await cassandraClient.execute('SELECT key FROM system.local')) },
-    ],
+    checks: [mysqlReadiness((sql) => pool.query(sql)), cassandraReadiness(cassandraClient)],
   });
 
   const app = express();

@@ -7,6 +7,8 @@ import type { Kafka } from 'kafkajs';
 import { Counter, Histogram, type Registry } from 'prom-client';
 import {
   createOpsHandler,
+  DependencyUnavailableError,
+  encodeOrder,
   openApiDocument,
   RETRY_ADVICE,
   validateBatch,
@@ -20,7 +22,7 @@ import {
 import type { ingestSpec } from './config.js';
 import { authenticate, requireScope } from './auth.js';
 import { ApiKeySource } from './key-file.js';
-import { OrderProducer, UnavailableError } from './producer.js';
+import { OrderProducer } from './producer.js';
 
 export type IngestConfig = ConfigOf<typeof ingestSpec>;
 
@@ -148,9 +150,9 @@ export function createIngestApp(
 
   const produce = async (res: Response, orders: AcceptedOrder[]) => {
     try {
-      await producer.send(orders.map((o) => ({ key: o.order_id, value: JSON.stringify(o) })));
+      await producer.send(orders.map(encodeOrder));
     } catch (err) {
-      if (!(err instanceof UnavailableError)) logger.error({ err }, 'unexpected produce failure');
+      if (!(err instanceof DependencyUnavailableError)) logger.error({ err }, 'unexpected produce failure');
       res.setHeader('Retry-After', String(config.retryAfterSeconds));
       fail(res, 503, 'unavailable', `${(err as Error).message}. ${RETRY_ADVICE}`);
       return;
