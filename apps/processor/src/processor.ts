@@ -31,6 +31,7 @@ import {
   topicsOf,
   type ConfigOf,
   type Logger,
+  type ReadinessCheck,
 } from '@salespipeline/shared';
 import { CassandraSink } from './cassandra-sink.js';
 import { ChunkApplier } from './chunk-applier.js';
@@ -267,6 +268,65 @@ function eachBatchOf(
   };
 }
 
+function readinessChecks(stores: Stores, group: GroupState): ReadinessCheck[] {
+  return [
+    mysqlReadiness((sql) => stores.mysqlSink.statement(sql)),
+    cassandraReadiness(stores.cassandraClient),
+    {
+      name: 'kafka',
+      check: async () => {
+        if (!group.joined) throw new Error('not in the consumer group yet');
+      },
+    },
+  ];
+}
+
+const closeServer = (server: Server) =>
+  new Promise<void>((r) => {
+    server.close(() => r());
+    server.closeAllConnections();
+  });
+
+interface Pipeline {
+  kafka: Kafka;
+  topics: Topics;
+  stores: Stores;
+  producer: Producer;
+  metrics: ProcessorMetrics;
+  logger: Logger;
+  stopping: () => boolean;
+}
+
+/** Joins the consumer group and applies every batch it is given, until `stopping`. */
+async function startConsuming(
+  config: ProcessorConfig,
+  p: Pipeline,
+): Promise<{ consumer: Consumer; group: GroupState }> {
+  const { kafka, topics, stores, metrics, logger } = p;
+  const consumer = createConsumer(kafka, config);
+  const group = followGroup(consumer, stores.mysqlSink, topics, metrics, logger);
+  const applier = new ChunkApplier({
+    ...stores,
+    topics,
+    producer: p.producer,
+    metrics,
+    logger,
+    lateBoundMs: config.lateBoundMs,
+    logEnd: (partition) => logEndOffset(kafka, topics.orders, partition),
+    seek: (partition, offset) => consumer.seek({ topic: topics.orders, partition, offset }),
+  });
+  const ctx: RetryContext = { applier, metrics, logger, retryMaxMs: config.retryMaxMs, stopping: p.stopping };
+  await consumer.connect();
+  await consumer.subscribe({ topic: topics.orders, fromBeginning: true });
+  await consumer.run({
+    autoCommit: false,
+    eachBatchAutoResolve: false,
+    partitionsConsumedConcurrently: config.partitionsConcurrently,
+    eachBatch: eachBatchOf(ctx, consumer, config.maxBatch),
+  });
+  return { consumer, group };
+}
+
 export async function startProcessor(
   config: ProcessorConfig,
   deps: { logger?: Logger; registry?: Registry; migrate?: boolean; kafka?: Kafka } = {},
@@ -283,29 +343,9 @@ export async function startProcessor(
   const stores = await openStores(config, logger, deps.migrate ?? true);
   const producer = createProducer(kafka);
   await producer.connect();
-  const consumer = createConsumer(kafka, config);
-  const group = followGroup(consumer, stores.mysqlSink, topics, metrics, logger);
-
   let stopping = false;
-  const applier = new ChunkApplier({
-    ...stores,
-    topics,
-    producer,
-    metrics,
-    logger,
-    lateBoundMs: config.lateBoundMs,
-    logEnd: (partition) => logEndOffset(kafka, topics.orders, partition),
-    seek: (partition, offset) => consumer.seek({ topic: topics.orders, partition, offset }),
-  });
-  const ctx: RetryContext = { applier, metrics, logger, retryMaxMs: config.retryMaxMs, stopping: () => stopping };
-  await consumer.connect();
-  await consumer.subscribe({ topic: topics.orders, fromBeginning: true });
-  await consumer.run({
-    autoCommit: false,
-    eachBatchAutoResolve: false,
-    partitionsConsumedConcurrently: config.partitionsConcurrently,
-    eachBatch: eachBatchOf(ctx, consumer, config.maxBatch),
-  });
+  const pipeline = { kafka, topics, stores, producer, metrics, logger, stopping: () => stopping };
+  const { consumer, group } = await startConsuming(config, pipeline);
 
   const ops = await startOpsServer({
     registry,
@@ -313,16 +353,7 @@ export async function startProcessor(
     port: config.opsPort,
     host: config.opsHost,
     alive: () => group.alive,
-    checks: [
-      mysqlReadiness((sql) => stores.mysqlSink.statement(sql)),
-      cassandraReadiness(stores.cassandraClient),
-      {
-        name: 'kafka',
-        check: async () => {
-          if (!group.joined) throw new Error('not in the consumer group yet');
-        },
-      },
-    ],
+    checks: readinessChecks(stores, group),
   });
   const pruner = startPruner({
     intervalMs: config.pruneIntervalMs,
@@ -346,10 +377,7 @@ export async function startProcessor(
       await pruner.stop();
       await consumer.disconnect();
       await producer.disconnect();
-      await new Promise<void>((r) => {
-        ops.close(() => r());
-        ops.closeAllConnections();
-      });
+      await closeServer(ops);
       await stores.pool.end();
       await stores.cassandraClient.shutdown();
       logger.info('processor stopped');
