@@ -84,8 +84,8 @@ export class ChunkApplier {
         firstOffset: BigInt(chunk.messages[0]!.offset),
         highWatermark: logEnd,
         fingerprintAt: (offset) => {
-          const m = chunk.messages.find((c) => BigInt(c.offset) === offset);
-          return m && fingerprintOf(m);
+          const message = chunk.messages.find((m) => BigInt(m.offset) === offset);
+          return message && fingerprintOf(message);
         },
       });
     const verdict = verdictAt(BigInt(chunk.highWatermark));

@@ -200,7 +200,7 @@ async function applyWithRetry(
               { err: String(err), step, partition: batch.partition },
               'a message was refused: narrowing down',
             );
-            for (const m of messages) if (!(await applyWithRetry(ctx, payload, [m]))) return false;
+            for (const message of messages) if (!(await applyWithRetry(ctx, payload, [message]))) return false;
             return true;
           }
           const reason = sinkErrorReason(err, step);
@@ -282,8 +282,8 @@ function readinessChecks(stores: Stores, group: GroupState): ReadinessCheck[] {
 }
 
 const closeServer = (server: Server) =>
-  new Promise<void>((r) => {
-    server.close(() => r());
+  new Promise<void>((closed) => {
+    server.close(() => closed());
     server.closeAllConnections();
   });
 
@@ -300,22 +300,22 @@ interface Pipeline {
 /** Joins the consumer group and applies every batch it is given, until `stopping`. */
 async function startConsuming(
   config: ProcessorConfig,
-  p: Pipeline,
+  pipeline: Pipeline,
 ): Promise<{ consumer: Consumer; group: GroupState }> {
-  const { kafka, topics, stores, metrics, logger } = p;
+  const { kafka, topics, stores, metrics, logger } = pipeline;
   const consumer = createConsumer(kafka, config);
   const group = followGroup(consumer, stores.mysqlSink, topics, metrics, logger);
   const applier = new ChunkApplier({
     ...stores,
     topics,
-    producer: p.producer,
+    producer: pipeline.producer,
     metrics,
     logger,
     lateBoundMs: config.lateBoundMs,
     logEnd: (partition) => logEndOffset(kafka, topics.orders, partition),
     seek: (partition, offset) => consumer.seek({ topic: topics.orders, partition, offset }),
   });
-  const ctx: RetryContext = { applier, metrics, logger, retryMaxMs: config.retryMaxMs, stopping: p.stopping };
+  const ctx: RetryContext = { applier, metrics, logger, retryMaxMs: config.retryMaxMs, stopping: pipeline.stopping };
   await consumer.connect();
   await consumer.subscribe({ topic: topics.orders, fromBeginning: true });
   await consumer.run({
@@ -359,7 +359,7 @@ export async function startProcessor(
     intervalMs: config.pruneIntervalMs,
     plan: retention,
     prune: (retentionMs) => pruneProcessed(stores.mysqlSink, retentionMs),
-    onPruned: (n) => metrics.pruned.inc(n),
+    onPruned: (rows) => metrics.pruned.inc(rows),
     logger,
   });
 
