@@ -69,6 +69,7 @@ const state = mkdtempSync('/tmp/spf-'); // short: the MariaDB socket path must s
 const ports = {
   SP_KAFKA_PORT: await freePort(),
   SP_KAFKA_CONTROLLER_PORT: await freePort(),
+  SP_KAFKA_NODE_PORT: await freePort(),
   SP_CASSANDRA_PORT: await freePort(),
   SP_CASSANDRA_STORAGE_PORT: await freePort(),
   SP_CASSANDRA_JMX_PORT: await freePort(),

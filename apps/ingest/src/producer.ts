@@ -10,10 +10,10 @@
  * producer sends nothing more: a new one (a new producer id, sequences from 0) takes over, and the
  * old one disconnects once its last send has ended.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Partitioners, type Kafka, type Producer } from 'kafkajs';
 import type { Counter, Histogram, Registry } from 'prom-client';
 import { Counter as PCounter, Histogram as PHistogram } from 'prom-client';
-import { setTimeout as sleep } from 'node:timers/promises';
 import {
   DependencyUnavailableError,
   stampAccepted,

@@ -47,6 +47,8 @@ describe('ingest API while Kafka stops and starts again', () => {
       SALESPIPELINE_STATE: state,
       SP_KAFKA_PORT: String(port),
       SP_KAFKA_CONTROLLER_PORT: String(await freePort()),
+      // Its own, not the shared broker's when the environment sets one (a port set of a second clone).
+      SP_KAFKA_NODE_PORT: String(await freePort()),
     };
     // A cluster id that does not start with '-' (kafka-storage would read it as an option).
     mkdirSync(`${state}/kafka`, { recursive: true });

@@ -170,8 +170,6 @@ interface RetryContext {
  * time), which is then dead-lettered. A failed heartbeat (a rebalance, or this member was
  * expelled) is thrown so that kafkajs rejoins the group: a member waiting for its sinks must not
  * hold up everyone else's rebalance.
- * (Longer than most functions here: the loop, the narrowing and the pause/resume bookkeeping
- * share the attempt's state, and read best as one.)
  */
 async function applyWithRetry(
   ctx: RetryContext,
