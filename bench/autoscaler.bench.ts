@@ -10,6 +10,7 @@
  * Repeated RUNS times with the default polling interval (5 s) unless POLLING_SECONDS says otherwise.
  * Run: npx tsx bench/autoscaler.bench.ts
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { createKafka, createLogger, ensureTopics, topicsOf } from '@salespipeline/shared';
 import { testInfra } from '@salespipeline/shared/testing';
 import { kafkaBootstrapAnnotation } from '@salespipeline/cdk8s';
@@ -31,7 +32,6 @@ const PARTITIONS = 6;
 const THRESHOLD = 100;
 const BACKLOG = 1000; // → ceil(1000 / 100) = 10, capped at 6 partitions
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const infra = testInfra();
 const kafka = createKafka(infra, createLogger('autoscaler-bench', 'warn'));
 const suffix = `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 6)}`;

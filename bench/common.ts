@@ -1,6 +1,7 @@
 /** Helpers of the benchmarks: child processes of the apps, CPU seconds per process. */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 export const repo = new URL('../', import.meta.url).pathname;
 
@@ -21,7 +22,7 @@ export async function waitReady(url: string, timeoutMs = 60_000): Promise<void> 
     } catch {
       // not listening yet
     }
-    await new Promise((r) => setTimeout(r, 250));
+    await sleep(250);
   }
   throw new Error(`${url} not ready after ${timeoutMs} ms`);
 }

@@ -9,6 +9,7 @@
  */
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { chromium } from 'playwright-core';
 import { createKafka, createLogger, ensureTopics, loadConfig, topicsOf } from '@salespipeline/shared';
 import { testInfra, uniqueName, waitFor } from '@salespipeline/shared/testing';
@@ -22,8 +23,6 @@ const LOAD = Number(process.env.LOAD ?? 500);
 const PROBES = Number(process.env.PROBES ?? 40);
 const CPU_SECONDS = Number(process.env.CPU_SECONDS ?? 20);
 const CLIENTS = 50;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
 const freePort = () =>
   new Promise<number>((resolve) => {
     const s = createServer().listen(0, '127.0.0.1', () => {

@@ -25,6 +25,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Kafka, logLevel } from 'kafkajs';
 import type { RowDataPacket } from 'mysql2';
 import {
@@ -63,13 +64,12 @@ const rate = env('FAULTS_RATE', 300);
 const settleSeconds = env('FAULTS_SETTLE_SECONDS', 10);
 const recoveryTimeoutMs = 300_000;
 const log = (msg: string) => process.stdout.write(`[faults ${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
 // --- private services -------------------------------------------------------------------------
 const state = mkdtempSync('/tmp/spf-'); // short: the MariaDB socket path must stay < 100 bytes
 const ports = {
   SP_KAFKA_PORT: await freePort(),
   SP_KAFKA_CONTROLLER_PORT: await freePort(),
+  SP_KAFKA_NODE_PORT: await freePort(),
   SP_CASSANDRA_PORT: await freePort(),
   SP_CASSANDRA_STORAGE_PORT: await freePort(),
   SP_CASSANDRA_JMX_PORT: await freePort(),

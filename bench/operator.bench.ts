@@ -4,6 +4,7 @@
  *  2. throughput: 100 SalesPipelines at once → all children applied; reconciles/s; operator RSS.
  * The operator runs in this process (RSS is the process's). Run: npx tsx bench/operator.bench.ts
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { ownedKinds } from '@salespipeline/cdk8s';
 import { testKubeconfigPath } from '@salespipeline/shared/testing';
 import { collectionPath, loadKubeConfig, KubeRest } from '@salespipeline/operator';
@@ -12,8 +13,6 @@ import { quantile, writeResult } from './results.js';
 
 const LATENCY_RUNS = Number(process.env.LATENCY_RUNS ?? 10);
 const COUNT = Number(process.env.SP_COUNT ?? 100);
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
 const rest = new KubeRest(loadKubeConfig(testKubeconfigPath()));
 await installCrds(rest);
 const ns = await createNamespace(rest, 'bench');

@@ -6,6 +6,7 @@
  *   npx tsx bench/pipeline.bench.ts
  */
 import { randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { RowDataPacket } from 'mysql2';
 import {
   createCassandraClient,
@@ -98,7 +99,7 @@ while (
   (processed = await count('SELECT COUNT(*) AS n FROM processed_orders')) < accepted &&
   Date.now() < drainDeadline
 ) {
-  await new Promise((r) => setTimeout(r, 1000));
+  await sleep(1000);
 }
 const drained = Date.now();
 const cpu = Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, cpuSeconds(pid) - cpu0[k]!]));

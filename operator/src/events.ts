@@ -1,5 +1,5 @@
 /** Kubernetes Events (core/v1) about a SalesPipeline; repeats of the same event bump its count. */
-import type { Logger } from '@salespipeline/shared';
+import { isoSeconds, type Logger } from '@salespipeline/shared';
 import { collectionPath, objectPath, type KubeRest } from './kube/rest.js';
 
 export interface InvolvedObject {
@@ -23,7 +23,7 @@ export class EventRecorder {
   /** Records an event; never throws (events are best effort). */
   async record(obj: InvolvedObject, type: 'Normal' | 'Warning', reason: string, message: string): Promise<void> {
     if (!this.canWrite()) return;
-    const now = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+    const now = isoSeconds(Date.now());
     const key = `${obj.namespace}/${obj.uid ?? obj.name}/${type}/${reason}/${message}`;
     try {
       const seen = this.recent.get(key);

@@ -3,6 +3,7 @@
  * K8ssandra's cassandraOperatorProgress, StatefulSet/Deployment availability) and the phase.
  */
 import type { Condition, ConditionType, Phase, SalesPipelineStatus } from '@salespipeline/cdk8s';
+import { isoSeconds } from '@salespipeline/shared';
 import type { Obj } from './manager/informer.js';
 
 export interface ConditionInput {
@@ -20,8 +21,7 @@ export function setCondition(
   now: Date,
 ): Condition[] {
   const old = conditions.find((c) => c.type === input.type);
-  const lastTransitionTime =
-    old && old.status === input.status ? old.lastTransitionTime : now.toISOString().replace(/\.\d{3}Z$/, 'Z');
+  const lastTransitionTime = old && old.status === input.status ? old.lastTransitionTime : isoSeconds(now);
   const next: Condition = { ...input, observedGeneration, lastTransitionTime };
   return [...conditions.filter((c) => c.type !== input.type), next];
 }

@@ -3,6 +3,7 @@
  * late replica's renewals may still land, yet no two replicas lead at the same moment. Each term is
  * taken from the elector itself (when it started leading, when isLeader() turned false).
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { TcpProxy, testKubeconfigPath } from '@salespipeline/shared/testing';
 import { KubeRest, LeaderElector, loadKubeConfig, type LeadingTerm } from '@salespipeline/operator';
@@ -73,7 +74,7 @@ describe('leader election with one replica answered late', () => {
       await waitFor(async () => prompt.isLeader(), { what: 'the prompt replica takes over', timeoutMs: 60_000 });
       // Then several lease durations more, with the late replica still renewing and competing.
       await waitFor(async () => prompt.isLeader() && !late.isLeader(), { what: 'a settled leader' });
-      await new Promise((r) => setTimeout(r, timings.leaseDurationMs * 3));
+      await sleep(timings.leaseDurationMs * 3);
     } finally {
       clearInterval(sampler);
     }

@@ -5,6 +5,7 @@
  * a window stays bounded), and a valid SalesPipeline — with Kafka authentication and NetworkPolicies —
  * still reconciles into children the real Strimzi and Kubernetes schemas accept.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { objectPath, type KubeRest, type Operator } from '@salespipeline/operator';
 import { apiVersion } from '@salespipeline/cdk8s';
@@ -134,7 +135,7 @@ describe('malformed SalesPipelines (real kube-apiserver)', () => {
     const objects = reported.length + 1; // + the pruned-but-valid `unknown`
     const before = await reconciles();
     const errorsBefore = await reconciles('error');
-    await new Promise((r) => setTimeout(r, 12_000));
+    await sleep(12_000);
     const during = (await reconciles()) - before;
     expect(during).toBeLessThanOrEqual(3 * objects);
     expect((await reconciles('error')) - errorsBefore).toBeLessThanOrEqual(2);

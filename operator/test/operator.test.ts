@@ -5,6 +5,7 @@
  * operators would. kwok (scripts/infra/kube.sh) may make Deployments Available; the test sets the
  * Deployment/StatefulSet statuses itself so it does not depend on it.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { finalizer, ownedKinds, pauseAnnotation } from '@salespipeline/cdk8s';
 import { objectPath, type KubeRest, type Operator } from '@salespipeline/operator';
@@ -243,7 +244,7 @@ describe('SalesPipeline operator (real kube-apiserver)', () => {
     await waitFor(async () => (await get(rest, spPath(ns, 'shop')))?.status?.phase === 'Paused', { what: 'Paused' });
     await mergePatch(rest, paths.ingest, { spec: { replicas: 9 } });
     await mergePatch(rest, spPath(ns, 'shop'), { spec: { processor: { minReplicas: 2 } } });
-    await new Promise((r) => setTimeout(r, 6_000)); // longer than the 5 s resync
+    await sleep(6_000); // longer than the 5 s resync
     expect((await get(rest, paths.ingest)).spec.replicas).toBe(9);
     expect((await get(rest, paths.processor)).spec.replicas).toBe(1);
     await mergePatch(rest, spPath(ns, 'shop'), { metadata: { annotations: { [pauseAnnotation]: null } } });
@@ -259,7 +260,7 @@ describe('SalesPipeline operator (real kube-apiserver)', () => {
     await waitFor(async () => (await get(rest, paths.ingest)) === undefined, { what: 'apps gone' });
     await waitFor(async () => (await get(rest, paths.topic)) === undefined, { what: 'topics gone' });
     await waitFor(async () => (await get(rest, paths.kafka))?.metadata.deletionTimestamp, { what: 'kafka deleting' });
-    await new Promise((r) => setTimeout(r, 2_000));
+    await sleep(2_000);
     // Kafka not gone yet → Cassandra and MySQL untouched, SalesPipeline still there.
     expect((await get(rest, paths.k8ssandra))?.metadata.deletionTimestamp).toBeUndefined();
     expect((await get(rest, paths.mysql))?.metadata.deletionTimestamp).toBeUndefined();

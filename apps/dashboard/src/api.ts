@@ -5,11 +5,11 @@
  * thrown as HttpErrors for the app's error tail.
  */
 import express, { type Request, type RequestHandler } from 'express';
-import { HttpError, notFound, timed, type Logger } from '@salespipeline/shared';
+import { DependencyUnavailableError, HttpError, notFound, timed, type Logger } from '@salespipeline/shared';
 import { apiDocument } from './docs.js';
 import type { DashboardMetrics } from './metrics.js';
 import { dimOf, limitOf, rangeOf, rankingOf } from './params.js';
-import { UnavailableError, type LiveDashboard } from './poller.js';
+import { answerWithin, type LiveDashboard } from './poller.js';
 import type { SalesReader } from './queries.js';
 import { windowOf, type RangeName } from './ranges.js';
 import { streamRoute } from './stream.js';
@@ -30,7 +30,7 @@ const jsonRoute = (
   timed(metrics.httpDuration, name),
   async (req, res) => {
     const body = await read(req).catch((err: unknown) => {
-      if (!(err instanceof UnavailableError)) throw err;
+      if (!(err instanceof DependencyUnavailableError)) throw err;
       throw new HttpError(503, 'unavailable', err.message, { headers: { 'retry-after': '2' } });
     });
     res.set('cache-control', 'no-store').json(body);
@@ -81,7 +81,7 @@ export function createApi(
   });
   route('/latest-orders', 'latest-orders', async () => {
     const s = await live.snapshot('15m');
-    if (s.latestOrders === null) throw new UnavailableError(live.currentStatus.error ?? 'Cassandra unavailable');
+    if (s.latestOrders === null) throw new DependencyUnavailableError(live.currentStatus.error ?? 'Cassandra unavailable');
     return { orders: s.latestOrders };
   });
   router.get(
@@ -103,17 +103,11 @@ async function topSkus(reader: SalesReader, range: RangeName, limit: number, tim
 }
 
 async function guard<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
   try {
-    return await Promise.race([
-      promise,
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new UnavailableError(`MySQL: no answer within ${ms} ms`)), ms);
-      }),
-    ]);
+    return await answerWithin(promise, ms, 'MySQL');
   } catch (err) {
-    throw err instanceof UnavailableError ? err : new UnavailableError(`MySQL: ${(err as Error).message}`);
-  } finally {
-    clearTimeout(timer);
+    throw err instanceof DependencyUnavailableError
+      ? err
+      : new DependencyUnavailableError(`MySQL: ${(err as Error).message}`);
   }
 }

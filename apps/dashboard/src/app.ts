@@ -7,9 +7,11 @@ import express from 'express';
 import type mysql from 'mysql2/promise';
 import type { Registry } from 'prom-client';
 import {
+  cassandraReadiness,
   createCassandraClient,
   createMysqlPool,
   errorHandler,
+  mysqlReadiness,
   notFound,
   withOps,
   type ConfigOf,
@@ -64,10 +66,7 @@ export function createDashboardApp(
   const ops: OpsOptions = {
     registry,
     logger,
-    checks: [
-      { name: 'mysql', check: async () => void (await pool.query('SELECT 1')) },
-      { name: 'cassandra', check: async () => void (await cassandraClient.execute('SELECT key FROM system.local')) },
-    ],
+    checks: [mysqlReadiness((sql) => pool.query(sql)), cassandraReadiness(cassandraClient)],
   };
   const app = withOps(express(), ops);
   const apiOptions = { heartbeatMs: config.heartbeatMs, queryTimeoutMs: config.queryTimeoutMs };

@@ -6,7 +6,7 @@
  * only when its JSON differs from the last one pushed. N tabs therefore cost one loop, at most one
  * computation per watched range per tick, and nothing at all while no tab is open.
  */
-import type { Logger } from '@salespipeline/shared';
+import { DependencyUnavailableError, withTimeout, type Logger } from '@salespipeline/shared';
 import type { DashboardMetrics } from './metrics.js';
 import type { LatestOrder, SalesReader } from './queries.js';
 import { RANGES, type RangeName } from './ranges.js';
@@ -42,16 +42,9 @@ interface Cached {
   at: number;
 }
 
-export class UnavailableError extends Error {}
-
-const withTimeout = <T>(promise: Promise<T>, ms: number, what: string): Promise<T> =>
-  new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new UnavailableError(`${what}: no answer within ${ms} ms`)), ms);
-    promise.then(
-      (v) => (clearTimeout(timer), resolve(v)),
-      (e: unknown) => (clearTimeout(timer), reject(e instanceof Error ? e : new Error(String(e)))),
-    );
-  });
+/** The store's answer, or DependencyUnavailableError when none came within `ms`. */
+export const answerWithin = <T>(promise: Promise<T>, ms: number, store: string): Promise<T> =>
+  withTimeout(promise, ms, () => new DependencyUnavailableError(`${store}: no answer within ${ms} ms`));
 
 const describe = (err: unknown) => {
   const e = err as { code?: string; message?: string };
@@ -115,7 +108,7 @@ export class LiveDashboard {
 
   /**
    * A snapshot for the JSON API: the loop's one when it is at most one interval old, otherwise
-   * computed now (concurrent requests for a range share one computation). Throws UnavailableError
+   * computed now (concurrent requests for a range share one computation). Throws DependencyUnavailableError
    * when the database cannot be read.
    */
   async snapshot(range: RangeName): Promise<Snapshot> {
@@ -126,14 +119,16 @@ export class LiveDashboard {
       pending = (async () => {
         const now = Date.now();
         const latest = await this.latestOrders(now, 'api');
-        return withTimeout(
+        return answerWithin(
           computeSnapshot(this.reader, range, now, { topN: this.opts.topN }, latest),
           this.opts.queryTimeoutMs,
           'MySQL',
         );
       })()
         .catch((err: unknown) => {
-          throw err instanceof UnavailableError ? err : new UnavailableError(`MySQL: ${describe(err)}`);
+          throw err instanceof DependencyUnavailableError
+            ? err
+            : new DependencyUnavailableError(`MySQL: ${describe(err)}`);
         })
         .finally(() => this.onDemand.delete(range));
       this.onDemand.set(range, pending);
@@ -179,7 +174,7 @@ export class LiveDashboard {
     const minute = Math.floor(now / 60_000);
     let version: string;
     try {
-      version = await withTimeout(this.reader.version(), this.opts.queryTimeoutMs, 'MySQL');
+      version = await answerWithin(this.reader.version(), this.opts.queryTimeoutMs, 'MySQL');
     } catch (err) {
       this.metrics.refreshes.inc({ result: 'error' });
       this.setStatus({ mysql: 'down', error: `MySQL: ${describe(err)}` });
@@ -195,7 +190,7 @@ export class LiveDashboard {
     try {
       const latest = await this.latestOrders(now, key);
       for (const range of stale.length ? stale : ranges) {
-        const snapshot = await withTimeout(
+        const snapshot = await answerWithin(
           computeSnapshot(this.reader, range, now, { topN: this.opts.topN }, latest),
           this.opts.queryTimeoutMs,
           'MySQL',
@@ -224,7 +219,7 @@ export class LiveDashboard {
       if (this.latest.orders !== null) return this.latest.orders;
     }
     try {
-      const orders = await withTimeout(
+      const orders = await answerWithin(
         this.reader.latestOrders(now, this.opts.latestOrders, this.opts.latestOrdersLookbackHours),
         this.opts.queryTimeoutMs,
         'Cassandra',

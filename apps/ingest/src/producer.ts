@@ -10,28 +10,26 @@
  * producer sends nothing more: a new one (a new producer id, sequences from 0) takes over, and the
  * old one disconnects once its last send has ended.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Partitioners, type Kafka, type Producer } from 'kafkajs';
 import type { Counter, Histogram, Registry } from 'prom-client';
 import { Counter as PCounter, Histogram as PHistogram } from 'prom-client';
-import type { Logger } from '@salespipeline/shared';
-
-export interface OutMessage {
-  key: string;
-  value: string;
-}
+import {
+  DependencyUnavailableError,
+  stampAccepted,
+  withTimeout,
+  type Logger,
+  type OrderRecord,
+} from '@salespipeline/shared';
 
 interface Pending {
-  messages: OutMessage[];
+  messages: OrderRecord[];
   bytes: number;
   deadline: number;
   remaining: number;
   resolve: () => void;
   reject: (err: Error) => void;
   settled: boolean;
-}
-
-export class UnavailableError extends Error {
-  override name = 'UnavailableError';
 }
 
 export interface OrderProducerOptions {
@@ -47,7 +45,7 @@ export interface OrderProducerOptions {
 export class OrderProducer {
   private producer: Producer;
   private readonly retired = new Set<Producer>();
-  private readonly queue: Array<{ pending: Pending; message: OutMessage }> = [];
+  private readonly queue: Array<{ pending: Pending; message: OrderRecord }> = [];
   private queuedBytes = 0;
   private inFlight = false;
   private connected = false;
@@ -126,7 +124,7 @@ export class OrderProducer {
         } catch (err) {
           if (this.closed) break;
           this.opts.logger.warn({ err: String(err), retryInMs: delay }, 'producer cannot connect to Kafka');
-          await new Promise((r) => setTimeout(r, delay).unref());
+          await sleep(delay, undefined, { ref: false });
           delay = Math.min(delay * 2, 5000);
         }
       }
@@ -136,15 +134,15 @@ export class OrderProducer {
     return this.connecting;
   }
 
-  /** Resolves once Kafka acknowledged every message; rejects with UnavailableError otherwise. */
-  send(messages: OutMessage[]): Promise<void> {
+  /** Resolves once Kafka acknowledged every message; rejects with DependencyUnavailableError otherwise. */
+  send(messages: OrderRecord[]): Promise<void> {
     if (!this.connected) {
       void this.start();
-      return Promise.reject(new UnavailableError('not connected to Kafka'));
+      return Promise.reject(new DependencyUnavailableError('not connected to Kafka'));
     }
     const bytes = messages.reduce((s, m) => s + m.value.length + m.key.length, 0);
     if (this.queuedBytes + bytes > this.opts.maxQueuedBytes) {
-      return Promise.reject(new UnavailableError('too many orders waiting for Kafka'));
+      return Promise.reject(new DependencyUnavailableError('too many orders waiting for Kafka'));
     }
     return new Promise<void>((resolve, reject) => {
       const pending: Pending = {
@@ -158,7 +156,10 @@ export class OrderProducer {
       };
       const timer = setTimeout(
         () =>
-          this.settle(pending, new UnavailableError(`Kafka did not acknowledge within ${this.opts.ackTimeoutMs} ms`)),
+          this.settle(
+            pending,
+            new DependencyUnavailableError(`Kafka did not acknowledge within ${this.opts.ackTimeoutMs} ms`),
+          ),
         this.opts.ackTimeoutMs,
       );
       const done = pending.resolve;
@@ -189,7 +190,7 @@ export class OrderProducer {
 
   private async flush(): Promise<void> {
     const now = Date.now();
-    const batch: Array<{ pending: Pending; message: OutMessage }> = [];
+    const batch: Array<{ pending: Pending; message: OrderRecord }> = [];
     let bytes = 0;
     while (this.queue.length > 0) {
       const next = this.queue[0]!;
@@ -209,17 +210,15 @@ export class OrderProducer {
       topic: this.opts.topic,
       acks: -1,
       timeout: this.opts.ackTimeoutMs,
-      messages: batch.map(({ message }) => ({ key: message.key, value: message.value, timestamp: String(now) })),
+      messages: batch.map(({ message }) => stampAccepted(message, now)),
     });
-    let timer: NodeJS.Timeout | undefined;
     const lastDeadline = Math.max(...batch.map(({ pending }) => pending.deadline));
-    const expired = new Promise<'expired'>((resolve) => {
-      timer = setTimeout(() => resolve('expired'), lastDeadline - Date.now());
-    });
     try {
-      if ((await Promise.race([sending, expired])) === 'expired') {
-        throw new Error(`no acknowledgement within ${this.opts.ackTimeoutMs} ms`);
-      }
+      await withTimeout(
+        sending,
+        lastDeadline - Date.now(),
+        () => new Error(`no acknowledgement within ${this.opts.ackTimeoutMs} ms`),
+      );
       end();
       this.requestSize.observe(batch.length);
       for (const { pending } of batch) {
@@ -230,17 +229,15 @@ export class OrderProducer {
       this.retire(producer, sending);
       this.sendErrors.inc();
       this.opts.logger.warn({ err: String(err), orders: batch.length }, 'produce request failed');
-      const error = new UnavailableError(`Kafka did not acknowledge: ${String(err)}`);
+      const error = new DependencyUnavailableError(`Kafka did not acknowledge: ${String(err)}`);
       for (const { pending } of batch) this.settle(pending, error);
-    } finally {
-      clearTimeout(timer);
     }
   }
 
   async close(): Promise<void> {
     this.closed = true;
-    if (this.connecting) await Promise.race([this.connecting, new Promise((r) => setTimeout(r, 3000).unref())]);
-    while (this.inFlight || this.queue.length > 0) await new Promise((r) => setTimeout(r, 10));
+    if (this.connecting) await Promise.race([this.connecting, sleep(3000, undefined, { ref: false })]);
+    while (this.inFlight || this.queue.length > 0) await sleep(10);
     await Promise.all([this.producer, ...this.retired].map((p) => p.disconnect()));
     this.connected = false;
   }

@@ -5,6 +5,8 @@
  */
 import express, { type NextFunction, type Request, type Response } from 'express';
 import {
+  DependencyUnavailableError,
+  encodeOrder,
   HttpError,
   methodNotAllowed,
   RETRY_ADVICE,
@@ -17,7 +19,7 @@ import {
 import { authenticate, requireScope, type ApiKey } from './auth.js';
 import type { IngestConfig } from './config.js';
 import type { IngestMetrics } from './metrics.js';
-import { UnavailableError, type OrderProducer } from './producer.js';
+import type { OrderProducer } from './producer.js';
 
 export interface OrderRoutesDeps {
   config: IngestConfig;
@@ -55,9 +57,9 @@ export function orderRoutes({ config, keys, producer, metrics, logger }: OrderRo
 
   const produce = async (res: Response, orders: AcceptedOrder[]) => {
     try {
-      await producer.send(orders.map((o) => ({ key: o.order_id, value: JSON.stringify(o) })));
+      await producer.send(orders.map(encodeOrder));
     } catch (err) {
-      if (!(err instanceof UnavailableError)) logger.error({ err }, 'unexpected produce failure');
+      if (!(err instanceof DependencyUnavailableError)) logger.error({ err }, 'unexpected produce failure');
       throw new HttpError(503, 'unavailable', `${(err as Error).message}. ${RETRY_ADVICE}`, {
         headers: { 'Retry-After': String(config.retryAfterSeconds) },
       });

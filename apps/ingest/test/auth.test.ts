@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import fc from 'fast-check';
 import type { Kafka } from 'kafkajs';
@@ -155,7 +156,7 @@ describe('ingest API authentication and rate limit (real Kafka)', () => {
     expect(statuses.slice(0, 3)).toEqual([202, 202, 202]);
     expect(statuses.slice(3)).toContain(429);
     expect(Number(retryAfter)).toBeGreaterThanOrEqual(1);
-    await new Promise((r) => setTimeout(r, Number(retryAfter) * 1000));
+    await sleep(Number(retryAfter) * 1000);
     expect((await post(`${limited.url}/v1/orders`, order(), 'application/json', { 'x-api-key': key })).status).toBe(
       202,
     );

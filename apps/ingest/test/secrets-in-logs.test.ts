@@ -8,6 +8,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import fc from 'fast-check';
 import type { RowDataPacket } from 'mysql2';
@@ -178,7 +179,7 @@ describe('no secret in any log line (ingest and processor as processes)', () => 
       },
       { timeoutMs: 90_000, what: 'the orders processed' },
     );
-    await new Promise((r) => setTimeout(r, 2000)); // let the unreachable-MySQL processor log its retries
+    await sleep(2000); // let the unreachable-MySQL processor log its retries
     await Promise.all(children.map(stop));
 
     expect(processor.output()).toContain('processor running');

@@ -3,6 +3,7 @@
  * superuser; the apps log in with them. A password that no longer logs in is set again, so rotating
  * the Secret and re-running the migration rotates it; passwords are never logged.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import type cassandra from 'cassandra-driver';
 import type { Logger } from '@salespipeline/shared';
 
@@ -18,7 +19,6 @@ const quoted = (s: string) => `'${s.replace(/'/g, "''")}'`;
 
 /** Cassandra refuses a second password change of a role within a few seconds (it says how long). */
 const tooSoon = /can only be changed every (\d+)\s*ms/i;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * Creates each role, or sets its password when it cannot log in with the one given (a rotation);

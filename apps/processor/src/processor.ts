@@ -1,11 +1,13 @@
 /**
- * The stream processor: a kafkajs consumer group; each partition batch is decoded, deduplicated,
- * written raw to Cassandra, and its aggregate deltas and offset committed to MySQL in one
- * transaction (see mysql-sink.ts). A sink that is down or hangs (every request has a timeout)
- * pauses the partition and the batch is retried with backoff until it succeeds; nothing is skipped.
- * A message a sink refuses for good (sink-errors.ts) goes to the dead-letter topic with the reason.
+ * The stream processor: a kafkajs consumer group; each partition batch is applied chunk by chunk,
+ * exactly once (chunk-applier.ts): decoded, deduplicated, written raw to Cassandra, and its
+ * aggregate deltas and offset committed to MySQL in one transaction (see mysql-sink.ts). A sink
+ * that is down or hangs (every request has a timeout) pauses the partition and the chunk is
+ * retried with backoff until it succeeds; nothing is skipped. A message a sink refuses for good
+ * (sink-errors.ts) goes to the dead-letter topic with the reason.
  */
 import type { Server } from 'node:http';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type cassandra from 'cassandra-driver';
 import {
   Partitioners,
@@ -18,27 +20,28 @@ import {
 import type mysql from 'mysql2/promise';
 import type { Registry } from 'prom-client';
 import {
+  cassandraReadiness,
   createCassandraClient,
   createKafka,
   createLogger,
   createMysqlPool,
   createRegistry,
+  mysqlReadiness,
   startOpsServer,
   topicsOf,
   type ConfigOf,
   type Logger,
+  type ReadinessCheck,
 } from '@salespipeline/shared';
-import { aggregate, minuteOf } from './aggregate.js';
-import { CassandraSink, type RawOrder } from './cassandra-sink.js';
-import { planRetention, pruneProcessed, startPruner } from './pruner.js';
-import { checkPosition, fingerprintOf } from './offset-check.js';
-import { deadLetter, lateOrder, type SideMessage } from './side-messages.js';
-import { classifySinkError, sinkErrorReason } from './sink-errors.js';
+import { CassandraSink } from './cassandra-sink.js';
+import { ChunkApplier } from './chunk-applier.js';
 import type { processorSpec } from './config.js';
-import { decodeOrder } from './decode.js';
 import { migrateCassandra, migrateMysql } from './migrate.js';
 import { processorMetrics, type ProcessorMetrics } from './metrics.js';
-import { MysqlSink, type ProcessedOrder } from './mysql-sink.js';
+import { MysqlSink } from './mysql-sink.js';
+import { planRetention, pruneProcessed, startPruner } from './pruner.js';
+import { classifySinkError, sinkErrorReason } from './sink-errors.js';
+import { stepOf } from './step.js';
 
 export type ProcessorConfig = ConfigOf<typeof processorSpec>;
 
@@ -51,26 +54,19 @@ export interface RunningProcessor {
   registry: Registry;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+type Topics = ReturnType<typeof topicsOf>;
 
-type Step = 'mysql' | 'cassandra' | 'kafka';
+interface Stores {
+  cassandraClient: cassandra.Client;
+  pool: mysql.Pool;
+  cassandraSink: CassandraSink;
+  mysqlSink: MysqlSink;
+}
 
-export async function startProcessor(
-  config: ProcessorConfig,
-  deps: { logger?: Logger; registry?: Registry; migrate?: boolean; kafka?: Kafka } = {},
-): Promise<RunningProcessor> {
-  const logger = deps.logger ?? createLogger('processor');
-  const registry = deps.registry ?? createRegistry('processor');
-  const metrics = processorMetrics(registry);
-  const topics = topicsOf(config.ordersTopic);
-
-  const kafka = deps.kafka ?? createKafka(config, logger);
-  // Refuse to start with a dedupe retention that a re-sent order could outlive.
-  const retention = () => planRetention(kafka, topics.orders, config);
-  await retention();
-  const cassandraClient: cassandra.Client = createCassandraClient(config, { readTimeoutMs: config.sinkTimeoutMs });
-  const pool: mysql.Pool = createMysqlPool(config, { connectionLimit: config.mysqlPoolSize });
-  if (deps.migrate ?? true) {
+async function openStores(config: ProcessorConfig, logger: Logger, migrate: boolean): Promise<Stores> {
+  const cassandraClient = createCassandraClient(config, { readTimeoutMs: config.sinkTimeoutMs });
+  const pool = createMysqlPool(config, { connectionLimit: config.mysqlPoolSize });
+  if (migrate) {
     await migrateMysql(pool, logger);
     await migrateCassandra(cassandraClient, config.cassandraKeyspace, config.cassandraReplication, logger);
   }
@@ -78,16 +74,20 @@ export async function startProcessor(
     concurrency: config.cassandraConcurrency,
     hourBatchRows: config.cassandraHourBatchRows,
   });
-  const mysqlSink = new MysqlSink(pool, config.sinkTimeoutMs);
+  return { cassandraClient, pool, cassandraSink, mysqlSink: new MysqlSink(pool, config.sinkTimeoutMs) };
+}
 
-  const producer: Producer = kafka.producer({
+function createProducer(kafka: Kafka): Producer {
+  return kafka.producer({
     idempotent: true,
     maxInFlightRequests: 1,
     allowAutoTopicCreation: false,
     createPartitioner: Partitioners.DefaultPartitioner,
   });
-  await producer.connect();
-  const consumer: Consumer = kafka.consumer({
+}
+
+function createConsumer(kafka: Kafka, config: ProcessorConfig): Consumer {
+  return kafka.consumer({
     groupId: config.groupId,
     allowAutoTopicCreation: false,
     maxWaitTimeInMs: config.fetchMaxWaitMs,
@@ -95,19 +95,45 @@ export async function startProcessor(
     sessionTimeout: config.sessionTimeoutMs,
     heartbeatInterval: Math.round(config.sessionTimeoutMs / 10),
   });
+}
 
-  let stopping = false;
-  let joined = false;
-  let alive = true;
+/** The partition's log end offset, asked now. */
+async function logEndOffset(kafka: Kafka, topic: string, partition: number): Promise<bigint> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const offsets = await admin.fetchTopicOffsets(topic);
+    return BigInt(offsets.find((o) => o.partition === partition)?.high ?? '0');
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+interface GroupState {
+  joined: boolean;
+  alive: boolean;
+}
+
+/**
+ * Follows the consumer's group membership. On each assignment every partition resumes from the
+ * offset stored with the aggregates, one message back: that message proves the partition is the
+ * one the offset belongs to (offset-check.ts). (A batch fetched before the seek lands is harmless:
+ * the transaction's fence skips what was applied.)
+ */
+function followGroup(
+  consumer: Consumer,
+  mysqlSink: MysqlSink,
+  topics: Topics,
+  metrics: ProcessorMetrics,
+  logger: Logger,
+): GroupState {
+  const state: GroupState = { joined: false, alive: true };
   consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
-    joined = true;
+    state.joined = true;
     const assigned = payload.memberAssignment[topics.orders] ?? [];
     metrics.groupJoins.inc();
     metrics.assigned.set(assigned.length);
     logger.info({ partitions: assigned }, 'partitions assigned');
-    // Resume each partition from the offset stored with the aggregates, one message back: that
-    // message proves the partition is the one the offset belongs to (offset-check.ts). (A batch
-    // fetched before the seek lands is harmless: the transaction's fence skips what was applied.)
     mysqlSink.ensurePartitions(topics.orders, assigned).then(
       (offsets) => {
         try {
@@ -125,286 +151,213 @@ export async function startProcessor(
   });
   consumer.on(consumer.events.CRASH, ({ payload }) => {
     logger.error({ err: String(payload.error), restart: payload.restart }, 'consumer crashed');
-    if (!payload.restart) alive = false;
+    if (!payload.restart) state.alive = false;
+  });
+  return state;
+}
+
+interface RetryContext {
+  applier: ChunkApplier;
+  metrics: ProcessorMetrics;
+  logger: Logger;
+  retryMaxMs: number;
+  stopping: () => boolean;
+}
+
+/**
+ * Retries a chunk until it is applied; false when the partition was lost or we are stopping.
+ * A permanent sink error is narrowed down to its message (the chunk is applied one message at a
+ * time), which is then dead-lettered. A failed heartbeat (a rebalance, or this member was
+ * expelled) is thrown so that kafkajs rejoins the group: a member waiting for its sinks must not
+ * hold up everyone else's rebalance.
+ */
+async function applyWithRetry(
+  ctx: RetryContext,
+  payload: EachBatchPayload,
+  messages: KafkaMessage[],
+): Promise<boolean> {
+  const { batch } = payload;
+  const { metrics, logger } = ctx;
+  const refused = new Map<string, string>();
+  let delay = 100;
+  let resume: (() => void) | undefined;
+  try {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const chunk = { partition: batch.partition, messages, highWatermark: batch.highWatermark, refused };
+        if ((await ctx.applier.apply(chunk)) === 'reset') return false;
+        if (resume) logger.info({ partition: batch.partition, attempt }, 'sinks back: partition resumed');
+        return true;
+      } catch (err) {
+        const step = stepOf(err);
+        metrics.sinkErrors.inc({ sink: step });
+        // (Refused again once dead-lettered: then it is the dead-letter topic failing; retry that.)
+        if (classifySinkError(err) === 'permanent' && !(messages.length === 1 && refused.has(messages[0]!.offset))) {
+          if (messages.length > 1) {
+            logger.warn(
+              { err: String(err), step, partition: batch.partition },
+              'a message was refused: narrowing down',
+            );
+            for (const message of messages) if (!(await applyWithRetry(ctx, payload, [message]))) return false;
+            return true;
+          }
+          const reason = sinkErrorReason(err, step);
+          refused.set(messages[0]!.offset, reason);
+          metrics.rejected.inc({ sink: step });
+          logger.error({ partition: batch.partition, offset: messages[0]!.offset, reason }, 'message dead-lettered');
+          continue;
+        }
+        logger.warn({ err: String(err), step, partition: batch.partition, attempt, retryInMs: delay }, 'batch failed');
+        if (!resume) {
+          resume = payload.pause();
+          metrics.paused.inc();
+        }
+      }
+      // Unpaused on the way out: whoever reads the partition next starts from the stored offset.
+      if (!(await waitHeartbeating(payload, delay, ctx.stopping))) return false;
+      delay = Math.min(delay * 2, ctx.retryMaxMs);
+    }
+  } finally {
+    if (resume) {
+      resume();
+      metrics.paused.dec();
+    }
+  }
+}
+
+/** Waits `ms`, heartbeating; false as soon as the partition is lost or we are stopping. */
+async function waitHeartbeating(payload: EachBatchPayload, ms: number, stopping: () => boolean): Promise<boolean> {
+  const until = Date.now() + ms;
+  while (Date.now() < until) {
+    if (stopping() || !payload.isRunning() || payload.isStale()) return false;
+    await payload.heartbeat();
+    await sleep(Math.min(500, until - Date.now()));
+  }
+  return true;
+}
+
+/** The consumer's eachBatch: the batch in chunks of maxBatch, each applied before the next. */
+function eachBatchOf(
+  ctx: RetryContext,
+  consumer: Consumer,
+  maxBatch: number,
+): (payload: EachBatchPayload) => Promise<void> {
+  return async (payload) => {
+    const { batch } = payload;
+    ctx.metrics.consumed.inc(batch.messages.length);
+    for (let i = 0; i < batch.messages.length; i += maxBatch) {
+      if (!payload.isRunning() || payload.isStale()) return;
+      const chunk = batch.messages.slice(i, i + maxBatch);
+      if (!(await applyWithRetry(ctx, payload, chunk))) return;
+      const lastOffset = chunk[chunk.length - 1]!.offset;
+      payload.resolveOffset(lastOffset);
+      const next = (BigInt(lastOffset) + 1n).toString();
+      ctx.metrics.lag.set(
+        { partition: String(batch.partition) },
+        Math.max(0, Number(batch.highWatermark) - Number(next)),
+      );
+      // Only a hint for tools: the offset that counts is the one in MySQL.
+      consumer
+        .commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: next }])
+        .catch((err: unknown) => ctx.logger.debug({ err: String(err) }, 'offset hint not committed'));
+      await payload.heartbeat();
+      if (ctx.stopping()) return;
+    }
+  };
+}
+
+function readinessChecks(stores: Stores, group: GroupState): ReadinessCheck[] {
+  return [
+    mysqlReadiness((sql) => stores.mysqlSink.statement(sql)),
+    cassandraReadiness(stores.cassandraClient),
+    {
+      name: 'kafka',
+      check: async () => {
+        if (!group.joined) throw new Error('not in the consumer group yet');
+      },
+    },
+  ];
+}
+
+const closeServer = (server: Server) =>
+  new Promise<void>((closed) => {
+    server.close(() => closed());
+    server.closeAllConnections();
   });
 
-  const timed = async <T>(step: Step, fn: () => Promise<T>): Promise<T> => {
-    const end = metrics.sinkDuration.startTimer({ sink: step });
-    try {
-      return await fn();
-    } catch (err) {
-      throw Object.assign(err instanceof Error ? err : new Error(String(err)), { step });
-    } finally {
-      end();
-    }
-  };
+interface Pipeline {
+  kafka: Kafka;
+  topics: Topics;
+  stores: Stores;
+  producer: Producer;
+  metrics: ProcessorMetrics;
+  logger: Logger;
+  stopping: () => boolean;
+}
 
-  /** The partition's log end offset, asked now. */
-  const logEnd = async (partition: number): Promise<bigint> => {
-    const admin = kafka.admin();
-    await admin.connect();
-    try {
-      const offsets = await admin.fetchTopicOffsets(topics.orders);
-      return BigInt(offsets.find((o) => o.partition === partition)?.high ?? '0');
-    } finally {
-      await admin.disconnect();
-    }
-  };
-
-  /**
-   * Applies one chunk of a partition's messages, exactly once. `rejected` (offset → reason): messages
-   * a sink refused for good, sent to the dead-letter topic instead. 'reset': the partition belongs
-   * to a recreated topic; its stored offset went back to 0 and the chunk was not applied.
-   */
-  async function apply(
-    partition: number,
-    chunk: KafkaMessage[],
-    rejected: Map<string, string>,
-    highWatermark: string,
-  ): Promise<'applied' | 'reset'> {
-    const endBatch = metrics.batchDuration.startTimer();
-    const first = BigInt(chunk[0]!.offset);
-    const last = BigInt(chunk[chunk.length - 1]!.offset);
-    const open = await timed('mysql', () => mysqlSink.begin(topics.orders, partition));
-    let committed = false;
-    try {
-      const position = (logEnd: bigint) =>
-        checkPosition(open, {
-          firstOffset: first,
-          highWatermark: logEnd,
-          fingerprintAt: (offset) => {
-            const m = chunk.find((c) => BigInt(c.offset) === offset);
-            return m && fingerprintOf(m);
-          },
-        });
-      let verdict = position(BigInt(highWatermark));
-      // A batch fetched long ago (a zombie's) may predate what others applied since: ask for the
-      // log end now before believing that the log ends below the stored offset.
-      if (verdict.kind === 'reset') verdict = position(await timed('kafka', () => logEnd(partition)));
-      if (verdict.kind === 'reset') {
-        await timed('mysql', () => open.reset());
-        committed = true;
-        metrics.topicResets.inc({ partition: String(partition) });
-        logger.error(
-          { partition, stored: String(open.nextOffset), reason: verdict.reason },
-          'the topic was recreated: reading the partition again from its start',
-        );
-        consumer.seek({ topic: topics.orders, partition, offset: '0' });
-        return 'reset';
-      }
-      const skipped = verdict.kind === 'gap' ? verdict.missed : 0n;
-      // The message before the stored offset, read back to check the partition, is not fenced.
-      const probe = first === open.nextOffset - 1n ? 1 : 0;
-      if (open.nextOffset > last) {
-        metrics.fenced.inc(chunk.length - probe);
-        return 'applied';
-      }
-      const fresh = chunk.filter((m) => BigInt(m.offset) >= open.nextOffset);
-      metrics.fenced.inc(chunk.length - fresh.length - probe);
-
-      const dlq: SideMessage[] = [];
-      const dlqKinds: string[] = [];
-      const candidates: RawOrder[] = [];
-      const seen = new Set<string>();
-      let duplicates = 0;
-      for (const m of fresh) {
-        const origin = { topic: topics.orders, partition, offset: m.offset, resets: open.resets };
-        const refused = rejected.get(m.offset);
-        const d = refused === undefined ? decodeOrder(m.value, m.timestamp) : undefined;
-        if (d === undefined || !d.ok) {
-          const kind = d?.kind ?? 'rejected';
-          dlqKinds.push(kind);
-          dlq.push(deadLetter(origin, m, kind, d?.reason ?? refused!));
-        } else if (seen.has(d.order.order_id)) duplicates += 1;
-        else {
-          seen.add(d.order.order_id);
-          candidates.push({ order: d.order, acceptedAt: d.acceptedAt, partition, offset: m.offset });
-        }
-      }
-      const existing = await timed('mysql', () => open.alreadyProcessed([...seen]));
-      duplicates += existing.size;
-      const fresher = candidates.filter((c) => !existing.has(c.order.order_id));
-      const isLate = (c: RawOrder) => c.acceptedAt - Date.parse(c.order.created_at) > config.lateBoundMs;
-      const late = fresher.filter(isLate);
-      const onTime = fresher.filter((c) => !isLate(c));
-
-      await timed('cassandra', () => cassandraSink.write(fresher));
-      if (dlq.length > 0 || late.length > 0) {
-        await timed('kafka', () =>
-          producer.sendBatch({
-            acks: -1,
-            topicMessages: [
-              ...(dlq.length ? [{ topic: topics.dlq, messages: dlq }] : []),
-              ...(late.length
-                ? [
-                    {
-                      topic: topics.late,
-                      messages: late.map((c) =>
-                        lateOrder(
-                          { topic: topics.orders, partition, offset: c.offset, resets: open.resets },
-                          c.order,
-                          c.acceptedAt - Date.parse(c.order.created_at),
-                        ),
-                      ),
-                    },
-                  ]
-                : []),
-            ],
-          }),
-        );
-      }
-      const processed: ProcessedOrder[] = fresher.map((c) => ({
-        orderId: c.order.order_id,
-        partition,
-        offset: c.offset,
-        minute: minuteOf(c.order.created_at),
-        late: isLate(c),
-        acceptedAt: c.acceptedAt,
-      }));
-      const rows = aggregate(onTime.map((c) => c.order));
-      const next = { nextOffset: last + 1n, fingerprint: fingerprintOf(chunk[chunk.length - 1]!), skipped };
-      await timed('mysql', () => open.commit(processed, rows, next));
-      committed = true;
-      if (skipped > 0n) {
-        metrics.skipped.inc({ partition: String(partition) }, Number(skipped));
-        logger.error(
-          { partition, stored: String(open.nextOffset), first: String(first), missed: String(skipped) },
-          'offset gap: messages were deleted from Kafka before they were applied',
-        );
-      }
-
-      const now = Date.now();
-      for (const c of onTime) metrics.freshness.observe((now - c.acceptedAt) / 1000);
-      metrics.processed.inc(fresher.length);
-      metrics.duplicates.inc(duplicates);
-      metrics.late.inc(late.length);
-      for (const kind of dlqKinds) metrics.dlq.inc({ kind });
-      metrics.batchSize.observe(chunk.length);
-      return 'applied';
-    } finally {
-      if (!committed) await open.rollback().catch(() => undefined);
-      endBatch();
-    }
-  }
-
-  /**
-   * Retries a chunk until it is applied; false when the partition was lost or we are stopping.
-   * A permanent sink error is narrowed down to its message (the chunk is applied one message at a
-   * time), which is then dead-lettered. A failed heartbeat (a rebalance, or this member was
-   * expelled) is thrown so that kafkajs rejoins the group: a member waiting for its sinks must not
-   * hold up everyone else's rebalance.
-   */
-  async function applyWithRetry(payload: EachBatchPayload, chunk: KafkaMessage[]): Promise<boolean> {
-    const { batch } = payload;
-    const rejected = new Map<string, string>();
-    let delay = 100;
-    let resume: (() => void) | undefined;
-    const resumed = () => {
-      if (!resume) return;
-      resume();
-      resume = undefined;
-      metrics.paused.dec();
-    };
-    try {
-      for (let attempt = 1; ; attempt++) {
-        try {
-          if ((await apply(batch.partition, chunk, rejected, batch.highWatermark)) === 'reset') return false;
-          if (resume) logger.info({ partition: batch.partition, attempt }, 'sinks back: partition resumed');
-          return true;
-        } catch (err) {
-          const step = (err as { step?: Step }).step ?? 'unknown';
-          metrics.sinkErrors.inc({ sink: step });
-          // (Refused again once dead-lettered: then it is the dead-letter topic failing; retry that.)
-          if (classifySinkError(err) === 'permanent' && !(chunk.length === 1 && rejected.has(chunk[0]!.offset))) {
-            if (chunk.length > 1) {
-              logger.warn(
-                { err: String(err), step, partition: batch.partition },
-                'a message was refused: narrowing down',
-              );
-              for (const m of chunk) if (!(await applyWithRetry(payload, [m]))) return false;
-              return true;
-            }
-            const reason = sinkErrorReason(err, step);
-            rejected.set(chunk[0]!.offset, reason);
-            metrics.rejected.inc({ sink: step });
-            logger.error({ partition: batch.partition, offset: chunk[0]!.offset, reason }, 'message dead-lettered');
-            continue;
-          }
-          logger.warn(
-            { err: String(err), step, partition: batch.partition, attempt, retryInMs: delay },
-            'batch failed',
-          );
-          if (!resume) {
-            resume = payload.pause();
-            metrics.paused.inc();
-          }
-        }
-        const until = Date.now() + delay;
-        while (Date.now() < until) {
-          // Unpaused on the way out: whoever reads the partition next starts from the stored offset.
-          if (stopping || !payload.isRunning() || payload.isStale()) return false;
-          await payload.heartbeat();
-          await sleep(Math.min(500, until - Date.now()));
-        }
-        delay = Math.min(delay * 2, config.retryMaxMs);
-      }
-    } finally {
-      resumed();
-    }
-  }
-
+/** Joins the consumer group and applies every batch it is given, until `stopping`. */
+async function startConsuming(
+  config: ProcessorConfig,
+  pipeline: Pipeline,
+): Promise<{ consumer: Consumer; group: GroupState }> {
+  const { kafka, topics, stores, metrics, logger } = pipeline;
+  const consumer = createConsumer(kafka, config);
+  const group = followGroup(consumer, stores.mysqlSink, topics, metrics, logger);
+  const applier = new ChunkApplier({
+    ...stores,
+    topics,
+    producer: pipeline.producer,
+    metrics,
+    logger,
+    lateBoundMs: config.lateBoundMs,
+    logEnd: (partition) => logEndOffset(kafka, topics.orders, partition),
+    seek: (partition, offset) => consumer.seek({ topic: topics.orders, partition, offset }),
+  });
+  const ctx: RetryContext = { applier, metrics, logger, retryMaxMs: config.retryMaxMs, stopping: pipeline.stopping };
   await consumer.connect();
   await consumer.subscribe({ topic: topics.orders, fromBeginning: true });
   await consumer.run({
     autoCommit: false,
     eachBatchAutoResolve: false,
     partitionsConsumedConcurrently: config.partitionsConcurrently,
-    eachBatch: async (payload) => {
-      const { batch } = payload;
-      metrics.consumed.inc(batch.messages.length);
-      for (let i = 0; i < batch.messages.length; i += config.maxBatch) {
-        if (!payload.isRunning() || payload.isStale()) return;
-        const chunk = batch.messages.slice(i, i + config.maxBatch);
-        if (!(await applyWithRetry(payload, chunk))) return;
-        const lastOffset = chunk[chunk.length - 1]!.offset;
-        payload.resolveOffset(lastOffset);
-        const next = (BigInt(lastOffset) + 1n).toString();
-        metrics.lag.set(
-          { partition: String(batch.partition) },
-          Math.max(0, Number(batch.highWatermark) - Number(next)),
-        );
-        // Only a hint for tools: the offset that counts is the one in MySQL.
-        consumer
-          .commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: next }])
-          .catch((err: unknown) => logger.debug({ err: String(err) }, 'offset hint not committed'));
-        await payload.heartbeat();
-        if (stopping) return;
-      }
-    },
+    eachBatch: eachBatchOf(ctx, consumer, config.maxBatch),
   });
+  return { consumer, group };
+}
+
+export async function startProcessor(
+  config: ProcessorConfig,
+  deps: { logger?: Logger; registry?: Registry; migrate?: boolean; kafka?: Kafka } = {},
+): Promise<RunningProcessor> {
+  const logger = deps.logger ?? createLogger('processor');
+  const registry = deps.registry ?? createRegistry('processor');
+  const metrics = processorMetrics(registry);
+  const topics = topicsOf(config.ordersTopic);
+
+  const kafka = deps.kafka ?? createKafka(config, logger);
+  // Refuse to start with a dedupe retention that a re-sent order could outlive.
+  const retention = () => planRetention(kafka, topics.orders, config);
+  await retention();
+  const stores = await openStores(config, logger, deps.migrate ?? true);
+  const producer = createProducer(kafka);
+  await producer.connect();
+  let stopping = false;
+  const pipeline = { kafka, topics, stores, producer, metrics, logger, stopping: () => stopping };
+  const { consumer, group } = await startConsuming(config, pipeline);
 
   const ops = await startOpsServer({
     registry,
     logger,
     port: config.opsPort,
     host: config.opsHost,
-    alive: () => alive,
-    checks: [
-      { name: 'mysql', check: async () => void (await mysqlSink.statement('SELECT 1')) },
-      { name: 'cassandra', check: async () => void (await cassandraClient.execute('SELECT key FROM system.local')) },
-      {
-        name: 'kafka',
-        check: async () => {
-          if (!joined) throw new Error('not in the consumer group yet');
-        },
-      },
-    ],
+    alive: () => group.alive,
+    checks: readinessChecks(stores, group),
   });
   const pruner = startPruner({
     intervalMs: config.pruneIntervalMs,
     plan: retention,
-    prune: (retentionMs) => pruneProcessed(mysqlSink, retentionMs),
-    onPruned: (n) => metrics.pruned.inc(n),
+    prune: (retentionMs) => pruneProcessed(stores.mysqlSink, retentionMs),
+    onPruned: (rows) => metrics.pruned.inc(rows),
     logger,
   });
 
@@ -422,12 +375,9 @@ export async function startProcessor(
       await pruner.stop();
       await consumer.disconnect();
       await producer.disconnect();
-      await new Promise<void>((r) => {
-        ops.close(() => r());
-        ops.closeAllConnections();
-      });
-      await pool.end();
-      await cassandraClient.shutdown();
+      await closeServer(ops);
+      await stores.pool.end();
+      await stores.cassandraClient.shutdown();
       logger.info('processor stopped');
     },
   };

@@ -64,7 +64,7 @@ export function startPruner(opts: {
   intervalMs: number;
   plan: () => Promise<RetentionPlan>;
   prune: (retentionMs: number) => Promise<number>;
-  onPruned: (n: number) => void;
+  onPruned: (rows: number) => void;
   logger: Logger;
 }): { stop: () => Promise<void> } {
   let timer: NodeJS.Timeout | undefined;
@@ -74,9 +74,9 @@ export function startPruner(opts: {
     try {
       const plan = await opts.plan();
       if (plan.prune) {
-        const n = await opts.prune(plan.retentionMs);
-        opts.onPruned(n);
-        if (n > 0) opts.logger.info({ pruned: n, retentionMs: plan.retentionMs }, 'old order ids pruned');
+        const pruned = await opts.prune(plan.retentionMs);
+        opts.onPruned(pruned);
+        if (pruned > 0) opts.logger.info({ pruned, retentionMs: plan.retentionMs }, 'old order ids pruned');
       }
     } catch (err) {
       opts.logger.error({ err: String(err) }, 'processed_orders not pruned');

@@ -5,7 +5,9 @@
  * exactly (topic/partition/offset, and how often the topic was recreated: offsets then start over),
  * so a consumer keeps the first message per origin-id.
  */
-import type { AcceptedOrder } from '@salespipeline/shared';
+import { encodeOrder, type AcceptedOrder, type topicsOf } from '@salespipeline/shared';
+import type { TopicMessages } from 'kafkajs';
+import type { DeadLetterCause, NewOrder } from './classify.js';
 
 export interface Origin {
   topic: string;
@@ -53,8 +55,29 @@ export function deadLetter(
 /** An order beyond the lateness bound: stored raw, not aggregated. */
 export function lateOrder(origin: Origin, order: AcceptedOrder, lateByMs: number): SideMessage {
   return {
-    key: order.order_id,
-    value: JSON.stringify(order),
+    ...encodeOrder(order),
     headers: { ...originHeaders(origin), 'late-by-ms': String(lateByMs) },
   };
+}
+
+/** A chunk's messages for the side topics, none for a topic without any. */
+export function sideTopicMessages(
+  topics: ReturnType<typeof topicsOf>,
+  partition: number,
+  resets: number,
+  deadLetters: DeadLetterCause[],
+  late: NewOrder[],
+): TopicMessages[] {
+  const origin = (offset: string): Origin => ({ topic: topics.orders, partition, offset, resets });
+  const sent: TopicMessages[] = [];
+  if (deadLetters.length > 0) {
+    sent.push({
+      topic: topics.dlq,
+      messages: deadLetters.map((d) => deadLetter(origin(d.message.offset), d.message, d.kind, d.reason)),
+    });
+  }
+  if (late.length > 0) {
+    sent.push({ topic: topics.late, messages: late.map((o) => lateOrder(origin(o.offset), o.order, o.lateByMs)) });
+  }
+  return sent;
 }

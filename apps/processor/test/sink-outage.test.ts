@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import type { AcceptedOrder } from '@salespipeline/shared';
 import { TcpProxy, testInfra, waitFor } from '@salespipeline/shared/testing';
@@ -18,8 +19,6 @@ import {
 } from './helpers.js';
 
 jest.setTimeout(90_000);
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 // Cassandra and MariaDB are shared by parallel test files, so the outage is a cut network: each
 // sink is reached through a TCP proxy that the test closes (dropping every connection) and reopens.

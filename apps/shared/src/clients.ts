@@ -1,16 +1,10 @@
 import cassandra from 'cassandra-driver';
-import { Kafka, logLevel, type KafkaConfig, type LogEntry, type SASLOptions } from 'kafkajs';
+import { Kafka, logLevel, type KafkaConfig, type SASLOptions } from 'kafkajs';
 import mysql from 'mysql2/promise';
 import type { ConfigOf } from './config.js';
 import type { cassandraSettings, kafkaAuthSettings, kafkaConnectionSettings, mysqlSettings } from './infra.js';
+import { kafkaLogCreator } from './kafka-log.js';
 import type { Logger } from './logger.js';
-
-const kafkaToPino: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
-  [logLevel.ERROR]: 'error',
-  [logLevel.WARN]: 'warn',
-  [logLevel.INFO]: 'info',
-  [logLevel.DEBUG]: 'debug',
-};
 
 export type KafkaClientConfig = ConfigOf<typeof kafkaConnectionSettings> & Partial<ConfigOf<typeof kafkaAuthSettings>>;
 
@@ -41,18 +35,12 @@ export function kafkaSecurity(config: KafkaClientConfig): Pick<KafkaConfig, 'sas
 }
 
 export function createKafka(config: KafkaClientConfig, logger: Logger): Kafka {
-  const kafkaLogger = logger.child({ component: 'kafkajs' });
   return new Kafka({
     clientId: config.kafkaClientId,
     brokers: config.kafkaBrokers,
     ...kafkaSecurity(config),
     logLevel: logLevel.WARN,
-    logCreator:
-      () =>
-      ({ level, log }: LogEntry) => {
-        const { message, ...extra } = log;
-        kafkaLogger[kafkaToPino[level] ?? 'info'](extra, message);
-      },
+    logCreator: kafkaLogCreator(logger.child({ component: 'kafkajs' })),
   });
 }
 

@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Registry } from 'prom-client';
 import type { Logger } from './logger.js';
+import { withTimeout } from './timeout.js';
 
 /** A readiness check: resolves when the dependency is usable, rejects with the reason otherwise. */
 export interface ReadinessCheck {
@@ -19,17 +20,10 @@ export interface OpsOptions {
   paths?: ReadonlyArray<'/healthz' | '/readyz' | '/metrics'>;
 }
 
-const withTimeout = <T>(promise: Promise<T>, ms: number, what: string): Promise<T> =>
-  new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${what} timed out after ${ms} ms`)), ms);
-    promise.then(
-      (v) => (clearTimeout(timer), resolve(v)),
-      (e: unknown) => (clearTimeout(timer), reject(e instanceof Error ? e : new Error(String(e)))),
-    );
-  });
-
 export async function runChecks(checks: ReadinessCheck[], timeoutMs: number): Promise<Record<string, string>> {
-  const results = await Promise.allSettled(checks.map((c) => withTimeout(c.check(), timeoutMs, c.name)));
+  const results = await Promise.allSettled(
+    checks.map((c) => withTimeout(c.check(), timeoutMs, () => new Error(`${c.name} timed out after ${timeoutMs} ms`))),
+  );
   return Object.fromEntries(
     checks.map((c, i) => {
       const r = results[i]!;

@@ -21,7 +21,7 @@ import {
   type SalesPipeline,
   type SalesPipelineSpec,
 } from '@salespipeline/cdk8s';
-import type { Logger } from '@salespipeline/shared';
+import { isoSeconds, type Logger } from '@salespipeline/shared';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { Writer } from '../apply.js';
 import type { EventRecorder } from '../events.js';
@@ -110,8 +110,6 @@ export function autoscalerMetrics(registry: Registry) {
     }),
   };
 }
-
-const isoSeconds = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 
 export class Autoscaler {
   private readonly states = new Map<string, State>();

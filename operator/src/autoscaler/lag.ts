@@ -6,8 +6,8 @@
  * committed counts from its log start offset (the processor reads from the beginning).
  */
 import { createHash } from 'node:crypto';
-import { Kafka, logLevel, type Admin, type KafkaConfig, type LogEntry } from 'kafkajs';
-import type { Logger } from '@salespipeline/shared';
+import { Kafka, logLevel, type Admin, type KafkaConfig } from 'kafkajs';
+import { kafkaLogCreator, withTimeout, type Logger } from '@salespipeline/shared';
 import type { PartitionLag } from './decide.js';
 
 /** kafkajs' SASL and TLS options of the admin client (none: plaintext, no SASL). */
@@ -17,13 +17,6 @@ export interface LagReader {
   read(brokers: string[], topic: string, groupId: string, security?: LagReaderSecurity): Promise<PartitionLag[]>;
   close(): Promise<void>;
 }
-
-const kafkaLevels: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
-  [logLevel.ERROR]: 'debug', // connection failures are reported by the autoscaler, once per change
-  [logLevel.WARN]: 'debug',
-  [logLevel.INFO]: 'debug',
-  [logLevel.DEBUG]: 'debug',
-};
 
 /** One kafkajs admin client per bootstrap address and credentials, kept connected between polls; dropped on error. */
 export class KafkaLagReader implements LagReader {
@@ -46,10 +39,8 @@ export class KafkaLagReader implements LagReader {
         requestTimeout: this.opts.timeoutMs ?? 10_000,
         retry: { retries: 1, initialRetryTime: 200 },
         logLevel: logLevel.WARN,
-        logCreator:
-          () =>
-          ({ level, log: { message, ...extra } }: LogEntry) =>
-            kafkaLog[kafkaLevels[level] ?? 'debug'](extra, message),
+        // Connection failures are reported by the autoscaler, once per change: kafkajs' own lines are debug.
+        logCreator: kafkaLogCreator(kafkaLog, () => 'debug'),
       });
       const a = kafka.admin();
       admin = a.connect().then(() => a);
@@ -74,20 +65,15 @@ export class KafkaLagReader implements LagReader {
     // Changed credentials (a rotated password) get a new client: the key covers them, hashed.
     const key = `${brokers.join(',')}#${createHash('sha256').update(JSON.stringify(security)).digest('hex').slice(0, 16)}`;
     const timeoutMs = this.opts.timeoutMs ?? 10_000;
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(new Error(`lag read from ${brokers.join(',')} timed out after ${timeoutMs} ms`)),
-        timeoutMs,
-      );
-    });
     try {
-      return await Promise.race([this.readOnce(this.admin(key, brokers, security), topic, groupId), timeout]);
+      return await withTimeout(
+        this.readOnce(this.admin(key, brokers, security), topic, groupId),
+        timeoutMs,
+        () => new Error(`lag read from ${brokers.join(',')} timed out after ${timeoutMs} ms`),
+      );
     } catch (err) {
       this.drop(key);
       throw err;
-    } finally {
-      clearTimeout(timer);
     }
   }
 

@@ -5,3 +5,4 @@ export * from './openapi.js';
 export * from './storage.js';
 export * from './topics.js';
 export * from './replication.js';
+export * from './wire.js';

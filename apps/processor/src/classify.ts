@@ -1,0 +1,85 @@
+/**
+ * Which of a chunk's unapplied messages are counted, and how: pure steps of the processor's batch.
+ * 1. `sortMessages`: each message is decoded; one that cannot be (or a sink refused) is a dead
+ *    letter, a second copy of an order in the chunk is a duplicate, the rest are the chunk's orders.
+ * 2. `classifyOrders`: of those, the ones counted by an earlier batch are duplicates; the new ones
+ *    are on time, or late when accepted more than the lateness bound after they were created (stored
+ *    raw and sent to the late topic, not aggregated).
+ */
+import { decodeOrder } from '@salespipeline/shared';
+import type { KafkaMessage } from 'kafkajs';
+import type { RawOrder } from './cassandra-sink.js';
+
+export interface DeadLetterCause {
+  message: KafkaMessage;
+  /** 'unparsable' | 'invalid' from decoding, 'rejected' when a sink refused the message for good. */
+  kind: string;
+  reason: string;
+}
+
+export interface SortedMessages {
+  deadLetters: DeadLetterCause[];
+  /** The first copy of each order in the chunk, in offset order. */
+  orders: RawOrder[];
+  /** Further copies of an order in the chunk. */
+  duplicates: number;
+}
+
+/** `refused`: offset → why a sink refused that message for good. */
+export function sortMessages(
+  messages: KafkaMessage[],
+  partition: number,
+  refused: ReadonlyMap<string, string>,
+): SortedMessages {
+  const sorted: SortedMessages = { deadLetters: [], orders: [], duplicates: 0 };
+  const seen = new Set<string>();
+  for (const message of messages) {
+    const refusal = refused.get(message.offset);
+    if (refusal !== undefined) {
+      sorted.deadLetters.push({ message, kind: 'rejected', reason: refusal });
+      continue;
+    }
+    const decoded = decodeOrder(message);
+    if (!decoded.ok) sorted.deadLetters.push({ message, kind: decoded.kind, reason: decoded.reason });
+    else if (seen.has(decoded.order.order_id)) sorted.duplicates += 1;
+    else {
+      seen.add(decoded.order.order_id);
+      sorted.orders.push({ order: decoded.order, acceptedAt: decoded.acceptedAt, partition, offset: message.offset });
+    }
+  }
+  return sorted;
+}
+
+export interface NewOrder extends RawOrder {
+  /** Time from creation to acceptance. */
+  lateByMs: number;
+  late: boolean;
+}
+
+export interface ClassifiedOrders {
+  /** Orders not counted before, in offset order: stored raw, each once. */
+  counted: NewOrder[];
+  onTime: NewOrder[];
+  late: NewOrder[];
+  /** Orders an earlier batch counted already. */
+  duplicates: number;
+}
+
+export function classifyOrders(
+  orders: RawOrder[],
+  processedBefore: ReadonlySet<string>,
+  lateBoundMs: number,
+): ClassifiedOrders {
+  const counted = orders
+    .filter((o) => !processedBefore.has(o.order.order_id))
+    .map((o) => {
+      const lateByMs = o.acceptedAt - Date.parse(o.order.created_at);
+      return { ...o, lateByMs, late: lateByMs > lateBoundMs };
+    });
+  return {
+    counted,
+    onTime: counted.filter((o) => !o.late),
+    late: counted.filter((o) => o.late),
+    duplicates: orders.length - counted.length,
+  };
+}
