@@ -4,5 +4,6 @@ export * from './logger.js';
 export * from './metrics.js';
 export * from './ops.js';
 export * from './process.js';
+export * from './token-bucket.js';
 export * from './clients.js';
 export * from './order/index.js';
