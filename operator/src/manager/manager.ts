@@ -6,9 +6,8 @@
  * replica leads from the start. stop(): everything in the reverse order.
  */
 import type { Logger } from '@salespipeline/shared';
-import { KubeClient } from '../kube/client.js';
+import { KubeClient, type Transport } from '../kube/client.js';
 import type { KubeObject } from '../kube/objects.js';
-import type { KubeRest } from '../kube/rest.js';
 import { Informer, type InformerOptions } from './informer.js';
 import { LeaderElector, type LeaderOptions } from './leader.js';
 import type { ManagerMetrics } from './metrics.js';
@@ -45,7 +44,7 @@ export class Manager {
   private stopped = false;
 
   constructor(
-    rest: KubeRest,
+    rest: Transport,
     private readonly opts: ManagerOptions,
     private readonly logger: Logger,
   ) {
