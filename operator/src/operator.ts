@@ -53,25 +53,22 @@ function leaderElection(config: OperatorConfig): LeaderOptions | undefined {
   };
 }
 
-export function startOperator(
-  config: OperatorConfig,
-  logger: Logger,
-  opts: { kubeConfig?: KubeConfig; registry?: Registry; lagReader?: LagReader } = {},
-): Operator {
-  const registry = opts.registry ?? createRegistry('salespipeline-operator');
-  const metrics = managerMetrics(registry, controllerName);
+function createManager(config: OperatorConfig, logger: Logger, registry: Registry, kubeConfig?: KubeConfig) {
   const leader = leaderElection(config);
-  const manager = new Manager(
-    new KubeRest(opts.kubeConfig ?? loadKubeConfig(config.kubeconfig)),
+  return new Manager(
+    new KubeRest(kubeConfig ?? loadKubeConfig(config.kubeconfig)),
     {
       name: controllerName,
       watchSilenceMs: config.watchSilenceSeconds * 1000,
-      metrics,
+      metrics: managerMetrics(registry, controllerName),
       ...(leader ? { leaderElection: leader } : {}),
     },
     logger,
   );
-  const namespace = config.watchNamespace;
+}
+
+/** The caches: SalesPipelines, and the children of every owned kind (by kindKey), selected on managed-by. */
+function informers(manager: Manager, namespace: string | undefined) {
   const primary = manager.informer<SalesPipeline>({ resource: resources.salesPipeline, namespace });
   const children = new Map<string, Informer>(
     ownedKinds.map((k) => [
@@ -79,6 +76,17 @@ export function startOperator(
       manager.informer({ resource: k, namespace, labelSelector: managedBySelector, optional: k.optional ?? false }),
     ]),
   );
+  return { primary, children };
+}
+
+export function startOperator(
+  config: OperatorConfig,
+  logger: Logger,
+  opts: { kubeConfig?: KubeConfig; registry?: Registry; lagReader?: LagReader } = {},
+): Operator {
+  const registry = opts.registry ?? createRegistry('salespipeline-operator');
+  const manager = createManager(config, logger, registry, opts.kubeConfig);
+  const { primary, children } = informers(manager, config.watchNamespace);
   const { client } = manager;
   const events = new EventRecorder(client, fieldManager, logger);
   const autoscaler = new Autoscaler({
@@ -106,7 +114,7 @@ export function startOperator(
       resyncMs: config.resyncSeconds * 1000,
       queue: { qps: config.queueQps, burst: config.queueBurst },
     },
-    metrics,
+    manager.metrics,
     logger,
   );
   autoscaler.onRescale((key) => controller.enqueue(key));

@@ -1,13 +1,13 @@
 /**
  * The built-in processor autoscaler (issue 5). A timer evaluates every SalesPipeline in builtin mode
  * each `spec.processor.autoscaling.pollingSeconds`: reads the consumer group's lag (LagReader), runs
- * the pure decision (decide.ts) and, when the decided replicas change, enqueues the SalesPipeline so
- * the reconciler applies them (they reach desired state as the observed `processorReplicas`).
- * It also writes `status.autoscaling` (its own field manager, so the reconciler's status applies never
- * touch it), records an Event per scaling decision, and exports the metrics. Only while the
- * controller's workers run (the leader); a new leader starts with an empty history, i.e. a fresh
- * stabilization window, and holds the Deployment's replicas until its first decision, so a failover
- * never scales down early.
+ * the pure decision (decide.ts) and, when the decided replicas change, tells its rescale listeners
+ * (the controller queues the SalesPipeline) so the reconciler applies them (they reach desired state
+ * as the observed `processorReplicas`). It also writes `status.autoscaling` (its own field manager, so
+ * the reconciler's status applies never touch it), records an Event per scaling decision, and exports
+ * the metrics. A leader-only runnable of the manager: a new leader starts with an empty history, i.e.
+ * a fresh stabilization window, and holds the Deployment's replicas until its first decision, so a
+ * failover never scales down early.
  */
 import {
   fieldManager,
@@ -249,36 +249,17 @@ export class Autoscaler implements Runnable {
     return (deployment?.spec as { replicas?: number } | undefined)?.replicas;
   }
 
+  /** One poll: read the lag, decide, report (metrics, events, status.autoscaling) and have a change applied. */
   private async evaluate(key: string, sp: SalesPipeline, spec: SalesPipelineSpec, state: State): Promise<void> {
-    const { processor, kafka } = spec;
-    const a = processor.autoscaling;
+    const { processor } = spec;
     const deployed = this.deploymentReplicas(sp);
     if (deployed !== undefined) this.metrics.current.set({ salespipeline: key }, deployed);
-
-    let lagPerPartition: PartitionLag[];
-    try {
-      const access = await kafkaAccess(sp, spec, this.deps.readSecret, this.deps.bootstrapOverride);
-      lagPerPartition = await this.deps.lagReader.read(
-        access.brokers,
-        kafka.topics.name,
-        a.consumerGroup,
-        access.security,
-      );
-      if (lagPerPartition.length === 0) throw new Error(`topic ${kafka.topics.name} has no partitions`);
-    } catch (err) {
-      this.metrics.readErrors.inc({ salespipeline: key });
-      const error = String(err instanceof Error ? err.message : err).slice(0, 1000);
-      if (error !== state.error) this.deps.logger.warn({ salespipeline: key, err: error }, 'consumer lag not readable');
-      state.error = error;
-      // Hold the last decision; report why nothing is decided.
-      await this.writeStatus(sp, state, { mode: 'builtin', error, ...this.replicaFacts(state, deployed) }, false);
-      return;
-    }
-    state.error = undefined;
-    if (!this.isActive()) return;
+    const lagPerPartition = await this.readLag(key, sp, spec, state, deployed);
+    if (!lagPerPartition || !this.isActive()) return;
 
     const now = Date.now();
     const current = state.desired ?? deployed ?? processor.minReplicas;
+    const { scaleDown, stuckAfterPolls } = processor.autoscaling;
     const decision = decideReplicas({
       lagPerPartition,
       partitions: lagPerPartition.length,
@@ -287,10 +268,10 @@ export class Autoscaler implements Runnable {
         minReplicas: processor.minReplicas,
         maxReplicas: processor.maxReplicas,
         lagThreshold: processor.lagThreshold,
-        stabilizationSeconds: a.scaleDown.stabilizationSeconds,
-        step: a.scaleDown.step,
-        periodSeconds: a.scaleDown.periodSeconds,
-        stuckAfterPolls: a.stuckAfterPolls,
+        stabilizationSeconds: scaleDown.stabilizationSeconds,
+        step: scaleDown.step,
+        periodSeconds: scaleDown.periodSeconds,
+        stuckAfterPolls,
       },
       history: state.history,
       now,
@@ -305,42 +286,81 @@ export class Autoscaler implements Runnable {
     this.metrics.stuck.set({ salespipeline: key }, decision.stuck.length);
 
     const changed = decision.desired !== state.desired;
-    let important = changed;
-    if (changed && decision.direction !== 'none') {
-      state.lastDecision = {
-        time: isoSeconds(now),
-        direction: decision.direction,
-        from: current,
-        to: decision.desired,
-        reason: `${decision.reason}: ${decision.message}`.slice(0, 1024),
-      };
-      this.metrics.decisions.inc({ salespipeline: key, direction: decision.direction, reason: decision.reason });
-      this.deps.logger.info(
-        { salespipeline: key, from: current, to: decision.desired, reason: decision.reason },
-        'scaling',
-      );
-      await this.deps.events.record(
-        sp,
-        'Normal',
-        decision.direction === 'up' ? 'ProcessorScaledUp' : 'ProcessorScaledDown',
-        `processor replicas ${current} → ${decision.desired}: ${decision.reason}: ${decision.message}`,
-      );
-    }
-    const stuck = decision.stuck.join(',');
-    if (stuck !== state.stuck) {
-      important = true;
-      state.stuck = stuck;
-      if (stuck)
-        await this.deps.events.record(
-          sp,
-          'Warning',
-          'PartitionsStuck',
-          `partitions ${stuck} have lag but no progress for ${a.stuckAfterPolls} polls while others progress; reported, not chased`,
-        );
-    }
+    if (changed && decision.direction !== 'none') await this.scaled(key, sp, state, decision, current, now);
+    const stuckChanged = await this.noteStuck(sp, state, decision, stuckAfterPolls);
     state.desired = decision.desired;
     if (changed) for (const listener of this.rescaleListeners) listener(key);
-    await this.writeStatus(sp, state, this.statusOf(decision, lagPerPartition, state, deployed, now), important);
+    const status = this.statusOf(decision, lagPerPartition, state, deployed, now);
+    await this.writeStatus(sp, state, status, changed || stuckChanged);
+  }
+
+  /** The consumer lag per partition; undefined (and the reason in status.autoscaling) when it cannot be read. */
+  private async readLag(
+    key: string,
+    sp: SalesPipeline,
+    spec: SalesPipelineSpec,
+    state: State,
+    deployed: number | undefined,
+  ): Promise<PartitionLag[] | undefined> {
+    const topic = spec.kafka.topics.name;
+    try {
+      const access = await kafkaAccess(sp, spec, this.deps.readSecret, this.deps.bootstrapOverride);
+      const group = spec.processor.autoscaling.consumerGroup;
+      const lagPerPartition = await this.deps.lagReader.read(access.brokers, topic, group, access.security);
+      if (lagPerPartition.length === 0) throw new Error(`topic ${topic} has no partitions`);
+      state.error = undefined;
+      return lagPerPartition;
+    } catch (err) {
+      this.metrics.readErrors.inc({ salespipeline: key });
+      const error = String(err instanceof Error ? err.message : err).slice(0, 1000);
+      if (error !== state.error) this.deps.logger.warn({ salespipeline: key, err: error }, 'consumer lag not readable');
+      state.error = error;
+      // Hold the last decision; report why nothing is decided.
+      await this.writeStatus(sp, state, { mode: 'builtin', error, ...this.replicaFacts(state, deployed) }, false);
+      return undefined;
+    }
+  }
+
+  /** A scaling decision: remembered for the status, counted, logged and recorded as an Event. */
+  private async scaled(
+    key: string,
+    sp: SalesPipeline,
+    state: State,
+    decision: Decision,
+    current: number,
+    now: number,
+  ): Promise<void> {
+    const { direction, reason, message, desired } = decision;
+    state.lastDecision = {
+      time: isoSeconds(now),
+      direction,
+      from: current,
+      to: desired,
+      reason: `${reason}: ${message}`.slice(0, 1024),
+    };
+    this.metrics.decisions.inc({ salespipeline: key, direction, reason });
+    this.deps.logger.info({ salespipeline: key, from: current, to: desired, reason }, 'scaling');
+    await this.deps.events.record(
+      sp,
+      'Normal',
+      direction === 'up' ? 'ProcessorScaledUp' : 'ProcessorScaledDown',
+      `processor replicas ${current} → ${desired}: ${reason}: ${message}`,
+    );
+  }
+
+  /** A change of the stuck partitions: a Warning Event when there are some. True when they changed. */
+  private async noteStuck(sp: SalesPipeline, state: State, decision: Decision, polls: number): Promise<boolean> {
+    const stuck = decision.stuck.join(',');
+    if (stuck === state.stuck) return false;
+    state.stuck = stuck;
+    if (stuck)
+      await this.deps.events.record(
+        sp,
+        'Warning',
+        'PartitionsStuck',
+        `partitions ${stuck} have lag but no progress for ${polls} polls while others progress; reported, not chased`,
+      );
+    return true;
   }
 
   private replicaFacts(state: State, deployed: number | undefined) {

@@ -57,6 +57,11 @@ export class Manager {
     this.client = new KubeClient(rest, () => this.isLeader());
   }
 
+  /** The metrics of the manager and of its controllers. */
+  get metrics(): ManagerMetrics {
+    return this.opts.metrics;
+  }
+
   isLeader(): boolean {
     return this.elector ? this.elector.isLeader() : true;
   }
