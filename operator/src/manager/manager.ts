@@ -134,7 +134,10 @@ export class Manager {
   private async stopLeaderRunnables(): Promise<void> {
     if (!this.leaderRunnablesStarted) return;
     this.leaderRunnablesStarted = false;
-    for (const runnable of this.runnables.filter((r) => r.leaderOnly).reverse()) await this.stopRunnable(runnable);
+    // Each told at once (in reverse order), then awaited together: a deposed replica must stop
+    // reconciling now, not after the autoscaler's in-flight lag reads.
+    const leaderOnly = this.runnables.filter((r) => r.leaderOnly).reverse();
+    await Promise.all(leaderOnly.map((runnable) => this.stopRunnable(runnable)));
   }
 
   private startRunnable(runnable: Runnable): void {
