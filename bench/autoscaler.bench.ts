@@ -22,7 +22,7 @@ import {
   spPath,
   testOperator,
   testRest,
-} from '../operator/test/support.js';
+} from '@salespipeline/operator/testing';
 import { quantile, writeResult } from './results.js';
 
 const RUNS = Number(process.env.RUNS ?? 5);

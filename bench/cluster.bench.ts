@@ -13,7 +13,7 @@ import { ingestApiKeys, names } from '@salespipeline/cdk8s';
 import { testInfra, uniqueName } from '@salespipeline/shared/testing';
 import { expectedAggregates, mapDiff, produceOrders } from '../apps/processor/test/helpers.js';
 import { LocalCluster, ordersFor, postOrders, waitForStored } from '../operator/test/cluster-support.js';
-import { deleteNamespace, installCrds, testRest, waitFor } from '../operator/test/support.js';
+import { deleteNamespace, installCrds, testRest, waitFor } from '@salespipeline/operator/testing';
 import { quantile, writeResult } from './results.js';
 
 const ORDERS = Number(process.env.BENCH_CLUSTER_ORDERS ?? 5000);

@@ -8,7 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { ownedKinds } from '@salespipeline/cdk8s';
 import { testKubeconfigPath } from '@salespipeline/shared/testing';
 import { collectionPath, loadKubeConfig, KubeRest } from '@salespipeline/operator';
-import { createNamespace, createSp, deleteNamespace, installCrds, testOperator } from '../operator/test/support.js';
+import { createNamespace, createSp, deleteNamespace, installCrds, testOperator } from '@salespipeline/operator/testing';
 import { quantile, writeResult } from './results.js';
 
 const LATENCY_RUNS = Number(process.env.LATENCY_RUNS ?? 10);

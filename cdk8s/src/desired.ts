@@ -3,6 +3,7 @@
  * as cdk8s charts and rendered in memory (Chart.toJson()). Pure: no I/O, no randomness, no clock.
  */
 import { ApiObject, App, type Chart } from 'cdk8s';
+import type { KubeObject } from './api/object.js';
 import { apiVersion, kind, type SalesPipeline, type SalesPipelineSpec } from './api/schema.js';
 import { checkSpec } from './api/validate.js';
 import { desiredApps } from './charts/apps.js';
@@ -14,20 +15,7 @@ import { desiredMysql } from './charts/mysql.js';
 import { desiredNetworkPolicies } from './charts/network.js';
 import { maxNameLength } from './crd.js';
 
-/** A Kubernetes object as JSON. */
-export interface KubeObject {
-  apiVersion: string;
-  kind: string;
-  metadata: {
-    name: string;
-    namespace?: string;
-    labels?: Record<string, string>;
-    annotations?: Record<string, string>;
-    ownerReferences?: Array<{ apiVersion: string; kind: string; name: string; uid: string; controller?: boolean }>;
-    [key: string]: unknown;
-  };
-  [key: string]: unknown;
-}
+export type { KubeObject, KubeObjectMeta, OwnerReference } from './api/object.js';
 
 export class InvalidSpecError extends Error {
   constructor(readonly problems: string[]) {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
+import { operatorInstallObjects } from '@salespipeline/cdk8s';
 import { ConfigError } from '@salespipeline/shared';
-import { loadOperatorConfig } from './config.js';
+import { loadOperatorConfig, operatorSettings } from './config.js';
 
 describe('operator configuration', () => {
   it('accepts the default leader election timings', () => {
@@ -28,5 +29,14 @@ describe('operator configuration', () => {
     expect(error).toBeInstanceOf(ConfigError);
     expect((error as ConfigError).message).toMatch(message);
     expect((error as ConfigError).message).toMatch(/RENEW_DEADLINE_SECONDS/);
+  });
+
+  it('the operator Deployment of the install manifests sets known env only', () => {
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    const deployment = operatorInstallObjects().find((o) => o.kind === 'Deployment') as any;
+    const c = deployment.spec.template.spec.containers[0];
+    const known = new Set(Object.values(operatorSettings).map((s) => s.env));
+    known.add('LOG_LEVEL');
+    for (const e of c.env) expect(known).toContain(e.name);
   });
 });

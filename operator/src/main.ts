@@ -17,7 +17,7 @@ runMain(async () => {
     logger,
     port: config.metricsPort,
     host: config.metricsHost,
-    alive: () => operator.watchesAlive() || !operator.informers.every((i) => i.hasSynced()),
+    alive: () => operator.watchesAlive() || !operator.manager.hasSynced(),
     checks: [
       {
         name: 'watches',

@@ -1,4 +1,4 @@
-/** Wires the manager (informers, queue, leader election, metrics) to the SalesPipeline reconciler. */
+/** Wires the manager (informers, leader election, runnables) to the SalesPipeline controller and the autoscaler. */
 import { hostname } from 'node:os';
 import {
   apiVersion,
@@ -8,22 +8,22 @@ import {
   kindKey,
   managedBySelector,
   ownedKinds,
-  plural,
   type SalesPipeline,
 } from '@salespipeline/cdk8s';
 import { createRegistry, type ConfigOf, type Logger } from '@salespipeline/shared';
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Registry } from 'prom-client';
-import { Writer } from './apply.js';
 import { Autoscaler } from './autoscaler/autoscaler.js';
 import { KafkaLagReader, type LagReader } from './autoscaler/lag.js';
 import type { operatorSettings } from './config.js';
-import { EventRecorder } from './events.js';
 import { loadKubeConfig } from './kube/config.js';
+import { EventRecorder } from './kube/events.js';
+import { resources } from './kube/objects.js';
 import { KubeRest } from './kube/rest.js';
 import { Controller, ownerKey } from './manager/controller.js';
-import { Informer, type Obj } from './manager/informer.js';
-import { LeaderElector } from './manager/leader.js';
+import type { Informer } from './manager/informer.js';
+import type { LeaderOptions } from './manager/leader.js';
+import { Manager } from './manager/manager.js';
 import { managerMetrics } from './manager/metrics.js';
 import { readSecret } from './reconciler/observe.js';
 import { SalesPipelineReconciler } from './reconciler/salespipeline.js';
@@ -32,14 +32,52 @@ export type OperatorConfig = ConfigOf<typeof operatorSettings>;
 
 export interface Operator {
   registry: Registry;
-  rest: KubeRest;
-  controller: Controller<SalesPipeline & Obj>;
+  manager: Manager;
+  controller: Controller<SalesPipeline>;
   isLeader: () => boolean;
   /** Every watch synced and alive. */
   watchesAlive: () => boolean;
-  informers: Informer[];
-  autoscaler: Autoscaler;
   stop: () => Promise<void>;
+}
+
+const controllerName = 'salespipeline';
+
+function leaderElection(config: OperatorConfig): LeaderOptions | undefined {
+  if (!config.leaderElection) return undefined;
+  return {
+    namespace: config.leaderElectionNamespace,
+    name: config.leaderElectionId,
+    identity: config.podName ?? `${hostname()}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`,
+    leaseDurationMs: config.leaseDurationSeconds * 1000,
+    renewDeadlineMs: config.renewDeadlineSeconds * 1000,
+    retryPeriodMs: config.retryPeriodSeconds * 1000,
+  };
+}
+
+function createManager(config: OperatorConfig, logger: Logger, registry: Registry, kubeConfig?: KubeConfig) {
+  const leader = leaderElection(config);
+  return new Manager(
+    new KubeRest(kubeConfig ?? loadKubeConfig(config.kubeconfig)),
+    {
+      name: controllerName,
+      watchSilenceMs: config.watchSilenceSeconds * 1000,
+      metrics: managerMetrics(registry, controllerName),
+      ...(leader ? { leaderElection: leader } : {}),
+    },
+    logger,
+  );
+}
+
+/** The caches: SalesPipelines, and the children of every owned kind (by kindKey), selected on managed-by. */
+function informers(manager: Manager, namespace: string | undefined) {
+  const primary = manager.informer<SalesPipeline>({ resource: resources.salesPipeline, namespace });
+  const children = new Map<string, Informer>(
+    ownedKinds.map((k) => [
+      kindKey(k.apiVersion, k.kind),
+      manager.informer({ resource: k, namespace, labelSelector: managedBySelector, optional: k.optional ?? false }),
+    ]),
+  );
+  return { primary, children };
 }
 
 export function startOperator(
@@ -47,131 +85,50 @@ export function startOperator(
   logger: Logger,
   opts: { kubeConfig?: KubeConfig; registry?: Registry; lagReader?: LagReader } = {},
 ): Operator {
-  const rest = new KubeRest(opts.kubeConfig ?? loadKubeConfig(config.kubeconfig));
   const registry = opts.registry ?? createRegistry('salespipeline-operator');
-  const metrics = managerMetrics(registry, 'salespipeline');
-  const namespace = config.watchNamespace;
-  const silenceMs = config.watchSilenceSeconds * 1000;
-  const onRestart = (resource: string) => (reason: string) =>
-    metrics.watchRestarts.inc({ controller: 'salespipeline', resource, reason });
-
-  const primary = new Informer<SalesPipeline & Obj>(
-    rest,
-    { apiVersion, plural, namespace, silenceMs, onRestart: onRestart(plural) },
-    logger,
-  );
-  const children = new Map<string, Informer>();
-  for (const k of ownedKinds) {
-    children.set(
-      kindKey(k.apiVersion, k.kind),
-      new Informer(
-        rest,
-        {
-          apiVersion: k.apiVersion,
-          plural: k.plural,
-          namespace,
-          labelSelector: managedBySelector,
-          silenceMs,
-          onRestart: onRestart(k.plural),
-          ...(k.optional ? { optional: true } : {}),
-        },
-        logger,
-      ),
-    );
-  }
-
-  let elector: LeaderElector | undefined;
-  const isLeader = () => (elector ? elector.isLeader() : true);
-  const writer = new Writer(rest, isLeader);
-  const events = new EventRecorder(rest, fieldManager, isLeader, logger);
-  // The controller is created below; the autoscaler enqueues through it once it exists.
-  let enqueue: (key: string) => void = () => undefined;
-  let active: () => boolean = () => false;
+  const manager = createManager(config, logger, registry, opts.kubeConfig);
+  const { primary, children } = informers(manager, config.watchNamespace);
+  const { client } = manager;
+  const events = new EventRecorder(client, fieldManager, logger);
   const autoscaler = new Autoscaler({
     primary,
     deployments: children.get(kindKey(childKinds.deployment.apiVersion, childKinds.deployment.kind)),
     lagReader: opts.lagReader ?? new KafkaLagReader(logger),
-    writer,
+    client,
     events,
-    isActive: () => active(),
-    enqueue: (key) => enqueue(key),
     registry,
     logger: logger.child({ component: 'autoscaler' }),
     ...(config.kafkaBootstrapOverride ? { bootstrapOverride: config.kafkaBootstrapOverride } : {}),
-    readSecret: (namespace, name) => readSecret(rest, namespace, name),
+    readSecret: (secretNamespace, name) => readSecret(client, secretNamespace, name),
     statusRefreshMs: config.autoscalerStatusSeconds * 1000,
   });
-  const reconciler = new SalesPipelineReconciler({ rest, writer, events, primary, children, logger, autoscaler });
+  const reconciler = new SalesPipelineReconciler({ client, events, primary, children, logger, autoscaler });
   const controller = new Controller(
     {
-      name: 'salespipeline',
+      name: controllerName,
       primary,
       owned: [...children.values()],
       mapOwned: ownerKey(apiVersion, kind),
       reconcile: reconciler.reconcile,
+      onTerminal: reconciler.reportTerminal,
       workers: config.workers,
       resyncMs: config.resyncSeconds * 1000,
       queue: { qps: config.queueQps, burst: config.queueBurst },
     },
-    metrics,
+    manager.metrics,
     logger,
   );
-  enqueue = (key) => controller.enqueue(key);
-  active = () => controller.isRunning && isLeader();
-  autoscaler.start();
-  const informers: Informer[] = [primary as unknown as Informer, ...children.values()];
-  for (const inf of informers) inf.start();
-
-  // Workers start once the caches are synced (and, with leader election, once leading).
-  let wantWorkers = !config.leaderElection;
-  const synced = () => informers.every((i) => i.hasSynced());
-  const syncTimer = setInterval(() => {
-    if (wantWorkers && synced() && !controller.isRunning) controller.startWorkers();
-  }, 50);
-  syncTimer.unref();
-
-  if (config.leaderElection) {
-    elector = new LeaderElector(
-      rest,
-      {
-        namespace: config.leaderElectionNamespace,
-        name: config.leaderElectionId,
-        identity: config.podName ?? `${hostname()}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`,
-        leaseDurationMs: config.leaseDurationSeconds * 1000,
-        renewDeadlineMs: config.renewDeadlineSeconds * 1000,
-        retryPeriodMs: config.retryPeriodSeconds * 1000,
-      },
-      logger,
-      {
-        onStarted: () => {
-          metrics.isLeader.set({ controller: 'salespipeline' }, 1);
-          wantWorkers = true;
-        },
-        onStopped: () => {
-          metrics.isLeader.set({ controller: 'salespipeline' }, 0);
-          wantWorkers = false;
-          void controller.stopWorkers();
-        },
-      },
-    );
-    elector.start();
-  }
+  autoscaler.onRescale((key) => controller.enqueue(key));
+  manager.add(controller);
+  manager.add(autoscaler);
+  manager.start();
 
   return {
     registry,
-    rest,
+    manager,
     controller,
-    informers,
-    isLeader,
-    autoscaler,
-    watchesAlive: () => informers.every((i) => i.isAlive()),
-    stop: async () => {
-      clearInterval(syncTimer);
-      wantWorkers = false;
-      await controller.stopWorkers();
-      await autoscaler.stop();
-      await elector?.stop();
-      await Promise.all(informers.map((i) => i.stop()));
-    },
+    isLeader: () => manager.isLeader(),
+    watchesAlive: () => manager.watchesAlive(),
+    stop: () => manager.stop(),
   };
 }

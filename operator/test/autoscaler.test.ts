@@ -32,7 +32,7 @@ import {
   spPath,
   testOperator,
   testRest,
-} from './support.js';
+} from '@salespipeline/operator/testing';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 jest.setTimeout(170_000);

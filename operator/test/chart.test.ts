@@ -21,7 +21,17 @@ import yaml from 'js-yaml';
 import { testKubeconfigPath } from '@salespipeline/shared/testing';
 import { finalizer, operatorEnv, operatorImage, operatorRules, salesPipelineCrd } from '@salespipeline/cdk8s';
 import { objectPath, type KubeRest } from '@salespipeline/operator';
-import { createNamespace, deleteNamespace, get, installCrds, ok, run, spPath, testRest, waitFor } from './support.js';
+import {
+  createNamespace,
+  deleteNamespace,
+  get,
+  installCrds,
+  ok,
+  run,
+  spPath,
+  testRest,
+  waitFor,
+} from '@salespipeline/operator/testing';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 jest.setTimeout(150_000);

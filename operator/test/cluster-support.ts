@@ -14,7 +14,7 @@ import { orderArbitrary, testInfra } from '@salespipeline/shared/testing';
 import { mysqlUrlKeys, names, type SalesPipelineSpecInput } from '@salespipeline/cdk8s';
 import type { KubeRest } from '@salespipeline/operator';
 import { readAggregates, readRawOrders } from '../../apps/processor/test/helpers.js';
-import { get, ok, run, spPath, waitFor } from './support.js';
+import { get, ok, run, spPath, waitFor } from '@salespipeline/operator/testing';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 const repo = join(import.meta.dirname, '..', '..');

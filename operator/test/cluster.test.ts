@@ -17,7 +17,7 @@ import type { AcceptedOrder } from '@salespipeline/shared';
 import { ingestApiKeys, names } from '@salespipeline/cdk8s';
 import { expectedAggregates, mapDiff, normalise, produceOrders } from '../../apps/processor/test/helpers.js';
 import { LocalCluster, ordersFor, postOrders, waitForStored } from './cluster-support.js';
-import { deleteNamespace, get, installCrds, ok, run, testRest, waitFor } from './support.js';
+import { deleteNamespace, get, installCrds, ok, run, testRest, waitFor } from '@salespipeline/operator/testing';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 // Building the images and starting the node the first time takes minutes; nothing here is timed.

@@ -22,7 +22,7 @@ import {
   testOperator,
   testRest,
   waitFor,
-} from './support.js';
+} from '@salespipeline/operator/testing';
 
 jest.setTimeout(90_000);
 

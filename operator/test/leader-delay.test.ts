@@ -7,7 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { TcpProxy, testKubeconfigPath } from '@salespipeline/shared/testing';
 import { KubeRest, LeaderElector, loadKubeConfig, type LeadingTerm } from '@salespipeline/operator';
-import { createNamespace, deleteNamespace, quietLogger, testRest, waitFor } from './support.js';
+import { createNamespace, deleteNamespace, quietLogger, testRest, waitFor } from '@salespipeline/operator/testing';
 
 jest.setTimeout(120_000);
 

@@ -13,7 +13,7 @@ import {
   testOperator,
   testRest,
   waitFor,
-} from './support.js';
+} from '@salespipeline/operator/testing';
 
 jest.setTimeout(60_000);
 let rest: KubeRest;

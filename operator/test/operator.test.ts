@@ -20,7 +20,7 @@ import {
   testOperator,
   testRest,
   waitFor,
-} from './support.js';
+} from '@salespipeline/operator/testing';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 jest.setTimeout(60_000);

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import yaml from 'js-yaml';
 import { apiGroupOf, group, operatorName, operatorNamespace, ownedKinds, plural } from '@salespipeline/cdk8s';
 import { collectionPath, objectPath, type KubeRest } from '@salespipeline/operator';
-import { createNamespace, deleteNamespace, testRest, waitFor } from './support.js';
+import { createNamespace, deleteNamespace, testRest, waitFor } from '@salespipeline/operator/testing';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 const repo = join(import.meta.dirname, '..', '..');

@@ -32,7 +32,7 @@ import {
   quietLogger,
   testOperator,
   testRest,
-} from '../../../operator/test/support.js';
+} from '@salespipeline/operator/testing';
 import type { Operator } from '@salespipeline/operator';
 import { expandMysqlMacros } from '../src/grafana/mysql-macros.js';
 import { createStores, order, SseReader, startDashboard, type RunningDashboard, type Stores } from './helpers.js';

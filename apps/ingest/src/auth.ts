@@ -13,7 +13,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { NextFunction, Request, Response } from 'express';
-import { ConfigError } from '@salespipeline/shared';
+import { ConfigError, TokenBucket } from '@salespipeline/shared';
 
 /** What a key may do: `orders:write` posts orders; `orders:read` is for read routes. */
 export const apiScopes = ['orders:write', 'orders:read'] as const;
@@ -119,9 +119,9 @@ export function presentedKey(req: Request): string | undefined {
   return typeof apiKey === 'string' && apiKey !== '' ? apiKey : undefined;
 }
 
-/** Token buckets per client: `ratePerSecond` tokens a second, at most `burst` saved up. */
+/** A token bucket per client: `ratePerSecond` tokens a second, at most `burst` saved up. */
 export class RateLimiter {
-  private readonly buckets = new Map<string, { tokens: number; at: number }>();
+  private readonly buckets = new Map<string, TokenBucket>();
 
   constructor(
     private readonly ratePerSecond: number,
@@ -135,16 +135,10 @@ export class RateLimiter {
     if (!bucket) {
       // Bounded memory: forget every client when too many were seen (they start again full).
       if (this.buckets.size >= this.maxClients) this.buckets.clear();
-      bucket = { tokens: this.burst, at: now };
+      bucket = new TokenBucket(this.ratePerSecond, this.burst);
       this.buckets.set(client, bucket);
     }
-    bucket.tokens = Math.min(this.burst, bucket.tokens + ((now - bucket.at) / 1000) * this.ratePerSecond);
-    bucket.at = now;
-    if (bucket.tokens >= 1) {
-      bucket.tokens -= 1;
-      return 0;
-    }
-    return (1 - bucket.tokens) / this.ratePerSecond;
+    return bucket.take(now);
   }
 }
 

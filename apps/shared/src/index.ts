@@ -4,6 +4,7 @@ export * from './logger.js';
 export * from './metrics.js';
 export * from './ops.js';
 export * from './process.js';
+export * from './token-bucket.js';
 export * from './clients.js';
 export * from './errors.js';
 export * from './kafka-log.js';

@@ -5,6 +5,7 @@
  * defaults in-process that the apiserver fills on admission.
  */
 import { Kind, Type, TypeRegistry, type Static, type TSchema } from '@sinclair/typebox';
+import type { KubeObject, KubeObjectMeta } from './object.js';
 
 export const group = 'salespipeline.io';
 export const version = 'v1alpha1';
@@ -622,21 +623,13 @@ type DeepPartial<T> = T extends object ? { [K in keyof T]?: DeepPartial<T[K]> } 
 /** What a user writes: every field with a default may be left out. */
 export type SalesPipelineSpecInput = DeepPartial<SalesPipelineSpec>;
 
-export interface ObjectMeta {
-  name: string;
+/** A SalesPipeline's metadata: always namespaced. */
+export interface ObjectMeta extends KubeObjectMeta {
   namespace: string;
-  uid?: string;
-  generation?: number;
-  resourceVersion?: string;
-  labels?: Record<string, string>;
-  annotations?: Record<string, string>;
-  finalizers?: string[];
-  deletionTimestamp?: string | Date;
-  creationTimestamp?: string | Date;
 }
 
 /** A SalesPipeline as read from the apiserver (spec possibly not yet defaulted or valid). */
-export interface SalesPipeline {
+export interface SalesPipeline extends KubeObject {
   apiVersion: typeof apiVersion;
   kind: typeof kind;
   metadata: ObjectMeta;

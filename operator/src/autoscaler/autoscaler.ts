@@ -1,31 +1,30 @@
 /**
  * The built-in processor autoscaler. A timer evaluates every SalesPipeline in builtin mode
  * each `spec.processor.autoscaling.pollingSeconds`: reads the consumer group's lag (LagReader), runs
- * the pure decision (decide.ts) and, when the decided replicas change, enqueues the SalesPipeline so
- * the reconciler applies them (they reach desired state as the observed `processorReplicas`).
- * It also writes `status.autoscaling` (its own field manager, so the reconciler's status applies never
- * touch it), records an Event per scaling decision, and exports the metrics. Only while the
- * controller's workers run (the leader); a new leader starts with an empty history, i.e. a fresh
- * stabilization window, and holds the Deployment's replicas until its first decision, so a failover
- * never scales down early.
+ * the pure decision (decide.ts) and, when the decided replicas change, tells its rescale listeners
+ * (the controller queues the SalesPipeline) so the reconciler applies them (they reach desired state
+ * as the observed `processorReplicas`). It also writes `status.autoscaling` (its own field manager, so
+ * the reconciler's status applies never touch it), records an Event per scaling decision, and exports
+ * the metrics. A leader-only runnable of the manager: a new leader starts with an empty history, i.e.
+ * a fresh stabilization window, and holds the Deployment's replicas until its first decision, so a
+ * failover never scales down early.
  */
 import {
   fieldManager,
   names,
   pauseAnnotation,
   validSpec,
-  apiVersion,
-  kind,
-  plural,
   type AutoscalingStatus,
   type SalesPipeline,
   type SalesPipelineSpec,
 } from '@salespipeline/cdk8s';
 import { isoSeconds, type Logger } from '@salespipeline/shared';
 import { Counter, Gauge, type Registry } from 'prom-client';
-import type { Writer } from '../apply.js';
-import type { EventRecorder } from '../events.js';
-import type { Informer, Obj } from '../manager/informer.js';
+import type { KubeClient } from '../kube/client.js';
+import type { EventRecorder } from '../kube/events.js';
+import { objectKey } from '../kube/objects.js';
+import type { Informer } from '../manager/informer.js';
+import type { Runnable } from '../manager/manager.js';
 import { decideReplicas, emptyHistory, lagSummary, type Decision, type History, type PartitionLag } from './decide.js';
 import { kafkaAccess, type SecretReader } from './kafka-access.js';
 import type { LagReader } from './lag.js';
@@ -33,15 +32,12 @@ import type { LagReader } from './lag.js';
 export const autoscalerFieldManager = `${fieldManager}-autoscaler`;
 
 export interface AutoscalerDeps {
-  primary: Informer<SalesPipeline & Obj>;
+  primary: Informer<SalesPipeline>;
   deployments: Informer | undefined;
   lagReader: LagReader;
-  writer: Writer;
+  /** Gated by leadership. */
+  client: KubeClient;
   events: EventRecorder;
-  /** True while this replica reconciles (leader, workers running). */
-  isActive: () => boolean;
-  /** Queues a SalesPipeline for reconcile. */
-  enqueue: (key: string) => void;
   registry: Registry;
   logger: Logger;
   /** Evaluation timer granularity. */
@@ -111,28 +107,47 @@ export function autoscalerMetrics(registry: Registry) {
   };
 }
 
-export class Autoscaler {
+export class Autoscaler implements Runnable {
+  readonly name = 'autoscaler';
+  readonly leaderOnly = true;
   private readonly states = new Map<string, State>();
   private readonly metrics: ReturnType<typeof autoscalerMetrics>;
+  private readonly rescaleListeners: Array<(key: string) => void> = [];
   private timer?: NodeJS.Timeout;
+  private running = false;
   private readonly inFlight = new Set<Promise<void>>();
 
-  constructor(private readonly d: AutoscalerDeps) {
-    this.metrics = autoscalerMetrics(d.registry);
-    d.primary.on((event, obj) => {
-      if (event === 'delete') this.forget(`${obj.metadata.namespace}/${obj.metadata.name}`);
+  constructor(private readonly deps: AutoscalerDeps) {
+    this.metrics = autoscalerMetrics(deps.registry);
+    deps.primary.on((event, obj) => {
+      if (event === 'delete') this.forget(objectKey(obj));
     });
   }
 
+  /** Called with a SalesPipeline's key when its decided replicas change (to reconcile it). */
+  onRescale(listener: (key: string) => void): void {
+    this.rescaleListeners.push(listener);
+  }
+
+  /** On becoming leader: a new term, with empty histories (fresh stabilization windows). */
   start(): void {
-    this.timer = setInterval(() => this.tick(), this.d.tickMs ?? 500);
+    this.running = true;
+    this.timer = setInterval(() => this.tick(), this.deps.tickMs ?? 500);
     this.timer.unref();
   }
 
+  /** On losing the lease or shutdown: forgets this term's states and closes the Kafka clients. */
   async stop(): Promise<void> {
+    this.running = false;
     clearInterval(this.timer);
+    for (const key of [...this.states.keys()]) this.forget(key);
     await Promise.allSettled([...this.inFlight]);
-    await this.d.lagReader.close();
+    await this.deps.lagReader.close();
+  }
+
+  /** Leading and running: in-flight evaluations of an ended term write nothing. */
+  private isActive(): boolean {
+    return this.running && this.deps.client.canWrite();
   }
 
   /**
@@ -142,7 +157,7 @@ export class Autoscaler {
    * lagging group down, while a later hand edit is still reverted.
    */
   replicasFor(key: string, uid: string | undefined): number | undefined {
-    const sp = this.d.primary.cache.get(key);
+    const sp = this.deps.primary.cache.get(key);
     if (!sp || sp.metadata.uid !== uid) return undefined;
     const state = this.stateOf(key, sp, Date.now());
     if (state.desired !== undefined) return state.desired;
@@ -181,13 +196,9 @@ export class Autoscaler {
   }
 
   private tick(): void {
-    if (!this.d.isActive()) {
-      // Not leading: forget everything; a new term starts with fresh windows.
-      for (const key of [...this.states.keys()]) this.forget(key);
-      return;
-    }
+    if (!this.isActive()) return;
     const now = Date.now();
-    for (const [key, sp] of this.d.primary.cache) {
+    for (const [key, sp] of this.deps.primary.cache) {
       let spec: SalesPipelineSpec;
       try {
         if (sp.metadata.deletionTimestamp || sp.metadata.annotations?.[pauseAnnotation] === 'true') continue;
@@ -206,7 +217,7 @@ export class Autoscaler {
       state.running = true;
       state.nextPollAt = now + spec.processor.autoscaling.pollingSeconds * 1000;
       const p = this.evaluate(key, sp, spec, state)
-        .catch((err: unknown) => this.d.logger.warn({ salespipeline: key, err: String(err) }, 'autoscaler failed'))
+        .catch((err: unknown) => this.deps.logger.warn({ salespipeline: key, err: String(err) }, 'autoscaler failed'))
         .finally(() => {
           state.running = false;
           this.inFlight.delete(p);
@@ -221,57 +232,32 @@ export class Autoscaler {
   private noteKeda(key: string, sp: SalesPipeline): void {
     if (this.kedaNoted.has(key) || sp.status?.autoscaling?.mode === 'keda') return;
     this.kedaNoted.add(key);
-    const { namespace, name } = sp.metadata;
-    this.d.writer
-      .applyStatus(apiVersion, kind, plural, namespace, name, { autoscaling: { mode: 'keda' } }, autoscalerFieldManager)
+    this.deps.client
+      .applyStatus(sp, { autoscaling: { mode: 'keda' } }, autoscalerFieldManager)
       .catch((err: unknown) => {
         this.kedaNoted.delete(key);
-        this.d.logger.warn({ salespipeline: key, err: String(err) }, 'could not write status.autoscaling');
+        this.deps.logger.warn({ salespipeline: key, err: String(err) }, 'could not write status.autoscaling');
       });
   }
 
   private deploymentReplicas(sp: SalesPipeline): number | undefined {
-    const d = this.d.deployments?.cache.get(`${sp.metadata.namespace}/${names(sp.metadata.name).app('processor')}`);
-    return (d?.spec as { replicas?: number } | undefined)?.replicas;
+    const deployment = this.deps.deployments?.cache.get(
+      `${sp.metadata.namespace}/${names(sp.metadata.name).app('processor')}`,
+    );
+    return (deployment?.spec as { replicas?: number } | undefined)?.replicas;
   }
 
+  /** One poll: read the lag, decide, report (metrics, events, status.autoscaling) and have a change applied. */
   private async evaluate(key: string, sp: SalesPipeline, spec: SalesPipelineSpec, state: State): Promise<void> {
-    const { processor, kafka } = spec;
-    const a = processor.autoscaling;
-    const involved = {
-      apiVersion,
-      kind,
-      name: sp.metadata.name,
-      namespace: sp.metadata.namespace,
-      uid: sp.metadata.uid,
-    };
+    const { processor } = spec;
     const deployed = this.deploymentReplicas(sp);
     if (deployed !== undefined) this.metrics.current.set({ salespipeline: key }, deployed);
-
-    let lagPerPartition: PartitionLag[];
-    try {
-      const access = await kafkaAccess(sp, spec, this.d.readSecret, this.d.bootstrapOverride);
-      lagPerPartition = await this.d.lagReader.read(
-        access.brokers,
-        kafka.topics.name,
-        a.consumerGroup,
-        access.security,
-      );
-      if (lagPerPartition.length === 0) throw new Error(`topic ${kafka.topics.name} has no partitions`);
-    } catch (err) {
-      this.metrics.readErrors.inc({ salespipeline: key });
-      const error = String(err instanceof Error ? err.message : err).slice(0, 1000);
-      if (error !== state.error) this.d.logger.warn({ salespipeline: key, err: error }, 'consumer lag not readable');
-      state.error = error;
-      // Hold the last decision; report why nothing is decided.
-      await this.writeStatus(sp, state, { mode: 'builtin', error, ...this.replicaFacts(state, deployed) }, false);
-      return;
-    }
-    state.error = undefined;
-    if (!this.d.isActive()) return;
+    const lagPerPartition = await this.readLag(key, sp, spec, state, deployed);
+    if (!lagPerPartition || !this.isActive()) return;
 
     const now = Date.now();
     const current = state.desired ?? deployed ?? processor.minReplicas;
+    const { scaleDown, stuckAfterPolls } = processor.autoscaling;
     const decision = decideReplicas({
       lagPerPartition,
       partitions: lagPerPartition.length,
@@ -280,10 +266,10 @@ export class Autoscaler {
         minReplicas: processor.minReplicas,
         maxReplicas: processor.maxReplicas,
         lagThreshold: processor.lagThreshold,
-        stabilizationSeconds: a.scaleDown.stabilizationSeconds,
-        step: a.scaleDown.step,
-        periodSeconds: a.scaleDown.periodSeconds,
-        stuckAfterPolls: a.stuckAfterPolls,
+        stabilizationSeconds: scaleDown.stabilizationSeconds,
+        step: scaleDown.step,
+        periodSeconds: scaleDown.periodSeconds,
+        stuckAfterPolls,
       },
       history: state.history,
       now,
@@ -298,42 +284,81 @@ export class Autoscaler {
     this.metrics.stuck.set({ salespipeline: key }, decision.stuck.length);
 
     const changed = decision.desired !== state.desired;
-    let important = changed;
-    if (changed && decision.direction !== 'none') {
-      state.lastDecision = {
-        time: isoSeconds(now),
-        direction: decision.direction,
-        from: current,
-        to: decision.desired,
-        reason: `${decision.reason}: ${decision.message}`.slice(0, 1024),
-      };
-      this.metrics.decisions.inc({ salespipeline: key, direction: decision.direction, reason: decision.reason });
-      this.d.logger.info(
-        { salespipeline: key, from: current, to: decision.desired, reason: decision.reason },
-        'scaling',
-      );
-      await this.d.events.record(
-        involved,
-        'Normal',
-        decision.direction === 'up' ? 'ProcessorScaledUp' : 'ProcessorScaledDown',
-        `processor replicas ${current} → ${decision.desired}: ${decision.reason}: ${decision.message}`,
-      );
-    }
-    const stuck = decision.stuck.join(',');
-    if (stuck !== state.stuck) {
-      important = true;
-      state.stuck = stuck;
-      if (stuck)
-        await this.d.events.record(
-          involved,
-          'Warning',
-          'PartitionsStuck',
-          `partitions ${stuck} have lag but no progress for ${a.stuckAfterPolls} polls while others progress; reported, not chased`,
-        );
-    }
+    if (changed && decision.direction !== 'none') await this.scaled(key, sp, state, decision, current, now);
+    const stuckChanged = await this.noteStuck(sp, state, decision, stuckAfterPolls);
     state.desired = decision.desired;
-    if (changed) this.d.enqueue(key);
-    await this.writeStatus(sp, state, this.statusOf(decision, lagPerPartition, state, deployed, now), important);
+    if (changed) for (const listener of this.rescaleListeners) listener(key);
+    const status = this.statusOf(decision, lagPerPartition, state, deployed, now);
+    await this.writeStatus(sp, state, status, changed || stuckChanged);
+  }
+
+  /** The consumer lag per partition; undefined (and the reason in status.autoscaling) when it cannot be read. */
+  private async readLag(
+    key: string,
+    sp: SalesPipeline,
+    spec: SalesPipelineSpec,
+    state: State,
+    deployed: number | undefined,
+  ): Promise<PartitionLag[] | undefined> {
+    const topic = spec.kafka.topics.name;
+    try {
+      const access = await kafkaAccess(sp, spec, this.deps.readSecret, this.deps.bootstrapOverride);
+      const group = spec.processor.autoscaling.consumerGroup;
+      const lagPerPartition = await this.deps.lagReader.read(access.brokers, topic, group, access.security);
+      if (lagPerPartition.length === 0) throw new Error(`topic ${topic} has no partitions`);
+      state.error = undefined;
+      return lagPerPartition;
+    } catch (err) {
+      this.metrics.readErrors.inc({ salespipeline: key });
+      const error = String(err instanceof Error ? err.message : err).slice(0, 1000);
+      if (error !== state.error) this.deps.logger.warn({ salespipeline: key, err: error }, 'consumer lag not readable');
+      state.error = error;
+      // Hold the last decision; report why nothing is decided.
+      await this.writeStatus(sp, state, { mode: 'builtin', error, ...this.replicaFacts(state, deployed) }, false);
+      return undefined;
+    }
+  }
+
+  /** A scaling decision: remembered for the status, counted, logged and recorded as an Event. */
+  private async scaled(
+    key: string,
+    sp: SalesPipeline,
+    state: State,
+    decision: Decision,
+    current: number,
+    now: number,
+  ): Promise<void> {
+    const { direction, reason, message, desired } = decision;
+    state.lastDecision = {
+      time: isoSeconds(now),
+      direction,
+      from: current,
+      to: desired,
+      reason: `${reason}: ${message}`.slice(0, 1024),
+    };
+    this.metrics.decisions.inc({ salespipeline: key, direction, reason });
+    this.deps.logger.info({ salespipeline: key, from: current, to: desired, reason }, 'scaling');
+    await this.deps.events.record(
+      sp,
+      'Normal',
+      direction === 'up' ? 'ProcessorScaledUp' : 'ProcessorScaledDown',
+      `processor replicas ${current} → ${desired}: ${reason}: ${message}`,
+    );
+  }
+
+  /** A change of the stuck partitions: a Warning Event when there are some. True when they changed. */
+  private async noteStuck(sp: SalesPipeline, state: State, decision: Decision, polls: number): Promise<boolean> {
+    const stuck = decision.stuck.join(',');
+    if (stuck === state.stuck) return false;
+    state.stuck = stuck;
+    if (stuck)
+      await this.deps.events.record(
+        sp,
+        'Warning',
+        'PartitionsStuck',
+        `partitions ${stuck} have lag but no progress for ${polls} polls while others progress; reported, not chased`,
+      );
+    return true;
   }
 
   private replicaFacts(state: State, deployed: number | undefined) {
@@ -370,18 +395,14 @@ export class Autoscaler {
     const json = JSON.stringify(comparable);
     if (json === state.lastStatus) return;
     const now = Date.now();
-    if (!important && now - state.lastStatusAt < (this.d.statusRefreshMs ?? 10_000) && state.lastStatus !== undefined)
+    if (
+      !important &&
+      now - state.lastStatusAt < (this.deps.statusRefreshMs ?? 10_000) &&
+      state.lastStatus !== undefined
+    )
       return;
-    if (!this.d.isActive()) return;
-    await this.d.writer.applyStatus(
-      apiVersion,
-      kind,
-      plural,
-      sp.metadata.namespace,
-      sp.metadata.name,
-      { autoscaling: status },
-      autoscalerFieldManager,
-    );
+    if (!this.isActive()) return;
+    await this.deps.client.applyStatus(sp, { autoscaling: status }, autoscalerFieldManager);
     state.lastStatus = json;
     state.lastStatusAt = now;
   }

@@ -82,82 +82,45 @@ export function bounds(spec: DecisionSpec, partitions: number): { lo: number; hi
   return { lo, hi: Math.max(lo, Math.min(spec.maxReplicas, Math.max(1, partitions))) };
 }
 
-export function decideReplicas(input: DecisionInput): Decision {
-  const { lagPerPartition, partitions, current, spec, now } = input;
-  const windowMs = spec.stabilizationSeconds * 1000;
-
-  // Progress per partition, and of the group.
+/** Progress per partition and of the group, and the stuck partitions: lag but no progress while the group progresses. */
+function progressOf(input: DecisionInput) {
+  const { lagPerPartition, spec } = input;
   const previous = input.history.partitions;
-  const nextPartitions: History['partitions'] = {};
+  const partitions: History['partitions'] = {};
   let groupMoved = false;
   for (const p of lagPerPartition) {
     const before = previous[p.partition];
     const moved = before !== undefined && before.committed !== p.committed;
     if (moved) groupMoved = true;
     const stalled = before !== undefined && !moved && p.lag > 0 ? before.stalledPolls + 1 : 0;
-    nextPartitions[p.partition] = { committed: p.committed, stalledPolls: stalled };
+    partitions[p.partition] = { committed: p.committed, stalledPolls: stalled };
   }
   const pollsSinceGroupProgress = groupMoved ? 0 : input.history.pollsSinceGroupProgress + 1;
   const groupAlive = groupMoved || input.history.pollsSinceGroupProgress < spec.stuckAfterPolls;
   const stuck = lagPerPartition
-    .filter((p) => groupAlive && p.lag > 0 && nextPartitions[p.partition]!.stalledPolls >= spec.stuckAfterPolls)
+    .filter((p) => groupAlive && p.lag > 0 && partitions[p.partition]!.stalledPolls >= spec.stuckAfterPolls)
     .map((p) => p.partition)
     .sort((a, b) => a - b);
+  return { partitions, pollsSinceGroupProgress, stuck };
+}
 
-  const totalLag = lagPerPartition.reduce((s, p) => s + p.lag, 0);
-  const chasedLag = lagPerPartition.filter((p) => !stuck.includes(p.partition)).reduce((s, p) => s + p.lag, 0);
-  const maxLag = lagPerPartition.reduce((m, p) => Math.max(m, p.lag), 0);
-  const laggingPartitions = lagPerPartition.filter((p) => p.lag > 0).length;
+type Outcome = (desired: number, direction: Direction, reason: string, message: string) => Decision;
 
-  const { lo, hi } = bounds(spec, partitions);
-  const raw = Math.ceil(chasedLag / spec.lagThreshold);
-  const recommended = Math.min(hi, Math.max(lo, raw));
-
-  const since = input.history.since ?? now;
-  const recommendations = [
-    ...input.history.recommendations.filter((r) => r.time > now - windowMs && r.time <= now),
-    { time: now, replicas: recommended },
-  ];
-  const history: History = {
-    since,
-    partitions: nextPartitions,
-    pollsSinceGroupProgress,
-    recommendations,
-    ...(input.history.lastScaleDown === undefined ? {} : { lastScaleDown: input.history.lastScaleDown }),
-  };
-  const facts = { recommended, stuck, totalLag, chasedLag, maxLag, laggingPartitions };
-  const lagText = `lag ${chasedLag}${stuck.length ? ` (+${totalLag - chasedLag} on stuck partitions ${stuck.join(',')})` : ''}`;
-  const result = (desired: number, direction: Direction, reason: string, message: string): Decision => ({
-    desired,
-    direction,
-    reason,
-    message,
-    ...facts,
-    history: direction === 'down' ? { ...history, lastScaleDown: now } : history,
-  });
-
-  if (current > hi)
-    return result(hi, 'down', 'AboveMaximum', `${current} replicas above the maximum ${hi} (maxReplicas/partitions)`);
-  if (current < lo) return result(lo, 'up', 'BelowMinimum', `${current} replicas below minReplicas ${lo}`);
-  if (recommended > current)
-    return result(
-      recommended,
-      'up',
-      'LagAboveThreshold',
-      `${lagText} / threshold ${spec.lagThreshold} → ${recommended} replicas (cap ${hi})`,
-    );
-  if (recommended === current) return result(current, 'none', 'Steady', `${lagText}: ${current} replicas fit`);
-
-  // recommended < current: stabilize, then step down.
+/** Fewer replicas would do: hold them through the stabilization window and the step period, then step down. */
+function stepDown(
+  input: DecisionInput,
+  facts: { recommended: number; history: History; lagText: string },
+  result: Outcome,
+): Decision {
+  const { current, spec, now } = input;
+  const { recommended, history, lagText } = facts;
+  const windowMs = spec.stabilizationSeconds * 1000;
+  const since = history.since ?? now;
   const covered = now - since >= windowMs;
-  const ceiling = Math.max(...recommendations.map((r) => r.replicas));
+  const ceiling = Math.max(...history.recommendations.map((r) => r.replicas));
   if (!covered || ceiling >= current) {
-    const waitMs = covered
-      ? Math.max(
-          0,
-          Math.max(...recommendations.filter((r) => r.replicas >= current).map((r) => r.time)) + windowMs - now,
-        )
-      : since + windowMs - now;
+    const holdingSince = Math.max(...history.recommendations.filter((r) => r.replicas >= current).map((r) => r.time));
+    const waitMs = covered ? Math.max(0, holdingSince + windowMs - now) : since + windowMs - now;
     return result(
       current,
       'none',
@@ -181,6 +144,56 @@ export function decideReplicas(input: DecisionInput): Decision {
     'LagBelowThreshold',
     `${lagText} / threshold ${spec.lagThreshold} → ${recommended} replicas for ${spec.stabilizationSeconds} s; ${current} → ${desired}`,
   );
+}
+
+export function decideReplicas(input: DecisionInput): Decision {
+  const { lagPerPartition, partitions, current, spec, now } = input;
+  const windowMs = spec.stabilizationSeconds * 1000;
+  const progress = progressOf(input);
+  const { stuck } = progress;
+
+  const totalLag = lagPerPartition.reduce((s, p) => s + p.lag, 0);
+  const chasedLag = lagPerPartition.filter((p) => !stuck.includes(p.partition)).reduce((s, p) => s + p.lag, 0);
+  const maxLag = lagPerPartition.reduce((m, p) => Math.max(m, p.lag), 0);
+  const laggingPartitions = lagPerPartition.filter((p) => p.lag > 0).length;
+
+  const { lo, hi } = bounds(spec, partitions);
+  const raw = Math.ceil(chasedLag / spec.lagThreshold);
+  const recommended = Math.min(hi, Math.max(lo, raw));
+
+  const history: History = {
+    since: input.history.since ?? now,
+    partitions: progress.partitions,
+    pollsSinceGroupProgress: progress.pollsSinceGroupProgress,
+    recommendations: [
+      ...input.history.recommendations.filter((r) => r.time > now - windowMs && r.time <= now),
+      { time: now, replicas: recommended },
+    ],
+    ...(input.history.lastScaleDown === undefined ? {} : { lastScaleDown: input.history.lastScaleDown }),
+  };
+  const facts = { recommended, stuck, totalLag, chasedLag, maxLag, laggingPartitions };
+  const lagText = `lag ${chasedLag}${stuck.length ? ` (+${totalLag - chasedLag} on stuck partitions ${stuck.join(',')})` : ''}`;
+  const result: Outcome = (desired, direction, reason, message) => ({
+    desired,
+    direction,
+    reason,
+    message,
+    ...facts,
+    history: direction === 'down' ? { ...history, lastScaleDown: now } : history,
+  });
+
+  if (current > hi)
+    return result(hi, 'down', 'AboveMaximum', `${current} replicas above the maximum ${hi} (maxReplicas/partitions)`);
+  if (current < lo) return result(lo, 'up', 'BelowMinimum', `${current} replicas below minReplicas ${lo}`);
+  if (recommended > current)
+    return result(
+      recommended,
+      'up',
+      'LagAboveThreshold',
+      `${lagText} / threshold ${spec.lagThreshold} → ${recommended} replicas (cap ${hi})`,
+    );
+  if (recommended === current) return result(current, 'none', 'Steady', `${lagText}: ${current} replicas fit`);
+  return stepDown(input, { recommended, history, lagText }, result);
 }
 
 /** "partition=lag" pairs, largest lag first, within maxLength characters. */

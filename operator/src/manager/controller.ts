@@ -1,23 +1,27 @@
 /**
  * A generic controller (controller-runtime's shape): a primary informer plus owned-kind informers
  * feed one work queue of primary keys, through predicates; workers run the reconciler; errors
- * retry with backoff; a periodic resync re-queues every primary object to correct drift.
+ * retry with backoff, terminal errors (errors.ts) go to the onTerminal hook without; a periodic
+ * resync re-queues every primary object to correct drift. A leader-only runnable of the manager.
  */
 import type { Logger } from '@salespipeline/shared';
-import { objectKey, type Informer, type InformerEvent, type Obj } from './informer.js';
+import { objectKey, type KubeObject } from '../kube/objects.js';
+import type { Informer, InformerEvent } from './informer.js';
+import { TerminalError } from './errors.js';
+import type { Runnable } from './manager.js';
 import type { ManagerMetrics } from './metrics.js';
 import { WorkQueue, type QueueOptions } from './queue.js';
 
 export interface ReconcileResult {
   requeueAfterMs?: number;
-  /** For the metrics: e.g. 'invalid' when the object was reported unusable in its status. */
+  /** For the metrics: e.g. 'paused', 'teardown'. */
   result?: string;
 }
 
 export type Reconcile = (key: string) => Promise<ReconcileResult>;
 
 /** controller-runtime's GenerationChanged + AnnotationChanged + LabelChanged, and deletion. */
-export function primaryChanged(obj: Obj, old: Obj | undefined): boolean {
+export function primaryChanged(obj: KubeObject, old: KubeObject | undefined): boolean {
   if (!old) return true;
   const a = obj.metadata;
   const b = old.metadata;
@@ -33,26 +37,28 @@ export function primaryChanged(obj: Obj, old: Obj | undefined): boolean {
 /** The key of an owned object's controlling owner of the given kind, if any. */
 export const ownerKey =
   (ownerApiVersion: string, ownerKind: string) =>
-  (obj: Obj): string | undefined => {
+  (obj: KubeObject): string | undefined => {
     const ref = obj.metadata.ownerReferences?.find(
       (r) => r.controller && r.kind === ownerKind && r.apiVersion === ownerApiVersion,
     );
     return ref ? `${obj.metadata.namespace ?? ''}/${ref.name}` : undefined;
   };
 
-export interface ControllerOptions<P extends Obj> {
+export interface ControllerOptions<P extends KubeObject> {
   name: string;
   primary: Informer<P>;
   owned: Informer[];
-  mapOwned: (obj: Obj) => string | undefined;
+  mapOwned: (obj: KubeObject) => string | undefined;
   reconcile: Reconcile;
+  /** Reports a terminal error (e.g. in the object's status); if it throws, the key is retried with backoff. */
+  onTerminal: (key: string, err: TerminalError) => Promise<void>;
   workers?: number;
   resyncMs?: number;
   queue?: QueueOptions;
-  predicate?: (obj: P, old: P | undefined) => boolean;
 }
 
-export class Controller<P extends Obj = Obj> {
+export class Controller<P extends KubeObject = KubeObject> implements Runnable {
+  readonly leaderOnly = true;
   queue: WorkQueue;
   private running = false;
   private workers: Array<Promise<void>> = [];
@@ -65,12 +71,11 @@ export class Controller<P extends Obj = Obj> {
     private readonly logger: Logger,
   ) {
     this.queue = new WorkQueue(opts.queue, metrics.queueHooks);
-    const predicate = opts.predicate ?? primaryChanged;
     opts.primary.on((event: InformerEvent, obj: P, old?: P) => {
-      if (event !== 'update' || predicate(obj, old)) this.enqueue(objectKey(obj));
+      if (event !== 'update' || primaryChanged(obj, old)) this.enqueue(objectKey(obj));
     });
-    for (const inf of opts.owned) {
-      inf.on((_event, obj) => {
+    for (const informer of opts.owned) {
+      informer.on((_event, obj) => {
         const key = opts.mapOwned(obj);
         if (key) this.enqueue(key);
       });
@@ -82,12 +87,16 @@ export class Controller<P extends Obj = Obj> {
     if (this.running) this.queue.add(key);
   }
 
+  get name(): string {
+    return this.opts.name;
+  }
+
   get isRunning(): boolean {
     return this.running;
   }
 
   /** Starts the workers (on becoming leader): queues every cached primary object first. */
-  startWorkers(): void {
+  start(): void {
     if (this.running) return;
     this.running = true;
     const gen = ++this.generation;
@@ -103,7 +112,7 @@ export class Controller<P extends Obj = Obj> {
   }
 
   /** Stops the workers at once (lost leadership, shutdown); in-flight reconciles finish or fail on the write gate. */
-  async stopWorkers(): Promise<void> {
+  async stop(): Promise<void> {
     if (!this.running) return;
     this.running = false;
     clearInterval(this.resyncTimer);
@@ -127,10 +136,7 @@ export class Controller<P extends Obj = Obj> {
         result = r.result ?? (r.requeueAfterMs !== undefined ? 'requeue' : 'success');
         if (r.requeueAfterMs !== undefined) queue.addAfter(key, r.requeueAfterMs);
       } catch (err) {
-        result = 'error';
-        this.metrics.reconcileErrors.inc({ controller: name });
-        const delay = queue.addRateLimited(key);
-        this.logger.warn({ controller: name, key, err: String(err), retryInMs: delay }, 'reconcile failed');
+        result = await this.failed(queue, key, err);
       } finally {
         queue.done(key);
         const seconds = Number(process.hrtime.bigint() - start) / 1e9;
@@ -138,5 +144,28 @@ export class Controller<P extends Obj = Obj> {
         this.metrics.reconcileDuration.observe({ controller: name, result }, seconds);
       }
     }
+  }
+
+  /** A failed reconcile: a terminal error is reported once, no backoff; any other is retried with backoff. */
+  private async failed(queue: WorkQueue, key: string, err: unknown): Promise<string> {
+    const { name } = this.opts;
+    if (err instanceof TerminalError) {
+      try {
+        await this.opts.onTerminal(key, err);
+        queue.forget(key);
+        if (err.recheckAfterMs !== undefined) queue.addAfter(key, err.recheckAfterMs);
+        this.logger.warn(
+          { controller: name, key, reason: err.reason, err: err.message },
+          'reconcile failed terminally',
+        );
+        return 'invalid';
+      } catch (hookErr) {
+        err = hookErr;
+      }
+    }
+    this.metrics.reconcileErrors.inc({ controller: name });
+    const delay = queue.addRateLimited(key);
+    this.logger.warn({ controller: name, key, err: String(err), retryInMs: delay }, 'reconcile failed');
+    return 'error';
   }
 }

@@ -3,33 +3,15 @@
  * Gone, or stays silent longer than `silenceMs` (bookmarks are requested, so a healthy watch talks).
  */
 import type { Logger } from '@salespipeline/shared';
-import { collectionPath, KubeApiError, type KubeRest, type WatchEvent } from '../kube/rest.js';
-
-export interface KubeObjectMeta {
-  name: string;
-  namespace?: string;
-  uid?: string;
-  resourceVersion?: string;
-  generation?: number;
-  labels?: Record<string, string>;
-  annotations?: Record<string, string>;
-  ownerReferences?: Array<{ apiVersion: string; kind: string; name: string; uid: string; controller?: boolean }>;
-  finalizers?: string[];
-  deletionTimestamp?: string;
-}
-export interface Obj {
-  apiVersion?: string;
-  kind?: string;
-  metadata: KubeObjectMeta;
-  [key: string]: unknown;
-}
+import type { KubeClient } from '../kube/client.js';
+import { objectKey, type KubeObject, type Resource } from '../kube/objects.js';
+import { KubeApiError, type WatchEvent } from '../kube/rest.js';
 
 export type InformerEvent = 'add' | 'update' | 'delete';
-export type Handler<T extends Obj> = (event: InformerEvent, obj: T, old?: T) => void;
+export type Handler<T extends KubeObject> = (event: InformerEvent, obj: T, old?: T) => void;
 
 export interface InformerOptions {
-  apiVersion: string;
-  plural: string;
+  resource: Resource;
   namespace?: string;
   labelSelector?: string;
   silenceMs?: number;
@@ -42,10 +24,7 @@ export interface InformerOptions {
   optionalRetryMs?: number;
 }
 
-export const objectKey = (o: { metadata: { namespace?: string; name: string } }) =>
-  `${o.metadata.namespace ?? ''}/${o.metadata.name}`;
-
-export class Informer<T extends Obj = Obj> {
+export class Informer<T extends KubeObject = KubeObject> {
   readonly cache = new Map<string, T>();
   private readonly handlers: Array<Handler<T>> = [];
   private abort = new AbortController();
@@ -54,15 +33,18 @@ export class Informer<T extends Obj = Obj> {
   private lastEvent = Date.now();
   private loop?: Promise<void>;
   private silenceTimer?: NodeJS.Timeout;
+  private markSynced: () => void = () => undefined;
+  /** Resolves once the first list is in the cache. */
+  readonly whenSynced = new Promise<void>((resolve) => (this.markSynced = resolve));
 
   constructor(
-    private readonly rest: KubeRest,
+    private readonly client: Pick<KubeClient, 'list' | 'watch'>,
     readonly opts: InformerOptions,
     private readonly logger: Logger,
   ) {}
 
   get name(): string {
-    return `${this.opts.apiVersion}/${this.opts.plural}`;
+    return `${this.opts.resource.apiVersion}/${this.opts.resource.plural}`;
   }
 
   on(handler: Handler<T>): void {
@@ -148,6 +130,7 @@ export class Informer<T extends Obj = Obj> {
     }
     if (!this.synced) this.logger.info({ informer: this.name }, 'kind not served (CRD absent): watching nothing');
     this.synced = true;
+    this.markSynced();
     this.lastEvent = Date.now();
     const retryMs = this.opts.optionalRetryMs ?? Math.min(30_000, (this.opts.silenceMs ?? 120_000) / 2);
     await new Promise<void>((resolve) => {
@@ -157,16 +140,10 @@ export class Informer<T extends Obj = Obj> {
   }
 
   private async list(): Promise<string> {
-    const path = collectionPath(this.opts.apiVersion, this.opts.plural, this.opts.namespace);
-    const list = await this.rest.request<{ metadata: { resourceVersion: string }; items: T[] }>('GET', path, {
-      query: { labelSelector: this.opts.labelSelector },
-      signal: this.abort.signal,
-    });
-    const apiVersion = this.opts.apiVersion;
+    const { resource, namespace, labelSelector } = this.opts;
+    const list = await this.client.list<T>(resource, { namespace, labelSelector, signal: this.abort.signal });
     const seen = new Set<string>();
-    for (const item of list.items) {
-      // Lists leave apiVersion/kind out of the items.
-      const obj = { apiVersion, ...item } as T;
+    for (const obj of list.items) {
       const key = objectKey(obj);
       seen.add(key);
       const old = this.cache.get(key);
@@ -181,44 +158,45 @@ export class Informer<T extends Obj = Obj> {
       }
     }
     this.synced = true;
+    this.markSynced();
     this.lastEvent = Date.now();
-    return list.metadata.resourceVersion;
+    return list.resourceVersion;
   }
 
   private async watchFrom(resourceVersion: string): Promise<void> {
     let rv = resourceVersion;
+    const { resource, namespace, labelSelector } = this.opts;
     while (!this.stopped && !this.abort.signal.aborted) {
-      const path = collectionPath(this.opts.apiVersion, this.opts.plural, this.opts.namespace);
-      await this.rest.watch<T>(
-        path,
-        {
-          labelSelector: this.opts.labelSelector,
-          resourceVersion: rv,
-          allowWatchBookmarks: true,
-          timeoutSeconds: 240 + Math.floor(Math.random() * 60),
+      const timeoutSeconds = 240 + Math.floor(Math.random() * 60);
+      await this.client.watch<T>(
+        resource,
+        { namespace, labelSelector, resourceVersion: rv, timeoutSeconds, signal: this.abort.signal },
+        (event) => {
+          rv = this.applyEvent(event) || rv;
         },
-        (e: WatchEvent<T>) => {
-          this.lastEvent = Date.now();
-          if (e.type === 'ERROR') {
-            const status = e.object as unknown as { code?: number; message?: string };
-            throw new KubeApiError(status.code ?? 500, 'WatchError', status.message ?? 'watch error');
-          }
-          const obj = e.object;
-          if (obj.metadata?.resourceVersion) rv = obj.metadata.resourceVersion;
-          if (e.type === 'BOOKMARK') return;
-          const key = objectKey(obj);
-          const old = this.cache.get(key);
-          if (e.type === 'DELETED') {
-            this.cache.delete(key);
-            this.emit('delete', obj);
-          } else {
-            this.cache.set(key, obj);
-            this.emit(old ? 'update' : 'add', obj, old);
-          }
-        },
-        this.abort.signal,
       );
       // The server closed the watch (timeoutSeconds): resume from the last resourceVersion.
     }
+  }
+
+  /** One watch event into the cache; returns the resourceVersion it carries. */
+  private applyEvent(event: WatchEvent<T>): string | undefined {
+    this.lastEvent = Date.now();
+    if (event.type === 'ERROR') {
+      const status = event.object as unknown as { code?: number; message?: string };
+      throw new KubeApiError(status.code ?? 500, 'WatchError', status.message ?? 'watch error');
+    }
+    const obj = event.object;
+    if (event.type === 'BOOKMARK') return obj.metadata?.resourceVersion;
+    const key = objectKey(obj);
+    const old = this.cache.get(key);
+    if (event.type === 'DELETED') {
+      this.cache.delete(key);
+      this.emit('delete', obj);
+    } else {
+      this.cache.set(key, obj);
+      this.emit(old ? 'update' : 'add', obj, old);
+    }
+    return obj.metadata?.resourceVersion;
   }
 }

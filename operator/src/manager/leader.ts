@@ -16,7 +16,9 @@
  * `isLeader()` is checked before every write.
  */
 import type { Logger } from '@salespipeline/shared';
-import { isConflict, isNotFound, objectPath, collectionPath, type KubeRest } from '../kube/rest.js';
+import { KubeClient, type Transport } from '../kube/client.js';
+import { resources, type KubeObject } from '../kube/objects.js';
+import { isConflict } from '../kube/rest.js';
 
 export interface LeaderTimings {
   leaseDurationMs: number;
@@ -36,8 +38,7 @@ export interface LeadingTerm {
   end?: number;
 }
 
-interface Lease {
-  metadata: { name: string; namespace: string; resourceVersion?: string };
+interface Lease extends KubeObject {
   spec: {
     holderIdentity?: string;
     leaseDurationSeconds?: number;
@@ -78,17 +79,20 @@ export class LeaderElector {
   private timer?: NodeJS.Timeout;
   private lossTimer?: NodeJS.Timeout;
   private stopped = false;
-  private readonly o: Required<LeaderOptions>;
+  private readonly settings: Required<LeaderOptions>;
+  /** Ungated: the lease is what decides who may write. */
+  private readonly client: KubeClient;
 
   constructor(
-    private readonly rest: KubeRest,
+    rest: Transport,
     opts: LeaderOptions,
     private readonly logger: Logger,
     private readonly callbacks: { onStarted: () => void; onStopped: () => void },
   ) {
-    this.o = { leaseDurationMs: 15_000, renewDeadlineMs: 10_000, retryPeriodMs: 2_000, ...opts };
-    const problems = leaderTimingProblems(this.o);
+    this.settings = { leaseDurationMs: 15_000, renewDeadlineMs: 10_000, retryPeriodMs: 2_000, ...opts };
+    const problems = leaderTimingProblems(this.settings);
     if (problems.length > 0) throw new Error(`leader election: ${problems.join('; ')}`);
+    this.client = new KubeClient(rest);
   }
 
   /** True only within the current term (see the module comment). */
@@ -106,14 +110,14 @@ export class LeaderElector {
       if (this.stopped) return;
       const attemptStart = clock();
       try {
-        const won = await this.tryAcquireOrRenew(attemptStart + this.o.renewDeadlineMs);
+        const won = await this.tryAcquireOrRenew(attemptStart + this.settings.renewDeadlineMs);
         if (won) this.renewed(attemptStart);
         else this.lose('lease held by another');
       } catch (err) {
         this.logger.warn({ err: String(err) }, 'lease renewal failed');
       }
       if (this.leading && !this.isLeader()) this.lose('renew deadline passed');
-      if (!this.stopped) this.timer = setTimeout(() => void tick(), this.o.retryPeriodMs);
+      if (!this.stopped) this.timer = setTimeout(() => void tick(), this.settings.retryPeriodMs);
     };
     void tick();
   }
@@ -125,11 +129,11 @@ export class LeaderElector {
     if (this.leading) {
       this.lose('stopping');
       try {
-        const lease = await this.rest.request<Lease>('GET', this.path());
-        if (lease.spec.holderIdentity === this.o.identity) {
+        const lease = await this.getLease();
+        if (lease?.spec.holderIdentity === this.settings.identity) {
           lease.spec.holderIdentity = undefined;
           lease.spec.leaseDurationSeconds = 1;
-          await this.rest.request('PUT', this.path(), { body: lease });
+          await this.client.replace(resources.lease, lease);
         }
       } catch (err) {
         this.logger.warn({ err: String(err) }, 'could not release the lease');
@@ -138,7 +142,7 @@ export class LeaderElector {
   }
 
   private renewed(attemptStart: number): void {
-    const until = attemptStart + this.o.renewDeadlineMs;
+    const until = attemptStart + this.settings.renewDeadlineMs;
     const now = clock();
     if (now >= until) return; // confirmed too late to count
     this.leadUntil = until;
@@ -146,7 +150,7 @@ export class LeaderElector {
       this.leading = true;
       this.terms.push({ start: now });
       if (this.terms.length > MAX_TERMS) this.terms.shift();
-      this.logger.info({ lease: this.o.name, identity: this.o.identity }, 'became leader');
+      this.logger.info({ lease: this.settings.name, identity: this.settings.identity }, 'became leader');
       this.callbacks.onStarted();
     }
     clearTimeout(this.lossTimer);
@@ -162,12 +166,12 @@ export class LeaderElector {
     clearTimeout(this.lossTimer);
     const term = this.terms.at(-1);
     if (term) term.end = Math.min(clock(), this.leadUntil);
-    this.logger.warn({ lease: this.o.name, reason }, 'lost leadership');
+    this.logger.warn({ lease: this.settings.name, reason }, 'lost leadership');
     this.callbacks.onStopped();
   }
 
-  private path(): string {
-    return objectPath('coordination.k8s.io/v1', 'leases', this.o.namespace, this.o.name);
+  private getLease(opts: { timeoutMs?: number } = {}): Promise<Lease | undefined> {
+    return this.client.get<Lease>(resources.lease, this.settings.namespace, this.settings.name, opts);
   }
 
   private observe(version: string | undefined): void {
@@ -180,48 +184,43 @@ export class LeaderElector {
     const timeoutMs = () => Math.max(1, deadline - clock());
     const now = new Date();
     const spec = {
-      holderIdentity: this.o.identity,
-      leaseDurationSeconds: Math.ceil(this.o.leaseDurationMs / 1000),
+      holderIdentity: this.settings.identity,
+      leaseDurationSeconds: Math.ceil(this.settings.leaseDurationMs / 1000),
       renewTime: microTime(now),
     };
-    let lease: Lease;
-    try {
-      lease = await this.rest.request<Lease>('GET', this.path(), { timeoutMs: timeoutMs() });
-    } catch (err) {
-      if (!isNotFound(err)) throw err;
+    const lease = await this.getLease({ timeoutMs: timeoutMs() });
+    if (!lease) {
       try {
-        const created = await this.rest.request<Lease>(
-          'POST',
-          collectionPath('coordination.k8s.io/v1', 'leases', this.o.namespace),
+        const created = await this.client.create<Lease>(
+          resources.lease,
+          this.settings.namespace,
           {
-            body: {
-              apiVersion: 'coordination.k8s.io/v1',
-              kind: 'Lease',
-              metadata: { name: this.o.name, namespace: this.o.namespace },
-              spec: { ...spec, acquireTime: microTime(now), leaseTransitions: 0 },
-            },
-            timeoutMs: timeoutMs(),
+            apiVersion: resources.lease.apiVersion,
+            kind: resources.lease.kind,
+            metadata: { name: this.settings.name, namespace: this.settings.namespace },
+            spec: { ...spec, acquireTime: microTime(now), leaseTransitions: 0 },
           },
+          { timeoutMs: timeoutMs() },
         );
         this.observe(created.metadata.resourceVersion);
         return true;
-      } catch (createErr) {
-        if (isConflict(createErr)) return false;
-        throw createErr;
+      } catch (err) {
+        if (isConflict(err)) return false;
+        throw err;
       }
     }
     this.observe(lease.metadata.resourceVersion);
     const holder = lease.spec.holderIdentity;
     const held = clock() < this.observed!.at + (lease.spec.leaseDurationSeconds ?? 0) * 1000;
-    if (holder && held && !(this.leading && holder === this.o.identity)) return false;
-    const transition = holder !== this.o.identity;
+    if (holder && held && !(this.leading && holder === this.settings.identity)) return false;
+    const transition = holder !== this.settings.identity;
     lease.spec = {
       ...lease.spec,
       ...spec,
       ...(transition ? { acquireTime: microTime(now), leaseTransitions: (lease.spec.leaseTransitions ?? 0) + 1 } : {}),
     };
     try {
-      const updated = await this.rest.request<Lease>('PUT', this.path(), { body: lease, timeoutMs: timeoutMs() });
+      const updated = await this.client.replace(resources.lease, lease, { timeoutMs: timeoutMs() });
       this.observe(updated.metadata.resourceVersion);
       return true;
     } catch (err) {

@@ -3,6 +3,8 @@
  * workers at once (re-added while in flight → processed again after), retried with per-key
  * exponential backoff, and handed out no faster than a global token bucket allows.
  */
+import { TokenBucket } from '@salespipeline/shared';
+
 export interface QueueOptions {
   baseDelayMs?: number;
   maxDelayMs?: number;
@@ -26,8 +28,7 @@ export class WorkQueue {
   private readonly delayed = new Map<string, { at: number; timer: NodeJS.Timeout }>();
   private waiters: Array<(key: string | undefined) => void> = [];
   private shuttingDown = false;
-  private tokens: number;
-  private lastRefill = Date.now();
+  private readonly rateLimit: TokenBucket;
   private readonly opts: Required<QueueOptions>;
 
   constructor(
@@ -35,11 +36,7 @@ export class WorkQueue {
     private readonly hooks: QueueHooks = {},
   ) {
     this.opts = { baseDelayMs: 100, maxDelayMs: 60_000, qps: 50, burst: 200, ...opts };
-    this.tokens = this.opts.burst;
-  }
-
-  get length(): number {
-    return this.queue.length;
+    this.rateLimit = new TokenBucket(this.opts.qps, this.opts.burst);
   }
 
   /** Queues a key now (deduplicated). */
@@ -94,10 +91,6 @@ export class WorkQueue {
     this.failures.delete(key);
   }
 
-  failuresOf(key: string): number {
-    return this.failures.get(key) ?? 0;
-  }
-
   /** The next key to process (waits for one and for a rate-limit token); undefined once shut down. */
   async get(): Promise<string | undefined> {
     await this.takeToken();
@@ -127,14 +120,9 @@ export class WorkQueue {
 
   private async takeToken(): Promise<void> {
     for (;;) {
-      const now = Date.now();
-      this.tokens = Math.min(this.opts.burst, this.tokens + ((now - this.lastRefill) / 1000) * this.opts.qps);
-      this.lastRefill = now;
-      if (this.tokens >= 1 || this.shuttingDown) {
-        this.tokens -= 1;
-        return;
-      }
-      await new Promise((r) => setTimeout(r, Math.ceil(((1 - this.tokens) / this.opts.qps) * 1000)));
+      const waitSeconds = this.rateLimit.take(Date.now());
+      if (waitSeconds === 0 || this.shuttingDown) return;
+      await new Promise((resolve) => setTimeout(resolve, Math.ceil(waitSeconds * 1000)));
     }
   }
 }

@@ -10,18 +10,24 @@ import {
   type SalesPipeline,
   type SalesPipelineSpec,
 } from '@salespipeline/cdk8s';
-import { isNotFound, objectPath, type KubeRest } from '../kube/rest.js';
+import type { KubeClient } from '../kube/client.js';
+import { resources, type KubeObject } from '../kube/objects.js';
+import { TerminalError } from '../manager/errors.js';
+import { recheckUnwatchedMs } from './errors.js';
 
-export class MissingSecretError extends Error {
+/** A MySQL Secret the spec names is missing or incomplete: terminal until the user creates or fixes it. */
+export class MissingSecretError extends TerminalError {
   constructor(
     readonly secret: string,
     readonly missingKeys: string[] = [],
     needs: string[] = Object.values(mysqlSecretKeys),
   ) {
     super(
+      'MySQLSecretMissing',
       missingKeys.length > 0
         ? `MySQL secret ${secret} lacks the keys ${missingKeys.join(', ')} (needs ${needs.join(', ')})`
         : `MySQL secret ${secret} not found (needs the keys ${needs.join(', ')})`,
+      recheckUnwatchedMs,
     );
     this.name = 'MissingSecretError';
   }
@@ -32,24 +38,17 @@ const decode = (v: string | undefined) => (v === undefined ? undefined : Buffer.
 
 /** The Secret's keys, decoded (empty values count as absent); undefined when the Secret does not exist. */
 export async function readSecret(
-  rest: KubeRest,
+  client: KubeClient,
   namespace: string,
   name: string,
 ): Promise<Record<string, string> | undefined> {
-  try {
-    const secret = await rest.request<{ data?: Record<string, string> }>(
-      'GET',
-      objectPath('v1', 'secrets', namespace, name),
-    );
-    return Object.fromEntries(
-      Object.entries(secret.data ?? {})
-        .map(([k, v]) => [k, decode(v) ?? ''] as const)
-        .filter(([, v]) => v !== ''),
-    );
-  } catch (err) {
-    if (isNotFound(err)) return undefined;
-    throw err;
-  }
+  const secret = await client.get<KubeObject & { data?: Record<string, string> }>(resources.secret, namespace, name);
+  if (!secret) return undefined;
+  return Object.fromEntries(
+    Object.entries(secret.data ?? {})
+      .map(([k, v]) => [k, decode(v) ?? ''] as const)
+      .filter(([, v]) => v !== ''),
+  );
 }
 
 /**
@@ -58,22 +57,22 @@ export async function readSecret(
  * generated Secret of an older version (username/password/root-password) keeps its root password and
  * gains the per-app ones. Read live, not from a cache, so a lagging cache can never rotate a password.
  */
-export async function observe(rest: KubeRest, sp: SalesPipeline, spec: SalesPipelineSpec): Promise<Observed> {
+export async function observe(client: KubeClient, sp: SalesPipeline, spec: SalesPipelineSpec): Promise<Observed> {
   return {
-    ...(await observeMysql(rest, sp, spec)),
-    ...(await observeIngestKey(rest, sp, spec)),
-    ...(await observeCassandraRoles(rest, sp, spec)),
+    ...(await observeMysql(client, sp, spec)),
+    ...(await observeIngestKey(client, sp, spec)),
+    ...(await observeCassandraRoles(client, sp, spec)),
   };
 }
 
 /** Passwords of the apps' Cassandra roles: kept from their Secret, else generated (once); none for an external Cassandra. */
 async function observeCassandraRoles(
-  rest: KubeRest,
+  client: KubeClient,
   sp: SalesPipeline,
   spec: SalesPipelineSpec,
 ): Promise<Pick<Observed, 'cassandraRolePasswords'>> {
   if (spec.cassandra.external) return {};
-  const data = (await readSecret(rest, sp.metadata.namespace, cassandraRoles.secret(sp.metadata.name))) ?? {};
+  const data = (await readSecret(client, sp.metadata.namespace, cassandraRoles.secret(sp.metadata.name))) ?? {};
   return {
     cassandraRolePasswords: {
       processor: data[cassandraRoles.passwordKey.processor] ?? password(),
@@ -87,12 +86,12 @@ async function observeCassandraRoles(
  * has none); nothing with spec.ingest.apiKeysSecret, which the user manages.
  */
 async function observeIngestKey(
-  rest: KubeRest,
+  client: KubeClient,
   sp: SalesPipeline,
   spec: SalesPipelineSpec,
 ): Promise<Pick<Observed, 'ingestApiKey'>> {
   if (spec.ingest.apiKeysSecret) return {};
-  const data = await readSecret(rest, sp.metadata.namespace, ingestApiKeys.generatedSecret(sp.metadata.name));
+  const data = await readSecret(client, sp.metadata.namespace, ingestApiKeys.generatedSecret(sp.metadata.name));
   const prefix = `${ingestApiKeys.generatedName}:`;
   const kept = data?.[ingestApiKeys.secretKey]?.trim();
   return {
@@ -102,12 +101,12 @@ async function observeIngestKey(
 
 /** spec.mysql.external: each app's user name and password, from the credentials Secret (every key required). */
 async function observeExternalMysql(
-  rest: KubeRest,
+  client: KubeClient,
   namespace: string,
   secret: string,
 ): Promise<NonNullable<Observed['externalMysqlLogins']>> {
   const needs = Object.values(externalMysqlSecretKeys).flatMap((k) => [k.username, k.password]);
-  const data = await readSecret(rest, namespace, secret);
+  const data = await readSecret(client, namespace, secret);
   if (!data) throw new MissingSecretError(secret, [], needs);
   const missing = needs.filter((k) => !data[k]);
   if (missing.length > 0) throw new MissingSecretError(secret, missing, needs);
@@ -119,13 +118,13 @@ async function observeExternalMysql(
 }
 
 async function observeMysql(
-  rest: KubeRest,
+  client: KubeClient,
   sp: SalesPipeline,
   spec: SalesPipelineSpec,
 ): Promise<Pick<Observed, 'mysqlCredentials' | 'externalMysqlLogins'>> {
   const ns = sp.metadata.namespace;
   if (spec.mysql.external) {
-    const logins = await observeExternalMysql(rest, ns, spec.mysql.external.credentialsSecretName);
+    const logins = await observeExternalMysql(client, ns, spec.mysql.external.credentialsSecretName);
     // No server of ours: no root password; the apps' passwords are the external ones.
     return {
       externalMysqlLogins: logins,
@@ -137,7 +136,7 @@ async function observeMysql(
     };
   }
   if (spec.mysql.existingSecret) {
-    const data = await readSecret(rest, ns, spec.mysql.existingSecret);
+    const data = await readSecret(client, ns, spec.mysql.existingSecret);
     if (!data) throw new MissingSecretError(spec.mysql.existingSecret);
     const missing = Object.values(mysqlSecretKeys).filter((k) => !data[k]);
     if (missing.length > 0) throw new MissingSecretError(spec.mysql.existingSecret, missing);
@@ -149,7 +148,7 @@ async function observeMysql(
       },
     };
   }
-  const data = (await readSecret(rest, ns, names(sp.metadata.name).mysqlSecret)) ?? {};
+  const data = (await readSecret(client, ns, names(sp.metadata.name).mysqlSecret)) ?? {};
   return {
     mysqlCredentials: {
       rootPassword: data[mysqlSecretKeys.rootPassword] ?? password(),

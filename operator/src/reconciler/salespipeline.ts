@@ -1,40 +1,38 @@
 /**
  * The SalesPipeline reconciler: observe → desired → apply → status; finalizer-driven ordered
- * teardown; pause annotation; invalid specs reported in status, never thrown.
+ * teardown; pause annotation. What only a spec change fixes (an invalid spec, a child the apiserver
+ * rejects, a missing Secret) is thrown as a TerminalError, which the controller hands to
+ * reportTerminal: phase Invalid, Ready=False with the reason.
  */
 import {
-  apiVersion,
   childKinds,
   desiredState,
   endpoints,
   finalizer,
-  InvalidSpecError,
-  kind,
   kindKey,
   labels,
   managedBySelector,
   names,
-  ownedKind,
   ownedKinds,
   pauseAnnotation,
-  plural,
   teardownStages,
   validSpec,
   volumeClaimSelectors,
   withDefaults,
   type Condition,
-  type KubeObject,
   type Phase,
   type SalesPipeline,
   type SalesPipelineSpec,
   type SalesPipelineStatus,
 } from '@salespipeline/cdk8s';
 import type { Logger } from '@salespipeline/shared';
-import type { Writer } from '../apply.js';
-import type { EventRecorder } from '../events.js';
-import { isNotFound, KubeApiError, type KubeRest } from '../kube/rest.js';
+import type { KubeClient } from '../kube/client.js';
+import type { EventRecorder } from '../kube/events.js';
+import { resourceOf, resources, type KubeObject } from '../kube/objects.js';
+import { isNotFound } from '../kube/rest.js';
 import type { ReconcileResult } from '../manager/controller.js';
-import type { Informer, Obj } from '../manager/informer.js';
+import type { TerminalError } from '../manager/errors.js';
+import type { Informer } from '../manager/informer.js';
 import {
   cassandraCondition,
   deploymentCondition,
@@ -47,15 +45,16 @@ import {
   setCondition,
   statefulSetCondition,
   type ConditionInput,
-} from '../status.js';
-import { MissingSecretError, observe } from './observe.js';
+} from './status.js';
+import { applyError, invalidSpec } from './errors.js';
+import { observe } from './observe.js';
 import { probeTcp, type Probe } from './probe.js';
 
 export interface ReconcilerDeps {
-  rest: KubeRest;
-  writer: Writer;
+  /** Gated by leadership. */
+  client: KubeClient;
   events: EventRecorder;
-  primary: Informer<SalesPipeline & Obj>;
+  primary: Informer<SalesPipeline>;
   /** Informers of the owned kinds, by kindKey(apiVersion, kind). */
   children: Map<string, Informer>;
   logger: Logger;
@@ -67,119 +66,83 @@ export interface ReconcilerDeps {
   probe?: Probe;
 }
 
-/** 422 Invalid (and 400 BadRequest for malformed values): the object itself is wrong. */
-const isInvalid = (err: unknown) => err instanceof KubeApiError && (err.status === 422 || err.status === 400);
-
-export class ChildRejectedError extends Error {
-  readonly child: string;
-  constructor(obj: KubeObject, cause: KubeApiError) {
-    super(`${obj.kind} ${obj.metadata.name} rejected by the apiserver: ${cause.message}`);
-    this.name = 'ChildRejectedError';
-    this.child = `${obj.kind}/${obj.metadata.name}`;
-  }
-}
-
 export class SalesPipelineReconciler {
-  constructor(private readonly d: ReconcilerDeps) {}
+  constructor(private readonly deps: ReconcilerDeps) {}
 
   reconcile = async (key: string): Promise<ReconcileResult> => {
-    const sp = this.d.primary.cache.get(key);
+    const sp = this.deps.primary.cache.get(key);
     if (!sp) return {};
-    const log = this.d.logger.child({ salespipeline: key, generation: sp.metadata.generation });
+    const log = this.deps.logger.child({ salespipeline: key, generation: sp.metadata.generation });
     if (sp.metadata.deletionTimestamp) return this.finalize(sp, log);
     if (sp.metadata.annotations?.[pauseAnnotation] === 'true') {
       await this.writeStatus(sp, { ...sp.status, phase: 'Paused' });
       return { result: 'paused' };
     }
     if (!sp.metadata.finalizers?.includes(finalizer)) {
-      await this.d.writer.setFinalizers(apiVersion, plural, sp.metadata, [
-        ...(sp.metadata.finalizers ?? []),
-        finalizer,
-      ]);
+      await this.deps.client.setFinalizers(sp, [...(sp.metadata.finalizers ?? []), finalizer]);
     }
 
-    let spec: SalesPipelineSpec;
-    try {
-      spec = validSpec(sp);
-    } catch (err) {
-      if (!(err instanceof InvalidSpecError)) throw err;
-      return this.reportInvalid(sp, 'InvalidSpec', err.problems.join('; '));
-    }
-    let desired: KubeObject[];
-    try {
-      const observed = await observe(this.d.rest, sp, spec);
-      const processorReplicas = this.d.autoscaler?.replicasFor(key, sp.metadata.uid);
-      desired = desiredState(sp, processorReplicas === undefined ? observed : { ...observed, processorReplicas });
-    } catch (err) {
-      if (err instanceof MissingSecretError) return this.reportInvalid(sp, 'MySQLSecretMissing', err.message, 30_000);
-      throw err;
-    }
-
-    try {
-      await Promise.all(
-        desired.map((obj) =>
-          this.d.writer.apply(obj).catch((err: unknown) => {
-            throw isInvalid(err) ? new ChildRejectedError(obj, err as KubeApiError) : err;
-          }),
-        ),
-      );
-    } catch (err) {
-      // The apiserver refused a child as invalid (e.g. requests above limits, an immutable StatefulSet
-      // field changed): only a spec change can fix that, so it is reported, not retried.
-      if (err instanceof ChildRejectedError) {
-        log.warn({ child: err.child, err: err.message }, 'child rejected by the apiserver');
-        return this.reportInvalid(sp, 'ChildRejected', err.message);
-      }
-      // An optional add-on's CRD (KEDA's ScaledObject) not installed: say so instead of retrying blindly.
-      const missing = desired.find((o) => ownedKinds.some((k) => k.optional && k.kind === o.kind));
-      if (missing && isNotFound(err) && String(err).includes(ownedKind(missing.apiVersion, missing.kind).plural))
-        return this.reportInvalid(
-          sp,
-          'CRDNotInstalled',
-          `${missing.kind} (${missing.apiVersion}) is not served: install its CRD (KEDA for autoscaling mode keda)`,
-          30_000,
-        );
-      throw err;
-    }
+    const spec = this.validSpec(sp);
+    const observed = await observe(this.deps.client, sp, spec);
+    const processorReplicas = this.deps.autoscaler?.replicasFor(key, sp.metadata.uid);
+    const desired = desiredState(sp, processorReplicas === undefined ? observed : { ...observed, processorReplicas });
+    await Promise.all(
+      desired.map((obj) =>
+        this.deps.client.apply(obj).catch((err: unknown) => {
+          throw applyError(obj, err);
+        }),
+      ),
+    );
     await this.prune(sp, desired);
     log.debug({ objects: desired.length }, 'applied');
     const ready = await this.updateStatus(sp, spec);
     return ready ? {} : { requeueAfterMs: 30_000 };
   };
 
+  /** The controller's terminal-error hook: the SalesPipeline is Invalid, Ready=False says why. */
+  reportTerminal = async (key: string, err: TerminalError): Promise<void> => {
+    const sp = this.deps.primary.cache.get(key);
+    if (sp) await this.reportInvalid(sp, err.reason, err.message);
+  };
+
+  private validSpec(sp: SalesPipeline): SalesPipelineSpec {
+    try {
+      return validSpec(sp);
+    } catch (err) {
+      throw invalidSpec(err);
+    }
+  }
+
   /** Children this SalesPipeline controls, from the caches. */
-  private owned(sp: SalesPipeline): Array<{ inf: Informer; obj: Obj }> {
-    const out: Array<{ inf: Informer; obj: Obj }> = [];
-    for (const inf of this.d.children.values()) {
-      for (const obj of inf.cache.values()) {
+  private owned(sp: SalesPipeline): KubeObject[] {
+    const owned: KubeObject[] = [];
+    for (const informer of this.deps.children.values()) {
+      for (const obj of informer.cache.values()) {
         if (obj.metadata.namespace !== sp.metadata.namespace) continue;
-        if (obj.metadata.ownerReferences?.some((r) => r.controller && r.uid === sp.metadata.uid))
-          out.push({ inf, obj });
+        if (obj.metadata.ownerReferences?.some((r) => r.controller && r.uid === sp.metadata.uid)) owned.push(obj);
       }
     }
-    return out;
+    return owned;
   }
 
   /** Deletes owned children no longer desired (e.g. monitoring or the dashboard switched off). */
   private async prune(sp: SalesPipeline, desired: KubeObject[]): Promise<void> {
     const wanted = new Set(desired.map((o) => `${kindKey(o.apiVersion, o.kind)}/${o.metadata.name}`));
-    for (const { inf, obj } of this.owned(sp)) {
-      const k = ownedKinds.find((o) => o.apiVersion === inf.opts.apiVersion && o.plural === inf.opts.plural)!;
-      if (!wanted.has(`${kindKey(k.apiVersion, k.kind)}/${obj.metadata.name}`)) {
-        await this.d.writer.delete(k.apiVersion, k.plural, sp.metadata.namespace, obj.metadata.name);
-      }
+    for (const obj of this.owned(sp)) {
+      if (!wanted.has(`${kindKey(obj.apiVersion, obj.kind)}/${obj.metadata.name}`))
+        await this.deps.client.delete(resourceOf(obj), sp.metadata.namespace, obj.metadata.name);
     }
   }
 
-  private child(k: { apiVersion: string; kind: string }, namespace: string, name: string): Obj | undefined {
-    return this.d.children.get(kindKey(k.apiVersion, k.kind))?.cache.get(`${namespace}/${name}`);
+  private child(k: { apiVersion: string; kind: string }, namespace: string, name: string): KubeObject | undefined {
+    return this.deps.children.get(kindKey(k.apiVersion, k.kind))?.cache.get(`${namespace}/${name}`);
   }
 
   private async updateStatus(sp: SalesPipeline, spec: SalesPipelineSpec): Promise<boolean> {
     const ns = sp.metadata.namespace;
     const n = names(sp.metadata.name);
     const processor = this.child(childKinds.deployment, ns, n.app('processor'));
-    const probe = this.d.probe ?? probeTcp();
+    const probe = this.deps.probe ?? probeTcp();
     const { kafka, cassandra, mysql } = spec;
     const inputs: ConditionInput[] = [
       kafka.external
@@ -215,12 +178,7 @@ export class SalesPipelineReconciler {
     };
   }
 
-  private async reportInvalid(
-    sp: SalesPipeline,
-    reason: string,
-    message: string,
-    retryMs?: number,
-  ): Promise<ReconcileResult> {
+  private async reportInvalid(sp: SalesPipeline, reason: string, message: string): Promise<void> {
     const now = new Date();
     const conditions = setCondition(
       sp.status?.conditions ?? [],
@@ -234,7 +192,6 @@ export class SalesPipelineReconciler {
       observedGeneration: sp.metadata.generation ?? 0,
       conditions,
     });
-    return { result: 'invalid', ...(retryMs ? { requeueAfterMs: retryMs } : {}) };
   }
 
   private async writeStatus(sp: SalesPipeline, full: SalesPipelineStatus): Promise<void> {
@@ -242,15 +199,18 @@ export class SalesPipelineReconciler {
     const { autoscaling: _mine, ...status } = full;
     const { autoscaling: _theirs, ...before } = sp.status ?? {};
     if (sameStatus(before, status)) return;
-    const { namespace, name, uid } = sp.metadata;
-    await this.d.writer.applyStatus(apiVersion, kind, plural, namespace, name, status);
-    const involved = { apiVersion, kind, name, namespace, ...(uid ? { uid } : {}) };
-    // Events on transitions: phase and each condition whose status changed.
+    // The events first: whoever sees the new phase finds the event that explains it.
+    await this.recordTransitions(sp, status);
+    await this.deps.client.applyStatus(sp, status);
+  }
+
+  /** Events on transitions: the phase, and each condition whose status changed. */
+  private async recordTransitions(sp: SalesPipeline, status: SalesPipelineStatus): Promise<void> {
     if (status.phase !== sp.status?.phase) {
       const warn = status.phase === 'Invalid' || status.phase === 'Degraded';
       const why = status.conditions?.find((c) => c.type === 'Ready')?.message ?? '';
-      await this.d.events.record(
-        involved,
+      await this.deps.events.record(
+        sp,
         warn ? 'Warning' : 'Normal',
         `Phase${status.phase}`,
         `phase ${status.phase}: ${why}`,
@@ -259,8 +219,8 @@ export class SalesPipelineReconciler {
     for (const c of status.conditions ?? []) {
       const before = sp.status?.conditions?.find((o) => o.type === c.type);
       if (before && before.status !== c.status && c.type !== 'Ready') {
-        await this.d.events.record(
-          involved,
+        await this.deps.events.record(
+          sp,
           c.status === 'True' ? 'Normal' : 'Warning',
           c.reason,
           `${c.type}=${c.status}: ${c.message}`,
@@ -277,38 +237,34 @@ export class SalesPipelineReconciler {
     if (sp.status?.phase !== 'Deleting') await this.writeStatus(sp, { ...sp.status, phase: 'Deleting' });
     for (const stage of teardownStages) {
       const kinds = ownedKinds.filter((k) => k.stage === stage);
-      const remaining: Array<{ apiVersion: string; plural: string; name: string }> = [];
+      const remaining: KubeObject[] = [];
       for (const k of kinds) {
-        const items = await this.d.writer
-          .list<Obj>(k.apiVersion, k.plural, namespace, selector)
+        const { items } = await this.deps.client
+          .list(k, { namespace, labelSelector: selector })
           .catch((err: unknown) => {
-            if (k.optional && isNotFound(err)) return []; // CRD not installed: nothing of it to delete
+            if (k.optional && isNotFound(err)) return { items: [] }; // CRD not installed: nothing of it to delete
             throw err;
           });
-        for (const item of items) {
-          if (item.metadata.ownerReferences?.some((r) => r.uid === sp.metadata.uid)) {
-            remaining.push({ apiVersion: k.apiVersion, plural: k.plural, name: item.metadata.name });
-          }
-        }
+        remaining.push(
+          ...items.filter((item) => item.metadata.ownerReferences?.some((r) => r.uid === sp.metadata.uid)),
+        );
       }
       if (remaining.length > 0) {
         log.info({ stage, remaining: remaining.length }, 'teardown: deleting stage');
-        await Promise.all(remaining.map((r) => this.d.writer.delete(r.apiVersion, r.plural, namespace, r.name)));
-        return { requeueAfterMs: this.d.pollMs ?? 1_000, result: 'teardown' };
+        await Promise.all(remaining.map((r) => this.deps.client.delete(resourceOf(r), namespace, r.metadata.name)));
+        return { requeueAfterMs: this.deps.pollMs ?? 1_000, result: 'teardown' };
       }
     }
     const spec = withDefaults(sp.spec);
     if (spec.deletionPolicy === 'Delete') {
       for (const sel of volumeClaimSelectors(name, spec)) {
-        for (const pvc of await this.d.writer.list<Obj>('v1', 'persistentvolumeclaims', namespace, sel)) {
-          await this.d.writer.delete('v1', 'persistentvolumeclaims', namespace, pvc.metadata.name);
-        }
+        const claims = await this.deps.client.list(resources.persistentVolumeClaim, { namespace, labelSelector: sel });
+        for (const pvc of claims.items)
+          await this.deps.client.delete(resources.persistentVolumeClaim, namespace, pvc.metadata.name);
       }
     }
-    await this.d.writer.setFinalizers(
-      apiVersion,
-      plural,
-      sp.metadata,
+    await this.deps.client.setFinalizers(
+      sp,
       (sp.metadata.finalizers ?? []).filter((f) => f !== finalizer),
     );
     log.info('teardown complete; finalizer released');

@@ -1,4 +1,7 @@
-/** Helpers for the operator's integration tests against the real kube-apiserver (scripts/infra/kube.sh). */
+/**
+ * The operator's test kit (@salespipeline/operator/testing): helpers for tests and benchmarks against the
+ * real kube-apiserver (scripts/infra/kube.sh), in the operator's own tests and in other packages'.
+ */
 import { spawn } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -6,18 +9,13 @@ import yaml from 'js-yaml';
 import { createLogger } from '@salespipeline/shared';
 import { testKubeconfigPath, uniqueName, waitFor } from '@salespipeline/shared/testing';
 import { apiVersion, plural, type SalesPipelineSpecInput } from '@salespipeline/cdk8s';
-import {
-  collectionPath,
-  loadKubeConfig,
-  isNotFound,
-  KubeRest,
-  objectPath,
-  loadOperatorConfig,
-  startOperator,
-  type Operator,
-} from '@salespipeline/operator';
+import { loadOperatorConfig } from '../config.js';
+import { loadKubeConfig } from '../kube/config.js';
+import { collectionPath, isNotFound, KubeRest, objectPath } from '../kube/rest.js';
+import { startOperator, type Operator } from '../operator.js';
 
-const repo = join(import.meta.dirname, '..', '..');
+/** The repository (operator/src/testing or operator/dist/testing, three levels down). */
+const repo = join(import.meta.dirname, '..', '..', '..');
 
 export function testRest(): KubeRest {
   return new KubeRest(loadKubeConfig(testKubeconfigPath()));

@@ -4,7 +4,7 @@
  */
 import type { Condition, ConditionType, Phase, SalesPipelineStatus } from '@salespipeline/cdk8s';
 import { isoSeconds } from '@salespipeline/shared';
-import type { Obj } from './manager/informer.js';
+import type { KubeObject } from '../kube/objects.js';
 
 export interface ConditionInput {
   type: ConditionType;
@@ -27,7 +27,7 @@ export function setCondition(
 }
 
 type Status = Record<string, unknown> | undefined;
-const statusOf = (o: Obj | undefined) => o?.status as Status;
+const statusOf = (o: KubeObject | undefined) => o?.status as Status;
 const conditionsOf = (s: Status) =>
   (s?.conditions as Array<{ type: string; status: string; message?: string; reason?: string }>) ?? [];
 
@@ -39,7 +39,7 @@ const missing = (type: ConditionType, what: string): ConditionInput => ({
 });
 
 /** Strimzi Kafka: its Ready condition. */
-export function kafkaCondition(kafka: Obj | undefined): ConditionInput {
+export function kafkaCondition(kafka: KubeObject | undefined): ConditionInput {
   if (!kafka) return missing('KafkaReady', 'Kafka');
   const ready = conditionsOf(statusOf(kafka)).find((c) => c.type === 'Ready');
   const notReady = conditionsOf(statusOf(kafka)).find((c) => c.type === 'NotReady');
@@ -54,7 +54,7 @@ export function kafkaCondition(kafka: Obj | undefined): ConditionInput {
 }
 
 /** K8ssandraCluster: the datacenter's cassandraOperatorProgress (and its Ready condition, when present). */
-export function cassandraCondition(cluster: Obj | undefined, dc: string): ConditionInput {
+export function cassandraCondition(cluster: KubeObject | undefined, dc: string): ConditionInput {
   if (!cluster) return missing('CassandraReady', 'K8ssandraCluster');
   const dcs = (statusOf(cluster)?.datacenters ?? {}) as Record<string, { cassandra?: Record<string, unknown> }>;
   const cass = dcs[dc]?.cassandra;
@@ -91,10 +91,10 @@ export function externalCondition(
       };
 }
 
-const upToDate = (o: Obj) =>
+const upToDate = (o: KubeObject) =>
   ((statusOf(o)?.observedGeneration as number | undefined) ?? 0) >= (o.metadata.generation ?? 0);
 
-export function statefulSetCondition(sts: Obj | undefined): ConditionInput {
+export function statefulSetCondition(sts: KubeObject | undefined): ConditionInput {
   if (!sts) return missing('MySQLReady', 'MySQL StatefulSet');
   const ready = (statusOf(sts)?.readyReplicas as number | undefined) ?? 0;
   if (ready >= 1 && upToDate(sts))
@@ -102,7 +102,7 @@ export function statefulSetCondition(sts: Obj | undefined): ConditionInput {
   return { type: 'MySQLReady', status: 'False', reason: 'StatefulSetNotReady', message: `${ready}/1 replicas ready` };
 }
 
-export function deploymentCondition(type: ConditionType, deploy: Obj | undefined): ConditionInput {
+export function deploymentCondition(type: ConditionType, deploy: KubeObject | undefined): ConditionInput {
   if (!deploy) return missing(type, 'Deployment');
   const available = conditionsOf(statusOf(deploy)).find((c) => c.type === 'Available');
   const spec = deploy.spec as { replicas?: number } | undefined;
@@ -122,7 +122,7 @@ export function deploymentCondition(type: ConditionType, deploy: Obj | undefined
   };
 }
 
-export function processorsSummary(deploy: Obj | undefined): string {
+export function processorsSummary(deploy: KubeObject | undefined): string {
   const ready = (statusOf(deploy)?.readyReplicas as number | undefined) ?? 0;
   return `${ready}/${(deploy?.spec as { replicas?: number } | undefined)?.replicas ?? 0}`;
 }
