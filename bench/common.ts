@@ -1,13 +1,19 @@
 /** Helpers of the benchmarks: child processes of the apps, CPU seconds per process. */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import cassandra from 'cassandra-driver';
 
 export const repo = new URL('../', import.meta.url).pathname;
 
 export { freePort } from '@salespipeline/shared/testing';
 
-export function startApp(app: string, args: string[], env: Record<string, string>): ChildProcess {
-  return spawn(process.execPath, [`${repo}apps/${app}/dist/main.js`, ...args], {
+export function startApp(
+  app: string,
+  args: string[],
+  env: Record<string, string>,
+  nodeArgs: string[] = [],
+): ChildProcess {
+  return spawn(process.execPath, [...nodeArgs, `${repo}apps/${app}/dist/main.js`, ...args], {
     env: { ...process.env, LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
@@ -52,3 +58,25 @@ export function servicePids(): Record<string, number> {
 }
 
 export const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
+
+/**
+ * Rows of a Cassandra table, counted in slices of the token ring: one COUNT(*) over a table of a
+ * few hundred thousand rows outlasts the server's range read timeout on a busy machine.
+ */
+export async function countRows(client: cassandra.Client, table: string, partitionKey: string): Promise<number> {
+  const slices = 64n;
+  const min = -(2n ** 63n);
+  const step = 2n ** 64n / slices;
+  let n = 0;
+  for (let i = 0n; i < slices; i++) {
+    const from = min + i * step;
+    const to = i === slices - 1n ? 2n ** 63n - 1n : from + step;
+    const rs = await client.execute(
+      `SELECT COUNT(*) AS n FROM ${table} WHERE token(${partitionKey}) ${i === 0n ? '>=' : '>'} ? AND token(${partitionKey}) <= ?`,
+      [cassandra.types.Long.fromString(from.toString()), cassandra.types.Long.fromString(to.toString())],
+      { prepare: true, readTimeout: 120_000 },
+    );
+    n += Number(rs.first().get('n'));
+  }
+  return n;
+}
