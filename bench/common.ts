@@ -2,6 +2,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import cassandra from 'cassandra-driver';
+import type { Admin } from 'kafkajs';
+import type mysql from 'mysql2/promise';
+import { topicsOf } from '@salespipeline/shared';
 
 export const repo = new URL('../', import.meta.url).pathname;
 
@@ -79,4 +82,21 @@ export async function countRows(client: cassandra.Client, table: string, partiti
     n += Number(rs.first().get('n'));
   }
   return n;
+}
+
+/** Drops what a benchmark created (its database, keyspace and topics) and closes those clients. */
+export async function dropBenchStores(s: {
+  pool: mysql.Pool;
+  database: string;
+  cassandra: cassandra.Client;
+  keyspace: string;
+  kafkaAdmin: Admin;
+  topic: string;
+}): Promise<void> {
+  await s.pool.query(`DROP DATABASE ${s.database}`);
+  await s.pool.end();
+  await s.cassandra.execute(`DROP KEYSPACE IF EXISTS ${s.keyspace}`);
+  await s.cassandra.shutdown();
+  await s.kafkaAdmin.deleteTopics({ topics: Object.values(topicsOf(s.topic)) });
+  await s.kafkaAdmin.disconnect();
 }

@@ -28,7 +28,7 @@ import {
 } from '@salespipeline/shared';
 import { OrderGenerator } from '../apps/loadgen/src/generate.js';
 import { writeResult, type Figure } from './results.js';
-import { countRows, cpuSeconds, env, freePort, servicePids, startApp, waitReady } from './common.js';
+import { countRows, cpuSeconds, dropBenchStores, env, freePort, servicePids, startApp, waitReady } from './common.js';
 
 const orders = env('BENCH_DRAIN_ORDERS', 300_000);
 const partitions = env('BENCH_DRAIN_PARTITIONS', 6);
@@ -150,11 +150,6 @@ for (const [name, s] of Object.entries(cpu)) {
 figures.cpu_total_per_1000 = { value: (total / orders) * 1000, unit: 'CPU s / 1000 orders (processor + services)' };
 
 await exited;
-await pool.query(`DROP DATABASE ${database}`);
-await pool.end();
-await cassandra.execute(`DROP KEYSPACE IF EXISTS ${keyspace}`);
-await cassandra.shutdown();
-await kadmin.deleteTopics({ topics: [topic, `${topic}.dlq`, `${topic}.late`] });
-await kadmin.disconnect();
+await dropBenchStores({ pool, database, cassandra, keyspace, kafkaAdmin: kadmin, topic });
 writeResult('drain', { orders, partitions, services: 'all on this machine' }, figures);
 process.exit(exact ? 0 : 1);
