@@ -2,13 +2,22 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
+import cassandra from 'cassandra-driver';
+import type { Admin } from 'kafkajs';
+import type mysql from 'mysql2/promise';
+import { topicsOf } from '@salespipeline/shared';
 
 export const repo = new URL('../', import.meta.url).pathname;
 
 export { freePort } from '@salespipeline/shared/testing';
 
-export function startApp(app: string, args: string[], env: Record<string, string>): ChildProcess {
-  return spawn(process.execPath, [`${repo}apps/${app}/dist/main.js`, ...args], {
+export function startApp(
+  app: string,
+  args: string[],
+  env: Record<string, string>,
+  nodeArgs: string[] = [],
+): ChildProcess {
+  return spawn(process.execPath, [...nodeArgs, `${repo}apps/${app}/dist/main.js`, ...args], {
     env: { ...process.env, LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
@@ -53,3 +62,42 @@ export function servicePids(): Record<string, number> {
 }
 
 export const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
+
+/**
+ * Rows of a Cassandra table, counted in slices of the token ring: one COUNT(*) over a table of a
+ * few hundred thousand rows outlasts the server's range read timeout on a busy machine.
+ */
+export async function countRows(client: cassandra.Client, table: string, partitionKey: string): Promise<number> {
+  const slices = 64n;
+  const min = -(2n ** 63n);
+  const step = 2n ** 64n / slices;
+  let n = 0;
+  for (let i = 0n; i < slices; i++) {
+    const from = min + i * step;
+    const to = i === slices - 1n ? 2n ** 63n - 1n : from + step;
+    const rs = await client.execute(
+      `SELECT COUNT(*) AS n FROM ${table} WHERE token(${partitionKey}) ${i === 0n ? '>=' : '>'} ? AND token(${partitionKey}) <= ?`,
+      [cassandra.types.Long.fromString(from.toString()), cassandra.types.Long.fromString(to.toString())],
+      { prepare: true, readTimeout: 120_000 },
+    );
+    n += Number(rs.first().get('n'));
+  }
+  return n;
+}
+
+/** Drops what a benchmark created (its database, keyspace and topics) and closes those clients. */
+export async function dropBenchStores(s: {
+  pool: mysql.Pool;
+  database: string;
+  cassandra: cassandra.Client;
+  keyspace: string;
+  kafkaAdmin: Admin;
+  topic: string;
+}): Promise<void> {
+  await s.pool.query(`DROP DATABASE ${s.database}`);
+  await s.pool.end();
+  await s.cassandra.execute(`DROP KEYSPACE IF EXISTS ${s.keyspace}`);
+  await s.cassandra.shutdown();
+  await s.kafkaAdmin.deleteTopics({ topics: Object.values(topicsOf(s.topic)) });
+  await s.kafkaAdmin.disconnect();
+}

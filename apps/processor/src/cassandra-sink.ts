@@ -5,7 +5,7 @@
  * orders exceed, and a single-partition batch costs it no more than one write.
  */
 import cassandra from 'cassandra-driver';
-import { centsOf, centsToDecimal, hourPartitionOf, type AcceptedOrder } from '@salespipeline/shared';
+import { centsOf, hourPartitionOf, type AcceptedOrder } from '@salespipeline/shared';
 
 export interface RawOrder {
   order: AcceptedOrder;
@@ -14,7 +14,8 @@ export interface RawOrder {
   offset: string;
 }
 
-const decimal = (amount: number) => cassandra.types.BigDecimal.fromString(centsToDecimal(centsOf(amount)));
+/** The amount as a CQL decimal: its cents unscaled, scale 2 (no detour through a string). */
+export const cqlDecimal = (amount: number) => new cassandra.types.BigDecimal(centsOf(amount), 2);
 
 export class CassandraSink {
   private readonly byId: string;
@@ -37,7 +38,7 @@ export class CassandraSink {
     const byHour = new Map<string, cassandra.ArrayOrObject[]>();
     for (const { order, acceptedAt, partition, offset } of orders) {
       const created = new Date(order.created_at);
-      const total = decimal(order.grand_total);
+      const total = cqlDecimal(order.grand_total);
       requests.push({
         query: this.byId,
         rows: [
@@ -53,9 +54,9 @@ export class CassandraSink {
               item_id: i.item_id,
               sku: i.sku,
               category: i.category,
-              price: decimal(i.price),
+              price: cqlDecimal(i.price),
               qty_ordered: i.qty_ordered,
-              discount_amount: decimal(i.discount_amount),
+              discount_amount: cqlDecimal(i.discount_amount),
             })),
             new Date(acceptedAt),
             partition,

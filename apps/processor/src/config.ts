@@ -101,10 +101,10 @@ export const processorSpec = {
   }),
   partitionsConcurrently: setting.int({
     env: 'PROCESSOR_PARTITIONS_CONCURRENCY',
-    default: 3,
+    default: 6,
     min: 1,
     max: 64,
-    doc: 'Partition batches processed at the same time',
+    doc: "Partition batches processed at the same time (never two of one partition): the default covers the orders topic's 6 partitions, so a lone processor overlaps the sinks' round trips of all of them",
   }),
   cassandraConcurrency: setting.int({
     env: 'CASSANDRA_CONCURRENCY',
@@ -164,10 +164,10 @@ export const processorSpec = {
   mysqlPoolSize: setting.int({ env: 'MYSQL_POOL_SIZE', default: 8, min: 1, max: 200, doc: 'MySQL connections' }),
   fetchMaxWaitMs: setting.int({
     env: 'KAFKA_FETCH_MAX_WAIT_MS',
-    default: 100,
+    default: 500,
     min: 0,
     max: 10_000,
-    doc: 'Longest a Kafka fetch waits for data (latency vs. batch size)',
+    doc: 'Longest a Kafka fetch waits while there is nothing to read (it returns as soon as a message arrives, so this costs no latency; shorter = more idle fetches for the broker to answer)',
   }),
   maxBytesPerPartition: setting.int({
     env: 'KAFKA_MAX_BYTES_PER_PARTITION',

@@ -52,6 +52,9 @@ export interface OpenBatch {
 const CHUNK = 1000;
 
 export class MysqlSink {
+  /** Pooled connections whose session is READ COMMITTED already: set once, not a round trip per batch. */
+  private readonly readCommitted = new WeakSet<object>();
+
   constructor(
     private readonly pool: mysql.Pool,
     private readonly timeoutMs: number,
@@ -139,7 +142,10 @@ export class MysqlSink {
       }
     };
     try {
-      await run('SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED');
+      if (!this.readCommitted.has(conn.connection)) {
+        await run('SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED');
+        this.readCommitted.add(conn.connection);
+      }
       await run('START TRANSACTION');
       const select = () =>
         run<RowDataPacket[]>(
