@@ -13,8 +13,8 @@ import {
   createLogger,
   createMysqlPool,
   ensureTopics,
-  localInfra,
 } from '@salespipeline/shared';
+import { testInfra } from '@salespipeline/shared/testing';
 import { OrderGenerator } from '../apps/loadgen/src/generate.js';
 import { runLoad } from '../apps/loadgen/src/sender.js';
 import { quantile, writeResult, type Figure } from './results.js';
@@ -30,12 +30,13 @@ const database = `sp_test_bench_${id}`;
 const keyspace = `sp_bench_${id}`;
 const logger = createLogger('bench', 'warn');
 
-const kafka = createKafka({ kafkaBrokers: [localInfra.kafkaBrokers], kafkaClientId: 'bench' }, logger);
+const infra = testInfra();
+const kafka = createKafka({ ...infra, kafkaClientId: 'bench' }, logger);
 await ensureTopics(kafka, topic, { partitions, retentionMs: 3600_000 });
-const admin = createMysqlPool({ mysqlUrl: localInfra.mysqlUrl }, { connectionLimit: 1 });
+const admin = createMysqlPool(infra, { connectionLimit: 1 });
 await admin.query(`CREATE DATABASE ${database}`);
 await admin.end();
-const mysqlUrl = localInfra.mysqlUrl.replace(/\/salespipeline$/, `/${database}`);
+const mysqlUrl = infra.mysqlUrl.replace(/\/salespipeline$/, `/${database}`);
 
 const ingestPort = await freePort();
 const opsPort = await freePort();
@@ -116,13 +117,7 @@ const late = await count('SELECT COUNT(*) AS n FROM processed_orders WHERE late 
 const kadmin = kafka.admin();
 await kadmin.connect();
 const inKafka = (await kadmin.fetchTopicOffsets(topic)).reduce((s, o) => s + Number(o.high), 0);
-const cassandra = createCassandraClient({
-  ...localInfra,
-  cassandraContactPoints: [localInfra.cassandraContactPoints],
-  cassandraLocalDc: 'datacenter1',
-  cassandraUsername: undefined,
-  cassandraPassword: undefined,
-});
+const cassandra = createCassandraClient(infra);
 const stored = Number(
   (await cassandra.execute(`SELECT COUNT(*) AS n FROM ${keyspace}.orders_by_id`, [], { readTimeout: 120_000 }))
     .first()

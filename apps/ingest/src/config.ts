@@ -1,4 +1,7 @@
 import { appPortVariables, kafkaSettings, opsPortVariables, setting } from '@salespipeline/shared';
+import { availableCpus } from './cpus.js';
+
+const maxWorkers = 64;
 
 export const ingestSpec = {
   ...kafkaSettings,
@@ -14,6 +17,18 @@ export const ingestSpec = {
     doc: 'Port of the ops endpoints /metrics, /healthz and /readyz (keep it off the public network)',
   }),
   opsHost: setting.string({ env: 'INGEST_OPS_HOST', default: '0.0.0.0', doc: 'Address of the ops endpoints' }),
+  workers: setting.parsed({
+    env: 'INGEST_WORKERS',
+    default: 'auto',
+    kind: `integer 1..${maxWorkers} or auto`,
+    doc: "Processes serving the API port (node:cluster workers behind one port; 1: the API runs in the main process); auto: the container's CPU limit (cgroup quota, rounded up), else the CPUs available",
+    parse: (raw) => {
+      if (raw.trim() === 'auto') return Math.min(maxWorkers, availableCpus());
+      const n = /^\d+$/.test(raw.trim()) ? Number(raw) : NaN;
+      if (!(n >= 1 && n <= maxWorkers)) throw new Error(`must be an integer between 1 and ${maxWorkers}, or auto`);
+      return n;
+    },
+  }),
   ordersTopic: setting.string({
     env: 'ORDERS_TOPIC',
     default: 'orders',

@@ -22,9 +22,15 @@ export function runMain(main: () => Promise<void>, help: string): void {
 
 /**
  * On SIGTERM/SIGINT runs the steps in order (e.g. stop accepting, finish the batch in flight,
- * close clients), then exits. A second signal or the timeout forces the exit.
+ * close clients), then exits. A second signal or the timeout forces the exit. Returns the trigger,
+ * for a process told to stop by other means than a signal (a node:cluster worker by its primary).
  */
-export function onShutdown(logger: Logger, steps: Array<() => Promise<void>>, timeoutMs = 25_000): void {
+export function onShutdown(
+  logger: Logger,
+  steps: Array<() => Promise<void>>,
+  timeoutMs = 25_000,
+  signals: readonly NodeJS.Signals[] = ['SIGTERM', 'SIGINT'],
+): (reason: string) => void {
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) {
@@ -51,6 +57,6 @@ export function onShutdown(logger: Logger, steps: Array<() => Promise<void>>, ti
       },
     );
   };
-  process.once('SIGTERM', () => stop('SIGTERM'));
-  process.once('SIGINT', () => stop('SIGINT'));
+  for (const signal of signals) process.once(signal, () => stop(signal));
+  return stop;
 }
