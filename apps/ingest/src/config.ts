@@ -67,6 +67,12 @@ export const ingestSpec = {
     min: 10_000,
     doc: 'Largest produce request (bytes of values); keep below the broker message.max.bytes',
   }),
+  kafkaCompression: setting.oneOf({
+    env: 'INGEST_KAFKA_COMPRESSION',
+    values: ['none', 'gzip'] as const,
+    default: 'none',
+    doc: 'Compression of produce requests (the codecs kafkajs has without native modules); gzip costs ingest, Kafka and processor CPU for fewer bytes on the wire and disk',
+  }),
   maxQueuedBytes: setting.int({
     env: 'INGEST_MAX_QUEUED_BYTES',
     default: 64 * 1024 * 1024,

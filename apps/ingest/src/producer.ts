@@ -10,7 +10,7 @@
  * producer sends nothing more: a new one (a new producer id, sequences from 0) takes over, and the
  * old one disconnects once its last send has ended.
  */
-import { Partitioners, type Kafka, type Producer } from 'kafkajs';
+import { CompressionTypes, Partitioners, type Kafka, type Producer } from 'kafkajs';
 import type { Counter, Histogram, Registry } from 'prom-client';
 import { Counter as PCounter, Histogram as PHistogram } from 'prom-client';
 import type { Logger } from '@salespipeline/shared';
@@ -40,6 +40,7 @@ export interface OrderProducerOptions {
   maxQueuedBytes: number;
   /** Time Kafka has to acknowledge a request. */
   ackTimeoutMs: number;
+  compression: 'none' | 'gzip';
   registry: Registry;
   logger: Logger;
 }
@@ -209,6 +210,7 @@ export class OrderProducer {
       topic: this.opts.topic,
       acks: -1,
       timeout: this.opts.ackTimeoutMs,
+      compression: this.opts.compression === 'gzip' ? CompressionTypes.GZIP : CompressionTypes.None,
       messages: batch.map(({ message }) => ({ key: message.key, value: message.value, timestamp: String(now) })),
     });
     let timer: NodeJS.Timeout | undefined;
