@@ -91,18 +91,21 @@ type Run = Awaited<ReturnType<typeof setUp>>;
 
 async function startIngest(run: Run): Promise<{ url: string; apiKey: string; pid: number }> {
   const port = await freePort();
+  const opsPort = await freePort();
   const apiKey = randomBytes(24).toString('hex');
   const child = startApp('ingest', [], {
     ...run.common,
     INGEST_PORT: String(port),
     INGEST_HOST: '127.0.0.1',
-    INGEST_OPS_PORT: '0',
+    INGEST_OPS_PORT: String(opsPort),
+    INGEST_OPS_HOST: '127.0.0.1',
     INGEST_API_KEYS: `bench:${apiKey}`,
     INGEST_RATE_LIMIT_PER_SECOND: '0',
   });
   run.children.push(child);
   const url = `http://127.0.0.1:${port}`;
-  await waitReady(url);
+  // The ops port is ready once every worker is (the API port as soon as one is).
+  await waitReady(`http://127.0.0.1:${opsPort}`);
   return { url, apiKey, pid: child.pid! };
 }
 
