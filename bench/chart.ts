@@ -11,12 +11,13 @@ export interface Panel {
   yLabel: string;
   /** One bar per group, stacked from its series' values (in series order). */
   groups: Array<{ label: string; values: number[]; note?: string }>;
+  /** Names of the series; a name has the same colour in every panel of a chart. */
   series: string[];
 }
 
 const palette = ['#4e79a7', '#f28e2b', '#e15759', '#76b7b2', '#59a14f', '#edc948', '#b07aa1', '#9c755f'];
 const escape = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-const fmt = (v: number) => (v >= 100 ? v.toFixed(0) : v >= 1 ? v.toFixed(2) : v.toFixed(3));
+const fmt = (v: number) => (v === 0 || v >= 100 ? v.toFixed(0) : v >= 1 ? v.toFixed(2) : v.toFixed(3));
 
 /** A nice upper bound for an axis: 1, 2 or 5 × 10^n above `max`. */
 function axisMax(max: number): number {
@@ -25,7 +26,7 @@ function axisMax(max: number): number {
   return [1, 2, 5, 10].map((m) => m * magnitude).find((m) => m >= max)!;
 }
 
-function panelSvg(panel: Panel, x0: number, width: number, height: number): string {
+function panelSvg(panel: Panel, x0: number, width: number, height: number, colour: (series: string) => string): string {
   const left = x0 + 70;
   const top = 50;
   const plotW = width - 90;
@@ -51,7 +52,7 @@ function panelSvg(panel: Panel, x0: number, width: number, height: number): stri
     let base = 0;
     group.values.forEach((value, si) => {
       out.push(
-        `<rect x="${bx}" y="${y(base + value)}" width="${barW}" height="${Math.max(0, y(base) - y(base + value))}" fill="${palette[si % palette.length]}"/>`,
+        `<rect x="${bx}" y="${y(base + value)}" width="${barW}" height="${Math.max(0, y(base) - y(base + value))}" fill="${colour(panel.series[si]!)}"/>`,
       );
       base += value;
     });
@@ -70,7 +71,7 @@ function panelSvg(panel: Panel, x0: number, width: number, height: number): stri
       const lx = left + (si % 4) * (plotW / 4);
       const ly = height - 44 + Math.floor(si / 4) * 16;
       out.push(
-        `<rect x="${lx}" y="${ly - 10}" width="10" height="10" fill="${palette[si % palette.length]}"/>`,
+        `<rect x="${lx}" y="${ly - 10}" width="10" height="10" fill="${colour(name)}"/>`,
         `<text x="${lx + 14}" y="${ly}" font-size="11">${escape(name)}</text>`,
       );
     });
@@ -80,10 +81,12 @@ function panelSvg(panel: Panel, x0: number, width: number, height: number): stri
 /** Panels side by side, with a caption under them. */
 export function chartSvg(panels: Panel[], caption: string, panelWidth = 480, height = 400): string {
   const width = panelWidth * panels.length;
+  const names = [...new Set(panels.flatMap((p) => p.series))];
+  const colour = (series: string) => palette[names.indexOf(series) % palette.length]!;
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height + 24}" font-family="Liberation Sans, Arial, sans-serif">`,
     `<rect width="100%" height="100%" fill="white"/>`,
-    ...panels.map((p, i) => panelSvg(p, i * panelWidth, panelWidth, height)),
+    ...panels.map((p, i) => panelSvg(p, i * panelWidth, panelWidth, height, colour)),
     `<text x="${width / 2}" y="${height + 14}" font-size="11" fill="#555" text-anchor="middle">${escape(caption)}</text>`,
     `</svg>`,
   ].join('\n');
