@@ -104,7 +104,7 @@ export const ingestSpec = {
     env: 'INGEST_RATE_LIMIT_PER_SECOND',
     default: 5000,
     min: 0,
-    doc: 'Requests per second per API key (per client address without auth) before 429; 0: no limit',
+    doc: 'Requests per second per API key (per client address without auth) before 429, for the process (each of its workers keeps an equal share, as of the burst); 0: no limit',
   }),
   rateLimitBurst: setting.int({
     env: 'INGEST_RATE_LIMIT_BURST',

@@ -2,7 +2,8 @@
  * Worker mode (INGEST_WORKERS > 1): node:cluster workers share the API port, the primary hands them
  * its connections in turn. The primary parses the configuration and gives each worker the parsed
  * object; each worker is a whole API with its own Kafka producer, so an order is answered 2xx only
- * once Kafka acknowledged it, as with one process. The primary serves the ops port: /metrics sums
+ * once Kafka acknowledged it, as with one process; each keeps its share of the rate limit (per key
+ * and process, as configured). The primary serves the ops port: /metrics sums
  * every worker's metrics with its own (prom-client's AggregatorRegistry.aggregate), /readyz is ready
  * when every worker is listening and ready, /healthz while one is. A worker that dies is replaced.
  * On SIGTERM/SIGINT the primary tells every worker to drain (close its server, answer the requests
@@ -13,6 +14,7 @@ import cluster, { type Worker } from 'node:cluster';
 import type { AddressInfo } from 'node:net';
 import { AggregatorRegistry, Registry } from 'prom-client';
 import {
+  configErrorExitCode,
   createLogger,
   createRegistry,
   onShutdown,
@@ -52,6 +54,12 @@ class WorkersRegistry extends Registry {
 }
 
 export async function runPrimary(config: IngestConfig, logger: Logger): Promise<void> {
+  // The rate limit is the process's (the pod's): each worker keeps its share of it.
+  const workerConfig: IngestConfig = {
+    ...config,
+    rateLimitPerSecond: config.rateLimitPerSecond / config.workers,
+    rateLimitBurst: Math.max(1, Math.ceil(config.rateLimitBurst / config.workers)),
+  };
   const listening = new Map<number, Worker>();
   const answers = new Map<number, (value: unknown) => void>();
   let nextQuestion = 0;
@@ -73,7 +81,7 @@ export async function runPrimary(config: IngestConfig, logger: Logger): Promise<
     const worker = cluster.fork();
     worker.on('message', (m: unknown) => {
       if (!isMessage<ToPrimary>(m)) return;
-      if (m.ingest === 'config?') worker.send({ ingest: 'config', config } satisfies ToWorker);
+      if (m.ingest === 'config?') worker.send({ ingest: 'config', config: workerConfig } satisfies ToWorker);
       else answers.get(m.id)?.(m.value);
     });
     worker.once('listening', () => listening.set(worker.id, worker));
@@ -93,9 +101,11 @@ export async function runPrimary(config: IngestConfig, logger: Logger): Promise<
       (worker) =>
         new Promise<{ port: number }>((resolve, reject) => {
           worker.once('listening', (address) => resolve(address));
-          worker.once('exit', (code, signal) =>
-            reject(new Error(`ingest worker ${worker.id} exited while starting (${signal ?? `exit code ${code}`})`)),
-          );
+          worker.once('exit', (code, signal) => {
+            // A setting only a worker reads (the key file) was invalid: it wrote why; exit as it did.
+            if (code === configErrorExitCode) process.exit(configErrorExitCode);
+            reject(new Error(`ingest worker ${worker.id} exited while starting (${signal ?? `exit code ${code}`})`));
+          });
         }),
     ),
   );

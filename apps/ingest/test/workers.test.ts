@@ -159,15 +159,18 @@ describe('ingest with INGEST_WORKERS=2', () => {
     for (const id of accepted) expect(counts.get(id)).toBe(1);
   });
 
-  it('refuses an invalid INGEST_WORKERS before starting anything', async () => {
+  it.each([
+    ['an invalid INGEST_WORKERS, before starting a worker', { INGEST_WORKERS: '0' }, 'INGEST_WORKERS'],
+    ['invalid API keys, which the workers read', { INGEST_WORKERS: '2', INGEST_API_KEYS: 'no-key' }, 'INGEST_API_KEYS'],
+  ])('exits 2 naming the setting for %s', async (_what, env, setting) => {
     const bad = spawn(process.execPath, [main], {
-      env: { ...process.env, INGEST_WORKERS: '0', INGEST_API_KEYS: `test:${testApiKey}` },
+      env: { ...process.env, INGEST_API_KEYS: `test:${testApiKey}`, INGEST_PORT: '0', INGEST_OPS_PORT: '0', ...env },
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     let stderr = '';
     bad.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
     const code = await new Promise((resolve) => bad.once('exit', resolve));
     expect(code).toBe(2);
-    expect(stderr).toContain('INGEST_WORKERS');
+    expect(stderr).toContain(setting);
   });
 });

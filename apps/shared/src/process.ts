@@ -1,6 +1,9 @@
 import { ConfigError } from './config.js';
 import type { Logger } from './logger.js';
 
+/** The exit code of a process whose configuration is invalid. */
+export const configErrorExitCode = 2;
+
 /**
  * Runs a process's main: a ConfigError or a start-up failure exits non-zero with the message on
  * stderr; `--help` prints the given text and exits 0.
@@ -13,7 +16,7 @@ export function runMain(main: () => Promise<void>, help: string): void {
   main().catch((err: unknown) => {
     if (err instanceof ConfigError) {
       process.stderr.write(`${err.message}\nRun with --help for the list of settings.\n`);
-      process.exit(2);
+      process.exit(configErrorExitCode);
     }
     process.stderr.write(`fatal: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
     process.exit(1);
