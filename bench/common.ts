@@ -1,6 +1,6 @@
 /** Helpers of the benchmarks: child processes of the apps, CPU seconds per process. */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import cassandra from 'cassandra-driver';
 import type { Admin } from 'kafkajs';
@@ -46,6 +46,28 @@ export function cpuSeconds(pid: number): number {
     return NaN;
   }
 }
+
+/** The live descendants of a process (e.g. the workers of a node:cluster primary). */
+export function descendants(pid: number): number[] {
+  let children: number[] = [];
+  try {
+    for (const task of readdirSync(`/proc/${pid}/task`)) {
+      children = children.concat(
+        readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8').split(' ').filter(Boolean).map(Number),
+      );
+    }
+  } catch {
+    return [];
+  }
+  return children.flatMap((child) => [child, ...descendants(child)]);
+}
+
+/** CPU seconds of a process and its live descendants, summed (an ingest with its workers). */
+export const treeCpuSeconds = (pid: number): number =>
+  [pid, ...descendants(pid)].reduce((sum, p) => sum + (cpuSeconds(p) || 0), 0);
+
+/** Node flags for an app under benchmark, e.g. BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof". */
+export const benchNodeArgs = (): string[] => (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
 
 /** Pids of the local services (scripts/infra pid files). */
 export function servicePids(): Record<string, number> {

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `make bench`: runs every bench/*.bench.ts in turn (each writes bench/results/<name>.json and
 # prints its table), on the local services, which it starts if they are not running (and leaves
-# running). Durations: BENCH_INGEST_SECONDS, BENCH_PIPELINE_SECONDS, BENCH_PIPELINE_RATE,
+# running). Durations: BENCH_INGEST_SECONDS, BENCH_PIPELINE_SECONDS, BENCH_PIPELINE_RATE, BENCH_CURVE_SECONDS,
 # FAULTS_OUTAGE_SECONDS, ...; one benchmark alone: npx tsx bench/<name>.bench.ts
 set -euo pipefail
 cd "$(dirname "$0")/.."

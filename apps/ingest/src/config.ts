@@ -1,4 +1,7 @@
 import { appPortVariables, kafkaSettings, opsPortVariables, setting, type ConfigOf } from '@salespipeline/shared';
+import { availableCpus } from './cpus.js';
+
+const maxWorkers = 64;
 
 export const ingestSpec = {
   ...kafkaSettings,
@@ -14,6 +17,18 @@ export const ingestSpec = {
     doc: 'Port of the ops endpoints /metrics, /healthz and /readyz (keep it off the public network)',
   }),
   opsHost: setting.string({ env: 'INGEST_OPS_HOST', default: '0.0.0.0', doc: 'Address of the ops endpoints' }),
+  workers: setting.parsed({
+    env: 'INGEST_WORKERS',
+    default: 'auto',
+    kind: `integer 1..${maxWorkers} or auto`,
+    doc: "Processes serving the API port (node:cluster workers behind one port; 1: the API runs in the main process); auto: the container's CPU limit (cgroup quota, rounded up), else the CPUs available",
+    parse: (raw) => {
+      if (raw.trim() === 'auto') return Math.min(maxWorkers, availableCpus());
+      const n = /^\d+$/.test(raw.trim()) ? Number(raw) : NaN;
+      if (!(n >= 1 && n <= maxWorkers)) throw new Error(`must be an integer between 1 and ${maxWorkers}, or auto`);
+      return n;
+    },
+  }),
   ordersTopic: setting.string({
     env: 'ORDERS_TOPIC',
     default: 'orders',
@@ -52,6 +67,12 @@ export const ingestSpec = {
     min: 10_000,
     doc: 'Largest produce request (bytes of values); keep below the broker message.max.bytes',
   }),
+  kafkaCompression: setting.oneOf({
+    env: 'INGEST_KAFKA_COMPRESSION',
+    values: ['none', 'gzip'] as const,
+    default: 'none',
+    doc: 'Compression of produce requests (the codecs kafkajs has without native modules); gzip costs ingest, Kafka and processor CPU for fewer bytes on the wire and disk',
+  }),
   maxQueuedBytes: setting.int({
     env: 'INGEST_MAX_QUEUED_BYTES',
     default: 64 * 1024 * 1024,
@@ -83,7 +104,7 @@ export const ingestSpec = {
     env: 'INGEST_RATE_LIMIT_PER_SECOND',
     default: 5000,
     min: 0,
-    doc: 'Requests per second per API key (per client address without auth) before 429; 0: no limit',
+    doc: 'Requests per second per API key (per client address without auth) before 429, for the process (each of its workers keeps an equal share, as of the burst); 0: no limit',
   }),
   rateLimitBurst: setting.int({
     env: 'INGEST_RATE_LIMIT_BURST',

@@ -1,42 +1,37 @@
 #!/usr/bin/env node
-import { createServer } from 'node:http';
+import cluster from 'node:cluster';
+import type { AddressInfo } from 'node:net';
 import {
   configHelp,
-  createKafka,
   createLogger,
   createRegistry,
-  listen,
   loadConfig,
   onShutdown,
   runMain,
   startOpsServer,
 } from '@salespipeline/shared';
-import { createIngestApp } from './app.js';
 import { ingestSpec } from './config.js';
+import { serveApi } from './serve.js';
+import { runPrimary, runWorker } from './workers.js';
 
 async function main(): Promise<void> {
+  if (cluster.isWorker) return runWorker();
   const config = loadConfig(ingestSpec);
   const logger = createLogger('ingest');
-  const registry = createRegistry('ingest');
-  const kafka = createKafka(config, logger);
-  const ingest = createIngestApp(config, { kafka, registry, logger });
-  const server = createServer(ingest.app);
-  server.keepAliveTimeout = 65_000;
-  await listen(server, config.port, config.host);
-  const opsServer = await startOpsServer({ ...ingest.opsOptions, port: config.opsPort, host: config.opsHost });
+  if (config.workers > 1) return runPrimary(config, logger);
+  const api = await serveApi(config, logger, createRegistry('ingest'));
+  const opsServer = await startOpsServer({ ...api.opsOptions, port: config.opsPort, host: config.opsHost });
   logger.info(
-    { port: config.port, host: config.host, opsPort: config.opsPort, topic: config.ordersTopic },
+    {
+      port: api.address.port,
+      host: config.host,
+      opsPort: (opsServer.address() as AddressInfo).port,
+      topic: config.ordersTopic,
+      workers: 1,
+    },
     'ingest API listening',
   );
-  onShutdown(logger, [
-    () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeIdleConnections();
-      }),
-    () => ingest.close(),
-    () => new Promise<void>((resolve) => opsServer.close(() => resolve())),
-  ]);
+  onShutdown(logger, [api.stop, () => new Promise<void>((resolve) => opsServer.close(() => resolve()))]);
 }
 
 runMain(

@@ -11,7 +11,7 @@
  * old one disconnects once its last send has ended.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Partitioners, type Kafka, type Producer } from 'kafkajs';
+import { CompressionTypes, Partitioners, type Kafka, type Producer } from 'kafkajs';
 import type { Counter, Histogram, Registry } from 'prom-client';
 import { Counter as PCounter, Histogram as PHistogram } from 'prom-client';
 import {
@@ -38,6 +38,7 @@ export interface OrderProducerOptions {
   maxQueuedBytes: number;
   /** Time Kafka has to acknowledge a request. */
   ackTimeoutMs: number;
+  compression: 'none' | 'gzip';
   registry: Registry;
   logger: Logger;
 }
@@ -210,6 +211,7 @@ export class OrderProducer {
       topic: this.opts.topic,
       acks: -1,
       timeout: this.opts.ackTimeoutMs,
+      compression: this.opts.compression === 'gzip' ? CompressionTypes.GZIP : CompressionTypes.None,
       messages: batch.map(({ message }) => stampAccepted(message, now)),
     });
     const lastDeadline = Math.max(...batch.map(({ pending }) => pending.deadline));

@@ -1,6 +1,9 @@
 import { ConfigError } from './config.js';
 import type { Logger } from './logger.js';
 
+/** The exit code of a process whose configuration is invalid. */
+export const configErrorExitCode = 2;
+
 /**
  * Runs a process's main: a ConfigError or a start-up failure exits non-zero with the message on
  * stderr; `--help` prints the given text and exits 0.
@@ -13,7 +16,7 @@ export function runMain(main: () => Promise<void>, help: string): void {
   main().catch((err: unknown) => {
     if (err instanceof ConfigError) {
       process.stderr.write(`${err.message}\nRun with --help for the list of settings.\n`);
-      process.exit(2);
+      process.exit(configErrorExitCode);
     }
     process.stderr.write(`fatal: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
     process.exit(1);
@@ -22,9 +25,15 @@ export function runMain(main: () => Promise<void>, help: string): void {
 
 /**
  * On SIGTERM/SIGINT runs the steps in order (e.g. stop accepting, finish the batch in flight,
- * close clients), then exits. A second signal or the timeout forces the exit.
+ * close clients), then exits. A second signal or the timeout forces the exit. Returns the trigger,
+ * for a process told to stop by other means than a signal (a node:cluster worker by its primary).
  */
-export function onShutdown(logger: Logger, steps: Array<() => Promise<void>>, timeoutMs = 25_000): void {
+export function onShutdown(
+  logger: Logger,
+  steps: Array<() => Promise<void>>,
+  timeoutMs = 25_000,
+  signals: readonly NodeJS.Signals[] = ['SIGTERM', 'SIGINT'],
+): (reason: string) => void {
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) {
@@ -51,6 +60,6 @@ export function onShutdown(logger: Logger, steps: Array<() => Promise<void>>, ti
       },
     );
   };
-  process.once('SIGTERM', () => stop('SIGTERM'));
-  process.once('SIGINT', () => stop('SIGINT'));
+  for (const signal of signals) process.once(signal, () => stop(signal));
+  return stop;
 }

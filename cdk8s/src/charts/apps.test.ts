@@ -5,6 +5,7 @@ import { dashboardSpec } from '../../../apps/dashboard/src/config.js';
 import { ingestSpec } from '../../../apps/ingest/src/config.js';
 import { processorSpec } from '../../../apps/processor/src/config.js';
 import { desiredState, type KubeObject } from '../desired.js';
+import { ingestWorkers } from './apps.js';
 
 interface Container {
   args?: string[];
@@ -235,5 +236,21 @@ describe("ingest's metrics", () => {
     ]);
     const apiRule = policy.spec.ingress.find((r) => r.ports.some((p) => p.port === 8080));
     expect(apiRule?.from).toBeUndefined();
+  });
+});
+
+describe('ingestWorkers', () => {
+  it('is the CPU limit, else the request, in whole CPUs rounded up; unset without either', () => {
+    expect(ingestWorkers({ requests: { cpu: '100m' } })).toBe(1);
+    expect(ingestWorkers({ requests: { cpu: '100m' }, limits: { cpu: '1500m' } })).toBe(2);
+    expect(ingestWorkers({ requests: { cpu: '2' } })).toBe(2);
+    expect(ingestWorkers({ limits: { cpu: '0.5' } })).toBe(1);
+    expect(ingestWorkers({ limits: { cpu: '3000m' } })).toBe(3);
+    expect(ingestWorkers({})).toBeUndefined();
+    expect(ingestWorkers(undefined)).toBeUndefined();
+  });
+
+  it('reaches the ingest Deployment: one worker for the default 100m request', () => {
+    expect(container('shop-ingest').env).toContainEqual({ name: 'INGEST_WORKERS', value: '1' });
   });
 });

@@ -141,6 +141,40 @@ function env(
   ];
 }
 
+const quantitySuffixes: Record<string, number> = {
+  '': 1,
+  m: 1e-3,
+  k: 1e3,
+  M: 1e6,
+  G: 1e9,
+  T: 1e12,
+  P: 1e15,
+  E: 1e18,
+  Ki: 2 ** 10,
+  Mi: 2 ** 20,
+  Gi: 2 ** 30,
+  Ti: 2 ** 40,
+  Pi: 2 ** 50,
+  Ei: 2 ** 60,
+};
+
+/** Whole CPUs of a quantity (the CRD's pattern), rounded up: "100m" → 1, "1500m" → 2, "2" → 2. */
+const wholeCpus = (quantity: string): number => {
+  const m = /^([0-9]+(?:\.[0-9]+)?)([a-zA-Z]*)$/.exec(quantity.trim());
+  const factor = m ? quantitySuffixes[m[2]!] : undefined;
+  if (!m || factor === undefined) throw new Error(`not a CPU quantity: ${quantity}`);
+  return Math.max(1, Math.ceil(Number(m[1]) * factor - 1e-9));
+};
+
+/**
+ * Ingest processes per pod (INGEST_WORKERS): the pod's CPU limit, else its request, in whole CPUs.
+ * Set here because without a limit the process would count the node's CPUs, whatever the memory limit.
+ */
+export function ingestWorkers(resources: { requests?: { cpu?: string }; limits?: { cpu?: string } } | undefined) {
+  const cpu = resources?.limits?.cpu ?? resources?.requests?.cpu;
+  return cpu === undefined ? undefined : wholeCpus(cpu);
+}
+
 const quantities = (list: { cpu?: string; memory?: string } | undefined) =>
   list &&
   Object.fromEntries(Object.entries(list).map(([key, value]) => [key, k8s.Quantity.fromString(value as string)]));
@@ -266,6 +300,7 @@ export function desiredApps(scope: Construct, ctx: Context): Chart {
       },
     });
   }
+  const workers = ingestWorkers(ingest.resources);
   deployment(chart, ctx, 'ingest', {
     replicas: ingest.replicas,
     image: ingest.image,
@@ -274,6 +309,7 @@ export function desiredApps(scope: Construct, ctx: Context): Chart {
       ...env(ctx, 'ingest', { kafka: true }),
       { name: opsPortVariables.ingest, value: String(ingestOpsPort) },
       { name: 'INGEST_API_KEYS_FILE', value: `${ingestKeysMount}/${ingestApiKeys.secretKey}` },
+      ...(workers === undefined ? [] : [{ name: 'INGEST_WORKERS', value: String(workers) }]),
     ],
     resources: ingest.resources,
     opsPort: ingestOpsPort,
