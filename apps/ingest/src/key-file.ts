@@ -31,26 +31,26 @@ export class ApiKeySource {
   private readonly reloads: Counter<'result'>;
 
   /** Loads the keys now; a configuration error throws (the process must not start without keys). */
-  constructor(private readonly o: KeySourceOptions) {
+  constructor(private readonly options: KeySourceOptions) {
     this.reloads = new Counter({
       name: 'ingest_api_keys_reloads_total',
       help: 'Reloads of the API key file after it changed, by result (ok, error: the previous keys stay)',
       labelNames: ['result'],
-      registers: [o.registry],
+      registers: [options.registry],
     });
-    this.fileText = o.apiKeysFile ? readKeyFile(o.apiKeysFile) : undefined;
+    this.fileText = options.apiKeysFile ? readKeyFile(options.apiKeysFile) : undefined;
     this.current = this.parse(this.fileText);
-    if (!o.apiKeysFile) return;
+    if (!options.apiKeysFile) return;
     try {
-      this.watcher = watch(dirname(o.apiKeysFile), { persistent: false }, () => this.reload());
+      this.watcher = watch(dirname(options.apiKeysFile), { persistent: false }, () => this.reload());
       this.watcher.on('error', (err) => {
-        o.logger.warn({ err: String(err) }, 'watching the API key file failed; polling only');
+        options.logger.warn({ err: String(err) }, 'watching the API key file failed; polling only');
         this.watcher?.close();
       });
     } catch (err) {
-      o.logger.warn({ err: String(err) }, 'cannot watch the API key file; polling only');
+      options.logger.warn({ err: String(err) }, 'cannot watch the API key file; polling only');
     }
-    this.poll = setInterval(() => this.reload(), o.pollMs);
+    this.poll = setInterval(() => this.reload(), options.pollMs);
     this.poll.unref();
   }
 
@@ -65,10 +65,10 @@ export class ApiKeySource {
 
   private parse(text: string | undefined): ApiKey[] {
     const keys = combinedKeys(
-      this.o.apiKeys,
-      this.o.apiKeysFile && text !== undefined ? { path: this.o.apiKeysFile, text } : undefined,
+      this.options.apiKeys,
+      this.options.apiKeysFile && text !== undefined ? { path: this.options.apiKeysFile, text } : undefined,
     );
-    if (this.o.required && keys.length === 0)
+    if (this.options.required && keys.length === 0)
       throw new ConfigError([
         'INGEST_API_KEYS / INGEST_API_KEYS_FILE: no API key configured (set INGEST_AUTH=disabled for local development only)',
       ]);
@@ -77,13 +77,13 @@ export class ApiKeySource {
 
   /** Reads the file again; a change replaces the keys if it parses. */
   private reload(): void {
-    const path = this.o.apiKeysFile!;
+    const path = this.options.apiKeysFile!;
     let text: string;
     try {
       text = readKeyFile(path);
     } catch (err) {
       // Mid-swap, or gone: keep the keys; the next event or poll reads it again.
-      this.o.logger.debug({ err: String(err) }, 'API key file not readable now');
+      this.options.logger.debug({ err: String(err) }, 'API key file not readable now');
       return;
     }
     if (text === this.fileText) return;
@@ -91,11 +91,11 @@ export class ApiKeySource {
     try {
       this.current = this.parse(text);
       this.reloads.inc({ result: 'ok' });
-      this.o.logger.info({ keys: this.current.map((k) => k.name) }, 'API keys reloaded');
+      this.options.logger.info({ keys: this.current.map((k) => k.name) }, 'API keys reloaded');
     } catch (err) {
       this.reloads.inc({ result: 'error' });
       // ConfigError messages never contain a key.
-      this.o.logger.error({ err: String(err) }, 'API key file changed but is not usable; the previous keys stay');
+      this.options.logger.error({ err: String(err) }, 'API key file changed but is not usable; the previous keys stay');
     }
   }
 }
