@@ -23,15 +23,13 @@ import { collectionPath, objectPath, type KubeRest, type Operator } from '@sales
 import { processorSpec } from '../../apps/processor/src/config.js';
 import { startProcessor, type RunningProcessor } from '../../apps/processor/src/processor.js';
 import {
-  createNamespace,
   createSp,
-  deleteNamespace,
   get,
-  installCrds,
   mergePatch,
+  setUpNamespace,
   spPath,
+  tearDownNamespace,
   testOperator,
-  testRest,
 } from '@salespipeline/operator/testing';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -109,9 +107,7 @@ async function startOneProcessor(): Promise<RunningProcessor> {
 }
 
 beforeAll(async () => {
-  rest = testRest();
-  await installCrds(rest);
-  ns = await createNamespace(rest, 'autoscale');
+  ({ rest, ns } = await setUpNamespace('autoscale'));
   await ensureTopics(kafka, topic, { partitions: PARTITIONS });
   const pool = createMysqlPool(infra, { connectionLimit: 1 });
   await pool.query(`CREATE DATABASE ${database}`);
@@ -143,8 +139,7 @@ async function watchProcessorReplicas(name: string): Promise<void> {
 afterAll(async () => {
   stopWatching.abort();
   await Promise.all(processors.map((p) => p.stop().catch(() => undefined)));
-  await operator?.stop();
-  await deleteNamespace(rest, ns);
+  await tearDownNamespace(rest, ns, [operator]);
   const pool = createMysqlPool(infra, { connectionLimit: 1 });
   await pool.query(`DROP DATABASE IF EXISTS ${database}`);
   await pool.end();

@@ -2,6 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import {
+  closeServer,
   configHelp,
   type ConfigOf,
   createLogger,
@@ -28,7 +29,7 @@ async function main(): Promise<void> {
   const idPrefix = config.idPrefix ?? `lg${Date.now().toString(36)}${randomBytes(2).toString('hex')}-`;
   const stats: CsvStats = { rows: 0, skippedRows: 0, orders: 0 };
   const abort = new AbortController();
-  onShutdown(logger, [async () => abort.abort(), () => new Promise<void>((r) => ops.close(() => r()))]);
+  onShutdown(logger, [async () => abort.abort(), () => closeServer(ops)]);
   logger.info(
     { target: config.target, rate: config.rate, batchSize: config.batchSize, csv: config.csv ?? null, idPrefix },
     'load generator starting',
@@ -46,7 +47,7 @@ async function main(): Promise<void> {
     signal: abort.signal,
   });
   logger.info({ ...result.totals, seconds: result.elapsedSeconds, csv: config.csv ? stats : undefined }, 'done');
-  await new Promise<void>((r) => ops.close(() => r()));
+  await closeServer(ops);
 }
 
 /** The replayed CSV's orders (counted in stats) or, without a CSV, generated ones. */

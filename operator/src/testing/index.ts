@@ -66,6 +66,23 @@ export async function createNamespace(rest: KubeRest, prefix: string): Promise<s
   return name;
 }
 
+/** A test file's start: our CRDs and the third-party ones installed, and a namespace of its own. */
+export async function setUpNamespace(prefix: string): Promise<{ rest: KubeRest; ns: string }> {
+  const rest = testRest();
+  await installCrds(rest);
+  return { rest, ns: await createNamespace(rest, prefix) };
+}
+
+/** A test file's end: its operators stopped (those started), then its namespace deleted. */
+export async function tearDownNamespace(
+  rest: KubeRest,
+  ns: string,
+  operators: Array<Operator | undefined>,
+): Promise<void> {
+  await Promise.all(operators.map((o) => o?.stop()));
+  await deleteNamespace(rest, ns);
+}
+
 /** Deletes a test namespace; SalesPipelines left behind lose their finalizer first (no operator runs then). */
 export async function deleteNamespace(rest: KubeRest, name: string): Promise<void> {
   const left = await rest
