@@ -34,6 +34,27 @@ sp_apt_install() { # sp_apt_install BINARY PACKAGE...
   sp_apt_get_install "$@"
 }
 
+# sp_apt_install for a package whose install would start the distro's own service: while apt
+# installs, a policy-rc.d keeps its init script from starting it (in a container without systemd
+# that start may fail and abort the install). Only a policy-rc.d created here is removed again.
+_sp_policy_marker="# salespipeline temporary policy-rc.d"
+sp_apt_install_no_start() { # same arguments as sp_apt_install
+  command -v "$1" >/dev/null 2>&1 && return 0
+  local created=""
+  if [ ! -e /usr/sbin/policy-rc.d ] && [ -w /usr/sbin ]; then
+    printf '#!/bin/sh\n%s\nexit 101\n' "$_sp_policy_marker" >/usr/sbin/policy-rc.d
+    chmod 755 /usr/sbin/policy-rc.d; created=1
+    trap '_sp_remove_policy' EXIT
+  fi
+  sp_apt_install "$@"
+  [ -z "$created" ] || _sp_remove_policy
+}
+_sp_remove_policy() {
+  if [ -f /usr/sbin/policy-rc.d ] && grep -qF "$_sp_policy_marker" /usr/sbin/policy-rc.d; then
+    rm -f /usr/sbin/policy-rc.d
+  fi
+}
+
 sp_apt_get_install() { # sp_apt_get_install PACKAGE...
   sp_log "installing Debian packages: $*"
   local sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo"
