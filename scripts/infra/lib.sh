@@ -75,6 +75,22 @@ sp_running() { # sp_running NAME -> 0 when its pid file names a live process
   [[ "$st" != Z* ]]
 }
 
+# For a service whose pid file names a live process: returns 0 once READY_CMD succeeds (it is
+# already running), fails with its log when it never does within 60 s, and returns 1 after removing
+# the pid file when the process died meanwhile (start it afresh).
+sp_reuse_running() { # sp_reuse_running NAME WHERE READY_CMD...
+  local name="$1" where="$2" i; shift 2
+  for ((i = 0; i < 60; i++)); do
+    if "$@" >/dev/null 2>&1; then sp_log "$name already running: $where"; return 0; fi
+    sp_running "$name" || break
+    sleep 1
+  done
+  sp_running "$name" && sp_fail_with_log "$name" "running (pid $(cat "$(sp_pidfile "$name")")) but not ready"
+  sp_log "$name: stale pid file (process died), starting afresh"
+  rm -f "$(sp_pidfile "$name")"
+  return 1
+}
+
 # Starts a command in the background as its own process group, logging to the service's log file.
 sp_spawn() { # sp_spawn NAME CMD...
   local name="$1"; shift

@@ -78,15 +78,7 @@ SQL
 svc_start() {
   if sp_running "$MDB_NAME"; then
     _mdb_render_cnf
-    local i
-    for ((i = 0; i < 60; i++)); do
-      if _mdb_ready; then sp_log "mariadb already running: $MDB_DSN"; return 0; fi
-      sp_running "$MDB_NAME" || break
-      sleep 1
-    done
-    sp_running "$MDB_NAME" && sp_fail_with_log "$MDB_NAME" "running (pid $(cat "$(sp_pidfile "$MDB_NAME")")) but not answering"
-    sp_log "mariadb: stale pid file (process died), starting afresh"
-    rm -f "$(sp_pidfile "$MDB_NAME")"
+    sp_reuse_running "$MDB_NAME" "$MDB_DSN" _mdb_ready && return 0
   fi
   if sp_tcp_open "$SP_MYSQL_PORT"; then
     sp_die "port $SP_MYSQL_PORT is in use by another process (not our mariadb)"

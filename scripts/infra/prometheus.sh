@@ -49,15 +49,7 @@ _prom_ready() {
 
 svc_start() {
   if sp_running "$PROM_NAME"; then
-    local i
-    for ((i = 0; i < 60; i++)); do
-      if _prom_ready >/dev/null 2>&1; then sp_log "prometheus already running: $PROM_URL"; return 0; fi
-      sp_running "$PROM_NAME" || break
-      sleep 1
-    done
-    sp_running "$PROM_NAME" && sp_fail_with_log "$PROM_NAME" "running (pid $(cat "$(sp_pidfile "$PROM_NAME")")) but not ready"
-    sp_log "prometheus: stale pid file (process died), starting afresh"
-    rm -f "$(sp_pidfile "$PROM_NAME")"
+    sp_reuse_running "$PROM_NAME" "$PROM_URL" _prom_ready && return 0
   fi
   if sp_tcp_open "$SP_PROMETHEUS_PORT"; then
     sp_die "port $SP_PROMETHEUS_PORT is in use by another process (not our prometheus)"
