@@ -155,31 +155,26 @@ afterAll(async () => {
 
 describe('processor autoscaling from consumer lag (real Kafka, real apiserver)', () => {
   it('idle → minReplicas; a backlog → up at once, never above the partitions', async () => {
-    await rest.request('POST', spPath(ns), {
-      body: {
-        apiVersion: 'salespipeline.io/v1alpha1',
-        kind: 'SalesPipeline',
-        metadata: {
-          name: 'auto',
-          namespace: ns,
-          annotations: { [kafkaBootstrapAnnotation]: infra.kafkaBrokers.join(',') },
-        },
-        spec: {
-          dashboard: { enabled: false },
-          kafka: { topics: { name: topic } }, // the CRD's 12 partitions; the real topic has 3: the cap is the real count
-          processor: {
-            minReplicas: 1,
-            maxReplicas: 6,
-            lagThreshold: THRESHOLD,
-            autoscaling: {
-              consumerGroup: group,
-              pollingSeconds: 1,
-              scaleDown: { stabilizationSeconds: WINDOW_S, step: 1, periodSeconds: 1 },
-            },
+    await createSp(
+      rest,
+      ns,
+      'auto',
+      {
+        dashboard: { enabled: false },
+        kafka: { topics: { name: topic } }, // the CRD's 12 partitions; the real topic has 3: the cap is the real count
+        processor: {
+          minReplicas: 1,
+          maxReplicas: 6,
+          lagThreshold: THRESHOLD,
+          autoscaling: {
+            consumerGroup: group,
+            pollingSeconds: 1,
+            scaleDown: { stabilizationSeconds: WINDOW_S, step: 1, periodSeconds: 1 },
           },
         },
       },
-    });
+      { [kafkaBootstrapAnnotation]: infra.kafkaBrokers.join(',') },
+    );
     await waitFor(async () => (await get(rest, spPath(ns, 'auto')))?.status?.autoscaling?.partitions === PARTITIONS, {
       what: 'status.autoscaling',
     });

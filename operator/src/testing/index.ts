@@ -131,9 +131,20 @@ export const reconcileCount = async (op: Operator) =>
 export const spPath = (ns: string, name?: string) =>
   name ? objectPath(apiVersion, plural, ns, name) : collectionPath(apiVersion, plural, ns);
 
-export async function createSp(rest: KubeRest, ns: string, name: string, spec: SalesPipelineSpecInput = {}) {
+export async function createSp(
+  rest: KubeRest,
+  ns: string,
+  name: string,
+  spec: SalesPipelineSpecInput = {},
+  annotations?: Record<string, string>,
+) {
   return rest.request<{ metadata: { uid: string } }>('POST', spPath(ns), {
-    body: { apiVersion, kind: 'SalesPipeline', metadata: { name, namespace: ns }, spec },
+    body: {
+      apiVersion,
+      kind: 'SalesPipeline',
+      metadata: { name, namespace: ns, ...(annotations && { annotations }) },
+      spec,
+    },
   });
 }
 
