@@ -20,6 +20,7 @@ import {
   createSp,
   deleteNamespace,
   installCrds,
+  lagScaledSpec,
   testOperator,
   testRest,
 } from '@salespipeline/operator/testing';
@@ -67,20 +68,13 @@ try {
     rest,
     ns,
     'bench',
-    {
-      dashboard: { enabled: false },
-      kafka: { topics: { name: topic } },
-      processor: {
-        minReplicas: 1,
-        maxReplicas: 6,
-        lagThreshold: THRESHOLD,
-        autoscaling: {
-          consumerGroup: group,
-          pollingSeconds: POLLING_SECONDS,
-          scaleDown: { stabilizationSeconds: WINDOW_SECONDS, step: PARTITIONS, periodSeconds: 1 },
-        },
-      },
-    },
+    lagScaledSpec({
+      topic,
+      group,
+      lagThreshold: THRESHOLD,
+      pollingSeconds: POLLING_SECONDS,
+      scaleDown: { stabilizationSeconds: WINDOW_SECONDS, step: PARTITIONS },
+    }),
     { [kafkaBootstrapAnnotation]: infra.kafkaBrokers.join(',') },
   );
   await until((r) => r === 1, 30_000);

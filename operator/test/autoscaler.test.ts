@@ -24,6 +24,7 @@ import { processorSpec } from '../../apps/processor/src/config.js';
 import { startProcessor, type RunningProcessor } from '../../apps/processor/src/processor.js';
 import {
   createSp,
+  lagScaledSpec,
   get,
   mergePatch,
   setUpNamespace,
@@ -159,20 +160,14 @@ describe('processor autoscaling from consumer lag (real Kafka, real apiserver)',
       rest,
       ns,
       'auto',
-      {
-        dashboard: { enabled: false },
-        kafka: { topics: { name: topic } }, // the CRD's 12 partitions; the real topic has 3: the cap is the real count
-        processor: {
-          minReplicas: 1,
-          maxReplicas: 6,
-          lagThreshold: THRESHOLD,
-          autoscaling: {
-            consumerGroup: group,
-            pollingSeconds: 1,
-            scaleDown: { stabilizationSeconds: WINDOW_S, step: 1, periodSeconds: 1 },
-          },
-        },
-      },
+      // The CRD's 12 partitions; the real topic has 3: the cap is the real count.
+      lagScaledSpec({
+        topic,
+        group,
+        lagThreshold: THRESHOLD,
+        pollingSeconds: 1,
+        scaleDown: { stabilizationSeconds: WINDOW_S, step: 1 },
+      }),
       { [kafkaBootstrapAnnotation]: infra.kafkaBrokers.join(',') },
     );
     await waitFor(async () => (await get(rest, spPath(ns, 'auto')))?.status?.autoscaling?.partitions === PARTITIONS, {

@@ -148,6 +148,30 @@ export async function createSp(
   });
 }
 
+/** A SalesPipeline whose processor scales 1–6 on the lag of its consumer group on the topic (no dashboard). */
+export function lagScaledSpec(opts: {
+  topic: string;
+  group: string;
+  lagThreshold: number;
+  pollingSeconds: number;
+  scaleDown: { stabilizationSeconds: number; step: number };
+}): SalesPipelineSpecInput {
+  return {
+    dashboard: { enabled: false },
+    kafka: { topics: { name: opts.topic } },
+    processor: {
+      minReplicas: 1,
+      maxReplicas: 6,
+      lagThreshold: opts.lagThreshold,
+      autoscaling: {
+        consumerGroup: opts.group,
+        pollingSeconds: opts.pollingSeconds,
+        scaleDown: { ...opts.scaleDown, periodSeconds: 1 },
+      },
+    },
+  };
+}
+
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export async function get<T = any>(rest: KubeRest, path: string): Promise<T | undefined> {
   try {
