@@ -5,6 +5,7 @@ const workspaces = {
   '@salespipeline/shared/testing': 'apps/shared/src/testing/index.ts',
   '@salespipeline/shared': 'apps/shared/src/index.ts',
   '@salespipeline/cdk8s': 'cdk8s/src/index.ts',
+  '@salespipeline/operator/testing/cluster': 'operator/src/testing/cluster.ts',
   '@salespipeline/operator/testing': 'operator/src/testing/index.ts',
   '@salespipeline/operator': 'operator/src/index.ts',
 };

@@ -17,9 +17,10 @@ import { kafkaBootstrapAnnotation } from '@salespipeline/cdk8s';
 import { objectPath } from '@salespipeline/operator';
 import {
   createNamespace,
+  createSp,
   deleteNamespace,
   installCrds,
-  spPath,
+  lagScaledSpec,
   testOperator,
   testRest,
 } from '@salespipeline/operator/testing';
@@ -63,31 +64,19 @@ async function until(pred: (r: number | undefined) => boolean, timeoutMs: number
 }
 
 try {
-  await rest.request('POST', spPath(ns), {
-    body: {
-      apiVersion: 'salespipeline.io/v1alpha1',
-      kind: 'SalesPipeline',
-      metadata: {
-        name: 'bench',
-        namespace: ns,
-        annotations: { [kafkaBootstrapAnnotation]: infra.kafkaBrokers.join(',') },
-      },
-      spec: {
-        dashboard: { enabled: false },
-        kafka: { topics: { name: topic } },
-        processor: {
-          minReplicas: 1,
-          maxReplicas: 6,
-          lagThreshold: THRESHOLD,
-          autoscaling: {
-            consumerGroup: group,
-            pollingSeconds: POLLING_SECONDS,
-            scaleDown: { stabilizationSeconds: WINDOW_SECONDS, step: PARTITIONS, periodSeconds: 1 },
-          },
-        },
-      },
-    },
-  });
+  await createSp(
+    rest,
+    ns,
+    'bench',
+    lagScaledSpec({
+      topic,
+      group,
+      lagThreshold: THRESHOLD,
+      pollingSeconds: POLLING_SECONDS,
+      scaleDown: { stabilizationSeconds: WINDOW_SECONDS, step: PARTITIONS },
+    }),
+    { [kafkaBootstrapAnnotation]: infra.kafkaBrokers.join(',') },
+  );
   await until((r) => r === 1, 30_000);
   // A first full window of idle observations, so the first scale-down is not held by the warm-up.
   await sleep((WINDOW_SECONDS + POLLING_SECONDS) * 1000);

@@ -10,9 +10,8 @@
 import cassandra from 'cassandra-driver';
 import { Kafka, logLevel } from 'kafkajs';
 import { ingestApiKeys, names } from '@salespipeline/cdk8s';
-import { testInfra, uniqueName } from '@salespipeline/shared/testing';
-import { expectedAggregates, mapDiff, produceOrders } from '../apps/processor/test/helpers.js';
-import { LocalCluster, ordersFor, postOrders, waitForStored } from '../operator/test/cluster-support.js';
+import { expectedAggregates, mapDiff, produceOrders, testInfra, uniqueName } from '@salespipeline/shared/testing';
+import { LocalCluster, ordersFor, postOrders, waitForStored } from '@salespipeline/operator/testing/cluster';
 import { deleteNamespace, installCrds, testRest, waitFor } from '@salespipeline/operator/testing';
 import { quantile, writeResult } from './results.js';
 

@@ -11,12 +11,17 @@ import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { chromium } from 'playwright-core';
-import { createKafka, createLogger, ensureTopics, loadConfig, topicsOf } from '@salespipeline/shared';
+import { createKafka, createLogger, ensureTopics, topicsOf } from '@salespipeline/shared';
 import { testInfra, uniqueName, waitFor } from '@salespipeline/shared/testing';
 import { authHeaders, startIngest } from '../apps/ingest/test/helpers.js';
-import { processorSpec } from '../apps/processor/src/config.js';
-import { startProcessor } from '../apps/processor/src/processor.js';
-import { chromiumOptions, createStores, metricValue, order, SseReader } from '../apps/dashboard/test/helpers.js';
+import {
+  chromiumOptions,
+  createStores,
+  metricValue,
+  order,
+  SseReader,
+  startStoresProcessor,
+} from '../apps/dashboard/test/helpers.js';
 import { quantile, writeResult } from './results.js';
 
 const LOAD = Number(process.env.LOAD ?? 500);
@@ -38,16 +43,7 @@ async function main() {
   await ensureTopics(kafka, topic, { partitions: 6 });
   const stores = await createStores('bench_dash');
   const ingest = await startIngest(kafka, { ORDERS_TOPIC: topic });
-  const processor = await startProcessor(
-    loadConfig(processorSpec, {
-      ...stores.env,
-      ORDERS_TOPIC: topic,
-      PROCESSOR_GROUP_ID: `${topic}_group`,
-      PROCESSOR_OPS_PORT: '0',
-      PROCESSOR_OPS_HOST: '127.0.0.1',
-    }),
-    { logger: createLogger('processor', 'warn') },
-  );
+  const processor = await startStoresProcessor(stores, topic);
   const port = await freePort();
   const dashUrl = `http://127.0.0.1:${port}`;
   const child = spawn(process.execPath, [new URL('../apps/dashboard/dist/main.js', import.meta.url).pathname], {

@@ -55,7 +55,7 @@ import {
   metricValue,
   readAggregates,
   readRawOrders,
-} from '../apps/processor/test/readback.js';
+} from '@salespipeline/shared/testing';
 import { writeResult, type Figure } from './results.js';
 import { env, freePort, repo } from './common.js';
 

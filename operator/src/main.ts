@@ -1,5 +1,5 @@
 /** salespipeline-operator: reconciles SalesPipelines. --help lists the settings. */
-import { configHelp, createLogger, onShutdown, runMain, startOpsServer } from '@salespipeline/shared';
+import { closeServer, configHelp, createLogger, onShutdown, runMain, startOpsServer } from '@salespipeline/shared';
 import { loadOperatorConfig, operatorSettings } from './config.js';
 import { startOperator } from './operator.js';
 
@@ -28,5 +28,5 @@ runMain(async () => {
     ],
   });
   logger.info({ port: config.metricsPort, namespace: config.watchNamespace ?? '(all)' }, 'operator started');
-  onShutdown(logger, [() => operator.stop(), () => new Promise<void>((resolve) => server.close(() => resolve()))]);
+  onShutdown(logger, [() => operator.stop(), () => closeServer(server)]);
 }, help);

@@ -23,15 +23,14 @@ import { collectionPath, objectPath, type KubeRest, type Operator } from '@sales
 import { processorSpec } from '../../apps/processor/src/config.js';
 import { startProcessor, type RunningProcessor } from '../../apps/processor/src/processor.js';
 import {
-  createNamespace,
   createSp,
-  deleteNamespace,
+  lagScaledSpec,
   get,
-  installCrds,
   mergePatch,
+  setUpNamespace,
   spPath,
+  tearDownNamespace,
   testOperator,
-  testRest,
 } from '@salespipeline/operator/testing';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -109,9 +108,7 @@ async function startOneProcessor(): Promise<RunningProcessor> {
 }
 
 beforeAll(async () => {
-  rest = testRest();
-  await installCrds(rest);
-  ns = await createNamespace(rest, 'autoscale');
+  ({ rest, ns } = await setUpNamespace('autoscale'));
   await ensureTopics(kafka, topic, { partitions: PARTITIONS });
   const pool = createMysqlPool(infra, { connectionLimit: 1 });
   await pool.query(`CREATE DATABASE ${database}`);
@@ -143,8 +140,7 @@ async function watchProcessorReplicas(name: string): Promise<void> {
 afterAll(async () => {
   stopWatching.abort();
   await Promise.all(processors.map((p) => p.stop().catch(() => undefined)));
-  await operator?.stop();
-  await deleteNamespace(rest, ns);
+  await tearDownNamespace(rest, ns, [operator]);
   const pool = createMysqlPool(infra, { connectionLimit: 1 });
   await pool.query(`DROP DATABASE IF EXISTS ${database}`);
   await pool.end();
@@ -160,31 +156,20 @@ afterAll(async () => {
 
 describe('processor autoscaling from consumer lag (real Kafka, real apiserver)', () => {
   it('idle → minReplicas; a backlog → up at once, never above the partitions', async () => {
-    await rest.request('POST', spPath(ns), {
-      body: {
-        apiVersion: 'salespipeline.io/v1alpha1',
-        kind: 'SalesPipeline',
-        metadata: {
-          name: 'auto',
-          namespace: ns,
-          annotations: { [kafkaBootstrapAnnotation]: infra.kafkaBrokers.join(',') },
-        },
-        spec: {
-          dashboard: { enabled: false },
-          kafka: { topics: { name: topic } }, // the CRD's 12 partitions; the real topic has 3: the cap is the real count
-          processor: {
-            minReplicas: 1,
-            maxReplicas: 6,
-            lagThreshold: THRESHOLD,
-            autoscaling: {
-              consumerGroup: group,
-              pollingSeconds: 1,
-              scaleDown: { stabilizationSeconds: WINDOW_S, step: 1, periodSeconds: 1 },
-            },
-          },
-        },
-      },
-    });
+    await createSp(
+      rest,
+      ns,
+      'auto',
+      // The CRD's 12 partitions; the real topic has 3: the cap is the real count.
+      lagScaledSpec({
+        topic,
+        group,
+        lagThreshold: THRESHOLD,
+        pollingSeconds: 1,
+        scaleDown: { stabilizationSeconds: WINDOW_S, step: 1 },
+      }),
+      { [kafkaBootstrapAnnotation]: infra.kafkaBrokers.join(',') },
+    );
     await waitFor(async () => (await get(rest, spPath(ns, 'auto')))?.status?.autoscaling?.partitions === PARTITIONS, {
       what: 'status.autoscaling',
     });

@@ -14,11 +14,10 @@
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import yaml from 'js-yaml';
-import { testKubeconfigPath } from '@salespipeline/shared/testing';
+import { freePort, testKubeconfigPath } from '@salespipeline/shared/testing';
 import { finalizer, operatorEnv, operatorImage, operatorRules, salesPipelineCrd } from '@salespipeline/cdk8s';
 import { objectPath, type KubeRest } from '@salespipeline/operator';
 import {
@@ -58,15 +57,6 @@ let k8sNs: string; // k8s/operator applied here (kustomize overlay)
 const release = `sp${Date.now().toString(36)}`;
 const suffix = `-${release}`;
 let operator: ChildProcess | undefined;
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 /** A kubeconfig that authenticates as a ServiceAccount with a token from the TokenRequest API. */
 async function serviceAccountKubeconfig(ns: string, sa: string): Promise<string> {

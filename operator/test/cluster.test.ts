@@ -12,11 +12,18 @@ import { join } from 'node:path';
 import cassandra from 'cassandra-driver';
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
-import { localStateDir, testInfra, uniqueName } from '@salespipeline/shared/testing';
+import {
+  expectedAggregates,
+  localStateDir,
+  mapDiff,
+  normalise,
+  produceOrders,
+  testInfra,
+  uniqueName,
+} from '@salespipeline/shared/testing';
 import type { AcceptedOrder } from '@salespipeline/shared';
 import { ingestApiKeys, names } from '@salespipeline/cdk8s';
-import { expectedAggregates, mapDiff, normalise, produceOrders } from '../../apps/processor/test/helpers.js';
-import { LocalCluster, ordersFor, postOrders, waitForStored } from './cluster-support.js';
+import { LocalCluster, ordersFor, postOrders, waitForStored } from '@salespipeline/operator/testing/cluster';
 import { deleteNamespace, get, installCrds, ok, run, testRest, waitFor } from '@salespipeline/operator/testing';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */

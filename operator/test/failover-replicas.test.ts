@@ -12,15 +12,13 @@ import {
   type PartitionLag,
 } from '@salespipeline/operator';
 import {
-  createNamespace,
   createSp,
   fastLeaderElectionEnv,
-  deleteNamespace,
   get,
-  installCrds,
   reconcileCount,
+  setUpNamespace,
+  tearDownNamespace,
   testOperator,
-  testRest,
   waitFor,
 } from '@salespipeline/operator/testing';
 
@@ -49,18 +47,13 @@ const lags = [new SwitchableLag(), new SwitchableLag()];
 let replicas: Operator[] = [];
 
 beforeAll(async () => {
-  rest = testRest();
-  await installCrds(rest);
-  ns = await createNamespace(rest, 'failover');
+  ({ rest, ns } = await setUpNamespace('failover'));
   replicas = lags.map((lagReader, i) =>
     testOperator(ns, { ...fastLeaderElectionEnv, POD_NAME: `replica-${i}` }, { lagReader }),
   );
 });
 
-afterAll(async () => {
-  await Promise.all(replicas.map((r) => r.stop()));
-  await deleteNamespace(rest, ns);
-});
+afterAll(() => tearDownNamespace(rest, ns, replicas));
 
 describe('processor replicas across a leader change', () => {
   it('the new leader keeps the scaled-out replicas until its own lag poll decides', async () => {

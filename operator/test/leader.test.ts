@@ -2,16 +2,14 @@
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { objectPath, type KubeRest, type Operator } from '@salespipeline/operator';
 import {
-  createNamespace,
   createSp,
   fastLeaderElectionEnv,
-  deleteNamespace,
   get,
-  installCrds,
-  reconcileCount,
   mergePatch,
+  reconcileCount,
+  setUpNamespace,
+  tearDownNamespace,
   testOperator,
-  testRest,
   waitFor,
 } from '@salespipeline/operator/testing';
 
@@ -21,19 +19,14 @@ let ns: string;
 let replicas: Operator[] = [];
 
 beforeAll(async () => {
-  rest = testRest();
-  await installCrds(rest);
-  ns = await createNamespace(rest, 'leader');
+  ({ rest, ns } = await setUpNamespace('leader'));
   replicas = [
     testOperator(ns, { ...fastLeaderElectionEnv, POD_NAME: 'replica-a' }),
     testOperator(ns, { ...fastLeaderElectionEnv, POD_NAME: 'replica-b' }),
   ];
 });
 
-afterAll(async () => {
-  await Promise.all(replicas.map((r) => r.stop()));
-  await deleteNamespace(rest, ns);
-});
+afterAll(() => tearDownNamespace(rest, ns, replicas));
 
 describe('leader election on a Lease', () => {
   it('only the leader reconciles and writes; the follower takes over when the leader stops', async () => {

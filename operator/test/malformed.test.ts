@@ -10,15 +10,13 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { objectPath, type KubeRest, type Operator } from '@salespipeline/operator';
 import { apiVersion } from '@salespipeline/cdk8s';
 import {
-  createNamespace,
   createSp,
-  deleteNamespace,
   get,
-  installCrds,
   mergePatch,
+  setUpNamespace,
   spPath,
+  tearDownNamespace,
   testOperator,
-  testRest,
   waitFor,
 } from '@salespipeline/operator/testing';
 
@@ -39,17 +37,12 @@ const reconciles = async (result?: string) =>
     .reduce((n, v) => n + v.value, 0);
 
 beforeAll(async () => {
-  rest = testRest();
-  await installCrds(rest);
-  ns = await createNamespace(rest, 'malformed');
+  ({ rest, ns } = await setUpNamespace('malformed'));
   // A slow resync, so the reconcile count below measures retries, not the periodic resync.
   operator = testOperator(ns, { RESYNC_SECONDS: '60' });
 });
 
-afterAll(async () => {
-  await operator?.stop();
-  await deleteNamespace(rest, ns);
-});
+afterAll(() => tearDownNamespace(rest, ns, [operator]));
 
 // [what, spec, expected apiserver message]
 const rejected: Array<[string, unknown, RegExp]> = [

@@ -10,15 +10,13 @@ import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { finalizer, ownedKinds, pauseAnnotation } from '@salespipeline/cdk8s';
 import { objectPath, type KubeRest, type Operator } from '@salespipeline/operator';
 import {
-  createNamespace,
   createSp,
-  deleteNamespace,
   get,
-  installCrds,
   mergePatch,
+  setUpNamespace,
   spPath,
+  tearDownNamespace,
   testOperator,
-  testRest,
   waitFor,
 } from '@salespipeline/operator/testing';
 
@@ -48,15 +46,12 @@ const condition = (sp: any, type: string) => sp?.status?.conditions?.find((c: an
 const setStatus = (path: string, status: unknown) => mergePatch(rest, `${path}/status`, { status });
 
 beforeAll(async () => {
-  rest = testRest();
-  await installCrds(rest);
-  ns = await createNamespace(rest, 'op');
+  ({ rest, ns } = await setUpNamespace('op'));
   operator = testOperator(ns);
 });
 
 afterAll(async () => {
-  await operator?.stop();
-  await deleteNamespace(rest, ns);
+  await tearDownNamespace(rest, ns, [operator]);
   await rest.request('DELETE', `/api/v1/persistentvolumes/${ns}-mysql`).catch(() => undefined);
 });
 

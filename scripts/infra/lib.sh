@@ -34,6 +34,27 @@ sp_apt_install() { # sp_apt_install BINARY PACKAGE...
   sp_apt_get_install "$@"
 }
 
+# sp_apt_install for a package whose install would start the distro's own service: while apt
+# installs, a policy-rc.d keeps its init script from starting it (in a container without systemd
+# that start may fail and abort the install). Only a policy-rc.d created here is removed again.
+_sp_policy_marker="# salespipeline temporary policy-rc.d"
+sp_apt_install_no_start() { # same arguments as sp_apt_install
+  command -v "$1" >/dev/null 2>&1 && return 0
+  local created=""
+  if [ ! -e /usr/sbin/policy-rc.d ] && [ -w /usr/sbin ]; then
+    printf '#!/bin/sh\n%s\nexit 101\n' "$_sp_policy_marker" >/usr/sbin/policy-rc.d
+    chmod 755 /usr/sbin/policy-rc.d; created=1
+    trap '_sp_remove_policy' EXIT
+  fi
+  sp_apt_install "$@"
+  [ -z "$created" ] || _sp_remove_policy
+}
+_sp_remove_policy() {
+  if [ -f /usr/sbin/policy-rc.d ] && grep -qF "$_sp_policy_marker" /usr/sbin/policy-rc.d; then
+    rm -f /usr/sbin/policy-rc.d
+  fi
+}
+
 sp_apt_get_install() { # sp_apt_get_install PACKAGE...
   sp_log "installing Debian packages: $*"
   local sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo"
@@ -52,6 +73,22 @@ sp_running() { # sp_running NAME -> 0 when its pid file names a live process
   # A killed process that init has not reaped yet (a zombie) counts as dead.
   st="$(ps -o stat= -p "$(cat "$pf")" 2>/dev/null)" || return 1
   [[ "$st" != Z* ]]
+}
+
+# For a service whose pid file names a live process: returns 0 once READY_CMD succeeds (it is
+# already running), fails with its log when it never does within 60 s, and returns 1 after removing
+# the pid file when the process died meanwhile (start it afresh).
+sp_reuse_running() { # sp_reuse_running NAME WHERE READY_CMD...
+  local name="$1" where="$2" i; shift 2
+  for ((i = 0; i < 60; i++)); do
+    if "$@" >/dev/null 2>&1; then sp_log "$name already running: $where"; return 0; fi
+    sp_running "$name" || break
+    sleep 1
+  done
+  sp_running "$name" && sp_fail_with_log "$name" "running (pid $(cat "$(sp_pidfile "$name")")) but not ready"
+  sp_log "$name: stale pid file (process died), starting afresh"
+  rm -f "$(sp_pidfile "$name")"
+  return 1
 }
 
 # Starts a command in the background as its own process group, logging to the service's log file.

@@ -20,29 +20,8 @@ MDB_INIT_MARKER="$MDB_DIR/.initialised"
 MDB_DB=salespipeline MDB_USER=salespipeline MDB_PASSWORD=salespipeline
 MDB_DSN="mysql://$MDB_USER:$MDB_PASSWORD@127.0.0.1:$SP_MYSQL_PORT/$MDB_DB"
 
-# While apt installs, keep the distro's init scripts from starting their own service (in a
-# container without systemd that start may fail and abort the install). Only a policy-rc.d we
-# created ourselves is removed again.
-_mdb_policy_marker="# salespipeline temporary policy-rc.d"
-_mdb_apt_install() { # same arguments as sp_apt_install
-  command -v "$1" >/dev/null 2>&1 && return 0
-  local created=""
-  if [ ! -e /usr/sbin/policy-rc.d ] && [ -w /usr/sbin ]; then
-    printf '#!/bin/sh\n%s\nexit 101\n' "$_mdb_policy_marker" >/usr/sbin/policy-rc.d
-    chmod 755 /usr/sbin/policy-rc.d; created=1
-    trap '_mdb_remove_policy' EXIT
-  fi
-  sp_apt_install "$@"
-  [ -z "$created" ] || _mdb_remove_policy
-}
-_mdb_remove_policy() {
-  if [ -f /usr/sbin/policy-rc.d ] && grep -qF "$_mdb_policy_marker" /usr/sbin/policy-rc.d; then
-    rm -f /usr/sbin/policy-rc.d
-  fi
-}
-
 svc_install() {
-  _mdb_apt_install mariadbd mariadb-server mariadb-client
+  sp_apt_install_no_start mariadbd mariadb-server mariadb-client
   sp_require mariadbd "install mariadb-server"
   sp_require mariadb "install mariadb-client"
   sp_require mariadb-install-db "install mariadb-server"
@@ -99,15 +78,7 @@ SQL
 svc_start() {
   if sp_running "$MDB_NAME"; then
     _mdb_render_cnf
-    local i
-    for ((i = 0; i < 60; i++)); do
-      if _mdb_ready; then sp_log "mariadb already running: $MDB_DSN"; return 0; fi
-      sp_running "$MDB_NAME" || break
-      sleep 1
-    done
-    sp_running "$MDB_NAME" && sp_fail_with_log "$MDB_NAME" "running (pid $(cat "$(sp_pidfile "$MDB_NAME")")) but not answering"
-    sp_log "mariadb: stale pid file (process died), starting afresh"
-    rm -f "$(sp_pidfile "$MDB_NAME")"
+    sp_reuse_running "$MDB_NAME" "$MDB_DSN" _mdb_ready && return 0
   fi
   if sp_tcp_open "$SP_MYSQL_PORT"; then
     sp_die "port $SP_MYSQL_PORT is in use by another process (not our mariadb)"

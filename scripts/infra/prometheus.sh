@@ -16,30 +16,9 @@ PROM_TARGETS="$PROM_DIR/targets"
 PROM_URL="http://127.0.0.1:$SP_PROMETHEUS_PORT"
 PROM_TEMPLATE="$SP_REPO_DIR/scripts/infra/prometheus/prometheus.yml"
 
-# While apt installs, keep the package's init script from starting the distro service (in a
-# container without systemd that may fail and abort the install). Only a policy-rc.d we created
-# ourselves is removed again.
-_prom_policy_marker="# salespipeline temporary policy-rc.d"
-_prom_apt_install() { # same arguments as sp_apt_install
-  command -v "$1" >/dev/null 2>&1 && return 0
-  local created=""
-  if [ ! -e /usr/sbin/policy-rc.d ] && [ -w /usr/sbin ]; then
-    printf '#!/bin/sh\n%s\nexit 101\n' "$_prom_policy_marker" >/usr/sbin/policy-rc.d
-    chmod 755 /usr/sbin/policy-rc.d; created=1
-    trap '_prom_remove_policy' EXIT
-  fi
-  sp_apt_install "$@"
-  [ -z "$created" ] || _prom_remove_policy
-}
-_prom_remove_policy() {
-  if [ -f /usr/sbin/policy-rc.d ] && grep -qF "$_prom_policy_marker" /usr/sbin/policy-rc.d; then
-    rm -f /usr/sbin/policy-rc.d
-  fi
-}
-
 svc_install() {
   local fresh=""; command -v prometheus >/dev/null 2>&1 || fresh=1
-  _prom_apt_install prometheus prometheus
+  sp_apt_install_no_start prometheus prometheus
   sp_require prometheus "install the Debian prometheus package"
   if [ -n "$fresh" ] && command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
     # On a systemd host the package enables and starts prometheus on :9090; we do not use it.
@@ -70,15 +49,7 @@ _prom_ready() {
 
 svc_start() {
   if sp_running "$PROM_NAME"; then
-    local i
-    for ((i = 0; i < 60; i++)); do
-      if _prom_ready >/dev/null 2>&1; then sp_log "prometheus already running: $PROM_URL"; return 0; fi
-      sp_running "$PROM_NAME" || break
-      sleep 1
-    done
-    sp_running "$PROM_NAME" && sp_fail_with_log "$PROM_NAME" "running (pid $(cat "$(sp_pidfile "$PROM_NAME")")) but not ready"
-    sp_log "prometheus: stale pid file (process died), starting afresh"
-    rm -f "$(sp_pidfile "$PROM_NAME")"
+    sp_reuse_running "$PROM_NAME" "$PROM_URL" _prom_ready && return 0
   fi
   if sp_tcp_open "$SP_PROMETHEUS_PORT"; then
     sp_die "port $SP_PROMETHEUS_PORT is in use by another process (not our prometheus)"

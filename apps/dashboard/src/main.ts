@@ -1,13 +1,13 @@
 #!/usr/bin/env node
-import { createServer } from 'node:http';
 import {
+  closeServer,
   configHelp,
   createLogger,
   createRegistry,
-  listen,
   loadConfig,
   onShutdown,
   runMain,
+  serve,
 } from '@salespipeline/shared';
 import { createDashboardApp } from './app.js';
 import { dashboardSpec } from './config.js';
@@ -15,20 +15,14 @@ import { dashboardSpec } from './config.js';
 async function main(): Promise<void> {
   const config = loadConfig(dashboardSpec);
   const logger = createLogger('dashboard');
-  const registry = createRegistry('dashboard');
-  const dashboard = createDashboardApp(config, { registry, logger });
-  const server = createServer(dashboard.app);
-  server.keepAliveTimeout = 65_000;
-  await listen(server, config.port, config.host);
+  const dashboard = createDashboardApp(config, { registry: createRegistry('dashboard'), logger });
+  const server = await serve(dashboard.app, config.port, config.host);
   logger.info({ port: config.port, host: config.host, pollIntervalMs: config.pollIntervalMs }, 'dashboard listening');
   onShutdown(logger, [
     async () => {
       dashboard.live.close();
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        // SSE streams never end by themselves.
-        server.closeAllConnections();
-      });
+      // SSE streams never end by themselves.
+      await closeServer(server, 'all');
     },
     () => dashboard.close(),
   ]);

@@ -7,11 +7,10 @@
 import { mkdirSync } from 'node:fs';
 import { afterAll, beforeAll, expect, test } from '@jest/globals';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { createKafka, createLogger, ensureTopics, loadConfig, topicsOf } from '@salespipeline/shared';
+import { createKafka, createLogger, ensureTopics, topicsOf } from '@salespipeline/shared';
 import { TcpProxy, testInfra, uniqueName } from '@salespipeline/shared/testing';
 import { authHeaders, startIngest, type RunningIngest } from '../../ingest/test/helpers.js';
-import { processorSpec } from '../../processor/src/config.js';
-import { startProcessor, type RunningProcessor } from '../../processor/src/processor.js';
+import type { RunningProcessor } from '../../processor/src/processor.js';
 import {
   artifactsDir,
   chromiumOptions,
@@ -20,6 +19,7 @@ import {
   startDashboard,
   type RunningDashboard,
   type Stores,
+  startStoresProcessor,
 } from './helpers.js';
 
 // The page functions below run in Chromium; what they use of its globals, for the type checker.
@@ -64,16 +64,7 @@ beforeAll(async () => {
     }),
   ]);
   ingest = await startIngest(kafka, { ORDERS_TOPIC: topic });
-  processor = await startProcessor(
-    loadConfig(processorSpec, {
-      ...stores.env,
-      ORDERS_TOPIC: topic,
-      PROCESSOR_GROUP_ID: `${topic}_group`,
-      PROCESSOR_OPS_PORT: '0',
-      PROCESSOR_OPS_HOST: '127.0.0.1',
-    }),
-    { logger: createLogger('processor', 'warn') },
-  );
+  processor = await startStoresProcessor(stores, topic);
   const mysql = new URL(infra.mysqlUrl);
   proxy = new TcpProxy(mysql.hostname, Number(mysql.port));
   const viaProxy = new URL(stores.mysqlUrl);

@@ -15,15 +15,13 @@ import {
   createKafka,
   createLogger,
   ensureTopics,
-  loadConfig,
   startOpsServer,
   type AcceptedOrder,
   topicsOf,
 } from '@salespipeline/shared';
 import { localStateDir, testInfra, testPrometheusUrl, uniqueName, waitFor } from '@salespipeline/shared/testing';
 import { authHeaders, startIngest, type RunningIngest } from '../../ingest/test/helpers.js';
-import { processorSpec } from '../../processor/src/config.js';
-import { startProcessor, type RunningProcessor } from '../../processor/src/processor.js';
+import type { RunningProcessor } from '../../processor/src/processor.js';
 import {
   createNamespace,
   createSp,
@@ -35,7 +33,15 @@ import {
 } from '@salespipeline/operator/testing';
 import type { Operator } from '@salespipeline/operator';
 import { expandMysqlMacros } from '../src/grafana/mysql-macros.js';
-import { createStores, order, SseReader, startDashboard, type RunningDashboard, type Stores } from './helpers.js';
+import {
+  createStores,
+  order,
+  SseReader,
+  startDashboard,
+  startStoresProcessor,
+  type RunningDashboard,
+  type Stores,
+} from './helpers.js';
 
 const boardsDir = new URL('../../../charts/salespipeline-operator/dashboards/', import.meta.url).pathname;
 interface Target {
@@ -91,16 +97,7 @@ beforeAll(async () => {
     order('g-2', now - 60 * 60_000, { lines: [{ sku: 'SKU-G', category: 'Garden', price: 4, qty: 2 }] }),
   ]);
   ingest = await startIngest(kafka, { ORDERS_TOPIC: topic });
-  processor = await startProcessor(
-    loadConfig(processorSpec, {
-      ...stores.env,
-      ORDERS_TOPIC: topic,
-      PROCESSOR_GROUP_ID: `${topic}_group`,
-      PROCESSOR_OPS_PORT: '0',
-      PROCESSOR_OPS_HOST: '127.0.0.1',
-    }),
-    { logger: createLogger('processor', 'warn') },
-  );
+  processor = await startStoresProcessor(stores, topic);
   dash = await startDashboard(stores.env);
 
   const rest = testRest();

@@ -17,6 +17,8 @@ import { aggregate, minuteOf } from '../../processor/src/aggregate.js';
 import { CassandraSink } from '../../processor/src/cassandra-sink.js';
 import { migrateCassandra, migrateMysql } from '../../processor/src/migrate.js';
 import { MysqlSink } from '../../processor/src/mysql-sink.js';
+import { processorSpec } from '../../processor/src/config.js';
+import { startProcessor, type RunningProcessor } from '../../processor/src/processor.js';
 import { createDashboardApp, type DashboardApp } from '../src/app.js';
 import { dashboardSpec } from '../src/config.js';
 
@@ -88,6 +90,20 @@ export async function createStores(prefix: string): Promise<Stores> {
       await client.shutdown();
     },
   };
+}
+
+/** The real processor in-process, consuming the topic into these stores. */
+export function startStoresProcessor(stores: Stores, topic: string): Promise<RunningProcessor> {
+  return startProcessor(
+    loadConfig(processorSpec, {
+      ...stores.env,
+      ORDERS_TOPIC: topic,
+      PROCESSOR_GROUP_ID: `${topic}_group`,
+      PROCESSOR_OPS_PORT: '0',
+      PROCESSOR_OPS_HOST: '127.0.0.1',
+    }),
+    { logger: createLogger('processor', 'warn') },
+  );
 }
 
 export interface RunningDashboard extends DashboardApp {

@@ -1,9 +1,19 @@
 import { randomBytes } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Kafka } from 'kafkajs';
-import { createLogger, createRegistry, listen, loadConfig, startOpsServer } from '@salespipeline/shared';
-import { waitFor } from '@salespipeline/shared/testing';
+import {
+  closeServer,
+  createKafka,
+  createLogger,
+  createRegistry,
+  ensureTopics,
+  serve,
+  loadConfig,
+  startOpsServer,
+  topicsOf,
+} from '@salespipeline/shared';
+import { testInfra, waitFor } from '@salespipeline/shared/testing';
 import { createIngestApp, type IngestApp } from '../src/app.js';
 import { ingestSpec } from '../src/config.js';
 
@@ -32,7 +42,7 @@ export async function startIngest(kafka: Kafka, env: Record<string, string>): Pr
     registry: createRegistry('ingest'),
     logger: createLogger('ingest', 'warn'),
   });
-  const server = await listen(createServer(ingest.app), 0, '127.0.0.1');
+  const server = await serve(ingest.app, 0, '127.0.0.1');
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const opsServer = await startOpsServer({ ...ingest.opsOptions, port: 0, host: '127.0.0.1' });
   const opsUrl = `http://127.0.0.1:${(opsServer.address() as AddressInfo).port}`;
@@ -42,14 +52,30 @@ export async function startIngest(kafka: Kafka, env: Record<string, string>): Pr
     opsUrl,
     server,
     stop: async () => {
-      for (const s of [server, opsServer])
-        await new Promise<void>((r) => {
-          s.close(() => r());
-          s.closeAllConnections();
-        });
+      for (const s of [server, opsServer]) await closeServer(s, 'all');
       await ingest.close();
     },
   };
+}
+
+/** A new orders topic (with its side topics) and the ingest app on it, ready; `cleanup` stops it and deletes the topics. */
+export async function startIngestOnNewTopic(
+  topic: string,
+  partitions: number,
+  env: Record<string, string> = {},
+): Promise<{ kafka: Kafka; ingest: RunningIngest; cleanup: () => Promise<void> }> {
+  const kafka = createKafka(testInfra(), createLogger('test', 'warn'));
+  await ensureTopics(kafka, topic, { partitions });
+  const ingest = await startIngest(kafka, { ORDERS_TOPIC: topic, ...env });
+  await waitFor(async () => (await fetch(`${ingest.url}/readyz`)).status === 200, { what: 'ingest ready' });
+  const cleanup = async () => {
+    await ingest.stop();
+    const admin = kafka.admin();
+    await admin.connect();
+    await admin.deleteTopics({ topics: Object.values(topicsOf(topic)) });
+    await admin.disconnect();
+  };
+  return { kafka, ingest, cleanup };
 }
 
 /** POSTs with testApiKey (headers may replace or add to it). */

@@ -1,16 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import type { Kafka } from 'kafkajs';
 import fc from 'fast-check';
-import { createKafka, createLogger, ensureTopics, LIMITS, topicsOf } from '@salespipeline/shared';
-import {
-  largestOrder,
-  orderArbitrary,
-  testInfra,
-  uniqueName,
-  waitFor,
-  withOffset,
-} from '@salespipeline/shared/testing';
-import { endOffsets, post, readTopic, startIngest, type RunningIngest } from './helpers.js';
+import { createKafka, createLogger, LIMITS } from '@salespipeline/shared';
+import { largestOrder, orderArbitrary, uniqueName, waitFor, withOffset } from '@salespipeline/shared/testing';
+import { endOffsets, post, readTopic, startIngest, startIngestOnNewTopic, type RunningIngest } from './helpers.js';
 
 jest.setTimeout(60_000);
 
@@ -18,24 +11,16 @@ const sample = (n: number, prefix: string) =>
   fc.sample(orderArbitrary({ idPrefix: prefix }), n).map((o, i) => ({ ...o, order_id: `${prefix}${i}` }));
 
 describe('ingest API (real Kafka)', () => {
-  const infra = testInfra();
   const topic = uniqueName('ingest');
   let kafka: Kafka;
   let ingest: RunningIngest;
 
+  let cleanup: () => Promise<void>;
+
   beforeAll(async () => {
-    kafka = createKafka(infra, createLogger('test', 'warn'));
-    await ensureTopics(kafka, topic, { partitions: 3 });
-    ingest = await startIngest(kafka, { ORDERS_TOPIC: topic, DEFAULT_CURRENCY: 'PKR' });
-    await waitFor(async () => (await fetch(`${ingest.url}/readyz`)).status === 200, { what: 'ingest ready' });
+    ({ kafka, ingest, cleanup } = await startIngestOnNewTopic(topic, 3, { DEFAULT_CURRENCY: 'PKR' }));
   });
-  afterAll(async () => {
-    await ingest.stop();
-    const admin = kafka.admin();
-    await admin.connect();
-    await admin.deleteTopics({ topics: Object.values(topicsOf(topic)) });
-    await admin.disconnect();
-  });
+  afterAll(() => cleanup());
 
   it('accepts one order with 202 only after Kafka has it, keyed by order_id, currency defaulted', async () => {
     const [order] = sample(1, 'single-');

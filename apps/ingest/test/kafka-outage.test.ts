@@ -1,25 +1,16 @@
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import fc from 'fast-check';
 import type { Kafka } from 'kafkajs';
 import { createKafka, createLogger, ensureTopics } from '@salespipeline/shared';
-import { orderArbitrary, waitFor } from '@salespipeline/shared/testing';
+import { freePort, orderArbitrary, waitFor } from '@salespipeline/shared/testing';
 import { post, startIngest, type RunningIngest } from './helpers.js';
 
 jest.setTimeout(180_000);
 
 const repo = new URL('../../../', import.meta.url).pathname;
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  const port = (server.address() as { port: number }).port;
-  await new Promise((r) => server.close(r));
-  return port;
-}
 
 // The shared broker cannot be stopped (other test files use it), so this test starts its own Kafka
 // with scripts/infra/kafka.sh on free ports and a private state directory, and stops/starts that one.

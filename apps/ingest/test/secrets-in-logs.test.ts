@@ -7,12 +7,11 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import fc from 'fast-check';
 import type { RowDataPacket } from 'mysql2';
-import { orderArbitrary, waitFor } from '@salespipeline/shared/testing';
+import { freePort, orderArbitrary, waitFor } from '@salespipeline/shared/testing';
 import { createTestEnv, type TestEnv } from '../../processor/test/helpers.js';
 import { post } from './helpers.js';
 
@@ -27,14 +26,6 @@ const mysqlPassword = secret('mysqlpw');
 const cassandraPassword = secret('casspw');
 const saslPassword = secret('saslpw');
 const secrets = { apiKey, otherKey, wrongKey, mysqlPassword, cassandraPassword, saslPassword };
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  const port = (server.address() as { port: number }).port;
-  await new Promise((r) => server.close(r));
-  return port;
-}
 
 interface Child {
   name: string;

@@ -1,11 +1,14 @@
 #!/usr/bin/env node
 import { randomBytes } from 'node:crypto';
-import { Counter, Gauge } from 'prom-client';
+import { Counter, Gauge, type Registry } from 'prom-client';
 import {
+  closeServer,
   configHelp,
+  type ConfigOf,
   createLogger,
   createRegistry,
   loadConfig,
+  type Logger,
   onShutdown,
   runMain,
   startOpsServer,
@@ -13,12 +16,52 @@ import {
 import { loadgenSpec } from './config.js';
 import { readCsvOrders, type CsvStats } from './csv.js';
 import { OrderGenerator } from './generate.js';
-import { runLoad, type LoadReport } from './sender.js';
+import { runLoad, type LoadOptions, type LoadReport } from './sender.js';
+
+type Config = ConfigOf<typeof loadgenSpec>;
 
 async function main(): Promise<void> {
   const config = loadConfig(loadgenSpec);
   const logger = createLogger('loadgen');
   const registry = createRegistry('loadgen');
+  const ops = await startOpsServer({ registry, logger, checks: [], port: config.opsPort, host: config.opsHost });
+
+  const idPrefix = config.idPrefix ?? `lg${Date.now().toString(36)}${randomBytes(2).toString('hex')}-`;
+  const stats: CsvStats = { rows: 0, skippedRows: 0, orders: 0 };
+  const abort = new AbortController();
+  onShutdown(logger, [async () => abort.abort(), () => closeServer(ops)]);
+  logger.info(
+    { target: config.target, rate: config.rate, batchSize: config.batchSize, csv: config.csv ?? null, idPrefix },
+    'load generator starting',
+  );
+  const result = await runLoad({
+    target: config.target,
+    rate: config.rate,
+    durationSeconds: config.durationSeconds,
+    batchSize: config.batchSize,
+    concurrency: config.concurrency,
+    apiKey: config.apiKey,
+    source: orderSource(config, idPrefix, stats),
+    onReport: progressReporter(registry, logger),
+    reportIntervalMs: config.reportIntervalMs,
+    signal: abort.signal,
+  });
+  logger.info({ ...result.totals, seconds: result.elapsedSeconds, csv: config.csv ? stats : undefined }, 'done');
+  await closeServer(ops);
+}
+
+/** The replayed CSV's orders (counted in stats) or, without a CSV, generated ones. */
+function orderSource(config: Config, idPrefix: string, stats: CsvStats): LoadOptions['source'] {
+  if (config.csv) {
+    const it = readCsvOrders(config.csv, { retime: config.retime, idPrefix, stats });
+    return async () => (await it.next()).value ?? undefined;
+  }
+  const generator = new OrderGenerator(config.seed, idPrefix);
+  return () => generator.next();
+}
+
+/** Each report as metrics (orders by result, latency quantiles) and a progress log line. */
+function progressReporter(registry: Registry, logger: Logger): (r: LoadReport) => void {
   const orders = new Counter({
     name: 'loadgen_orders_total',
     help: 'Orders sent, by result',
@@ -35,23 +78,8 @@ async function main(): Promise<void> {
     help: 'p50 latency, last interval',
     registers: [registry],
   });
-  const ops = await startOpsServer({ registry, logger, checks: [], port: config.opsPort, host: config.opsHost });
-
-  const idPrefix = config.idPrefix ?? `lg${Date.now().toString(36)}${randomBytes(2).toString('hex')}-`;
-  const stats: CsvStats = { rows: 0, skippedRows: 0, orders: 0 };
-  let source: () => Promise<ReturnType<OrderGenerator['next']> | undefined> | ReturnType<OrderGenerator['next']>;
-  if (config.csv) {
-    const it = readCsvOrders(config.csv, { retime: config.retime, idPrefix, stats });
-    source = async () => (await it.next()).value ?? undefined;
-  } else {
-    const generator = new OrderGenerator(config.seed, idPrefix);
-    source = () => generator.next();
-  }
-
-  const abort = new AbortController();
-  onShutdown(logger, [async () => abort.abort(), () => new Promise<void>((r) => ops.close(() => r()))]);
   let previous = { accepted: 0, rejected: 0, unavailable: 0, failed: 0 };
-  const onReport = (r: LoadReport) => {
+  return (r) => {
     orders.inc({ result: 'accepted' }, r.accepted - previous.accepted);
     orders.inc({ result: 'rejected' }, r.rejected - previous.rejected);
     orders.inc({ result: 'unavailable' }, r.unavailable - previous.unavailable);
@@ -74,24 +102,6 @@ async function main(): Promise<void> {
       'progress',
     );
   };
-  logger.info(
-    { target: config.target, rate: config.rate, batchSize: config.batchSize, csv: config.csv ?? null, idPrefix },
-    'load generator starting',
-  );
-  const result = await runLoad({
-    target: config.target,
-    rate: config.rate,
-    durationSeconds: config.durationSeconds,
-    batchSize: config.batchSize,
-    concurrency: config.concurrency,
-    apiKey: config.apiKey,
-    source,
-    onReport,
-    reportIntervalMs: config.reportIntervalMs,
-    signal: abort.signal,
-  });
-  logger.info({ ...result.totals, seconds: result.elapsedSeconds, csv: config.csv ? stats : undefined }, 'done');
-  await new Promise<void>((r) => ops.close(() => r()));
 }
 
 runMain(

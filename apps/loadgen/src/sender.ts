@@ -54,51 +54,111 @@ const quantile = (sorted: number[], q: number) =>
   sorted.length === 0 ? 0 : sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!;
 
 export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
-  const url = new URL(opts.target);
-  const https = url.protocol === 'https:';
-  const agent = https
-    ? new HttpsAgent({ keepAlive: true, maxSockets: opts.concurrency })
-    : new Agent({ keepAlive: true, maxSockets: opts.concurrency });
-  const path = opts.batchSize > 1 ? '/v1/orders/batch' : '/v1/orders';
-  const totals: LoadTotals = { sent: 0, accepted: 0, rejected: 0, unavailable: 0, failed: 0, behind: 0, requests: 0 };
-  const latencies: number[] = [];
-  const acceptedIds: string[] = [];
-  let intervalLatencies: number[] = [];
-  let inFlight = 0;
-  let exhausted = false;
-  const start = performance.now();
+  const run = new LoadRun(opts);
+  const pending = new Set<Promise<void>>();
+  const schedule = {
+    rate: opts.rate,
+    durationSeconds: opts.durationSeconds,
+    batchSize: opts.batchSize,
+    concurrency: opts.concurrency,
+  };
+  while (!run.exhausted && !opts.signal?.aborted) {
+    const now = performance.now();
+    const plan = planTick(schedule, { ...run.totals, inFlight: run.inFlight }, (now - run.start) / 1000);
+    run.totals.behind += plan.behind;
+    for (const size of plan.requests) {
+      const orders = await run.nextOrders(size);
+      if (orders.length === 0) break;
+      const p = run.post(orders);
+      pending.add(p);
+      void p.then(() => pending.delete(p));
+    }
+    if (plan.done) break;
+    if (opts.onReport && now - run.lastReport >= (opts.reportIntervalMs ?? 5000)) run.report(now);
+    await setTimeout(2);
+  }
+  await Promise.all(pending);
+  const end = performance.now();
+  if (opts.onReport) run.report(end);
+  run.agent.destroy();
+  return {
+    totals: run.totals,
+    latencies: run.latencies,
+    elapsedSeconds: (end - run.start) / 1000,
+    acceptedIds: run.acceptedIds,
+  };
+}
 
-  const post = (orders: AcceptedOrder[]) =>
-    new Promise<void>((resolve) => {
-      const body = JSON.stringify(opts.batchSize > 1 ? { orders } : orders[0]);
+/** One run's connection pool, counters and latencies. */
+class LoadRun {
+  readonly url: URL;
+  readonly https: boolean;
+  readonly agent: Agent;
+  readonly path: string;
+  readonly totals: LoadTotals = {
+    sent: 0,
+    accepted: 0,
+    rejected: 0,
+    unavailable: 0,
+    failed: 0,
+    behind: 0,
+    requests: 0,
+  };
+  readonly latencies: number[] = [];
+  readonly acceptedIds: string[] = [];
+  readonly start = performance.now();
+  inFlight = 0;
+  exhausted = false;
+  lastReport = this.start;
+  private intervalLatencies: number[] = [];
+  private lastAccepted = 0;
+
+  constructor(private readonly opts: LoadOptions) {
+    this.url = new URL(opts.target);
+    this.https = this.url.protocol === 'https:';
+    this.agent = this.https
+      ? new HttpsAgent({ keepAlive: true, maxSockets: opts.concurrency })
+      : new Agent({ keepAlive: true, maxSockets: opts.concurrency });
+    this.path = opts.batchSize > 1 ? '/v1/orders/batch' : '/v1/orders';
+  }
+
+  /** Up to `size` orders from the source; fewer once it is exhausted. */
+  async nextOrders(size: number): Promise<AcceptedOrder[]> {
+    const orders: AcceptedOrder[] = [];
+    while (orders.length < size) {
+      const order = await this.opts.source();
+      if (!order) {
+        this.exhausted = true;
+        break;
+      }
+      orders.push(order);
+    }
+    return orders;
+  }
+
+  /** One request with these orders; resolves (never rejects) once its outcome is counted. */
+  post(orders: AcceptedOrder[]): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const body = JSON.stringify(this.opts.batchSize > 1 ? { orders } : orders[0]);
       const t0 = performance.now();
-      inFlight += 1;
-      totals.requests += 1;
-      totals.sent += orders.length;
+      this.inFlight += 1;
+      this.totals.requests += 1;
+      this.totals.sent += orders.length;
       const done = (status: number) => {
-        const ms = performance.now() - t0;
-        latencies.push(ms);
-        intervalLatencies.push(ms);
-        inFlight -= 1;
-        if (status === 202) {
-          totals.accepted += orders.length;
-          for (const o of orders) acceptedIds.push(o.order_id);
-        } else if (status === 503) totals.unavailable += orders.length;
-        else if (status >= 400 && status < 500) totals.rejected += orders.length;
-        else totals.failed += orders.length;
+        this.record(orders, status, performance.now() - t0);
         resolve();
       };
-      const req = (https ? httpsRequest : request)(
+      const req = (this.https ? httpsRequest : request)(
         {
-          host: url.hostname,
-          port: url.port,
-          path,
+          host: this.url.hostname,
+          port: this.url.port,
+          path: this.path,
           method: 'POST',
-          agent,
+          agent: this.agent,
           headers: {
             'content-type': 'application/json',
             'content-length': Buffer.byteLength(body),
-            ...(opts.apiKey ? { authorization: `Bearer ${opts.apiKey}` } : {}),
+            ...(this.opts.apiKey ? { authorization: `Bearer ${this.opts.apiKey}` } : {}),
           },
         },
         (res) => {
@@ -110,57 +170,32 @@ export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
       req.on('error', () => done(0));
       req.end(body);
     });
+  }
 
-  let lastReport = start;
-  let lastAccepted = 0;
-  const report = (now: number) => {
-    const sorted = intervalLatencies.sort((a, b) => a - b);
-    const seconds = (now - lastReport) / 1000;
-    opts.onReport?.({
-      ...totals,
-      elapsedSeconds: (now - start) / 1000,
-      acceptedPerSecond: seconds > 0 ? (totals.accepted - lastAccepted) / seconds : 0,
+  private record(orders: AcceptedOrder[], status: number, ms: number): void {
+    this.latencies.push(ms);
+    this.intervalLatencies.push(ms);
+    this.inFlight -= 1;
+    if (status === 202) {
+      this.totals.accepted += orders.length;
+      for (const o of orders) this.acceptedIds.push(o.order_id);
+    } else if (status === 503) this.totals.unavailable += orders.length;
+    else if (status >= 400 && status < 500) this.totals.rejected += orders.length;
+    else this.totals.failed += orders.length;
+  }
+
+  report(now: number): void {
+    const sorted = this.intervalLatencies.sort((a, b) => a - b);
+    const seconds = (now - this.lastReport) / 1000;
+    this.opts.onReport?.({
+      ...this.totals,
+      elapsedSeconds: (now - this.start) / 1000,
+      acceptedPerSecond: seconds > 0 ? (this.totals.accepted - this.lastAccepted) / seconds : 0,
       p50Ms: quantile(sorted, 0.5),
       p99Ms: quantile(sorted, 0.99),
     });
-    intervalLatencies = [];
-    lastReport = now;
-    lastAccepted = totals.accepted;
-  };
-
-  const pending = new Set<Promise<void>>();
-  const schedule = {
-    rate: opts.rate,
-    durationSeconds: opts.durationSeconds,
-    batchSize: opts.batchSize,
-    concurrency: opts.concurrency,
-  };
-  while (!exhausted && !opts.signal?.aborted) {
-    const now = performance.now();
-    const plan = planTick(schedule, { sent: totals.sent, behind: totals.behind, inFlight }, (now - start) / 1000);
-    totals.behind += plan.behind;
-    for (const size of plan.requests) {
-      const orders: AcceptedOrder[] = [];
-      while (orders.length < size) {
-        const order = await opts.source();
-        if (!order) {
-          exhausted = true;
-          break;
-        }
-        orders.push(order);
-      }
-      if (orders.length === 0) break;
-      const p = post(orders);
-      pending.add(p);
-      void p.then(() => pending.delete(p));
-    }
-    if (plan.done) break;
-    if (opts.onReport && now - lastReport >= (opts.reportIntervalMs ?? 5000)) report(now);
-    await setTimeout(2);
+    this.intervalLatencies = [];
+    this.lastReport = now;
+    this.lastAccepted = this.totals.accepted;
   }
-  await Promise.all(pending);
-  const end = performance.now();
-  if (opts.onReport) report(end);
-  agent.destroy();
-  return { totals, latencies, elapsedSeconds: (end - start) / 1000, acceptedIds };
 }

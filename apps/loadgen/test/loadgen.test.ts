@@ -1,9 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import type { Kafka } from 'kafkajs';
-import { createKafka, createLogger, ensureTopics, topicsOf } from '@salespipeline/shared';
-import { testInfra, uniqueName, waitFor } from '@salespipeline/shared/testing';
+import { uniqueName } from '@salespipeline/shared/testing';
 // The real ingest API, in-process (the load generator's only dependency).
-import { endOffsets, startIngest, testApiKey, type RunningIngest } from '../../ingest/test/helpers.js';
+import { endOffsets, startIngestOnNewTopic, testApiKey, type RunningIngest } from '../../ingest/test/helpers.js';
 import { OrderGenerator } from '../src/generate.js';
 import { runLoad } from '../src/sender.js';
 
@@ -14,19 +13,12 @@ describe('load generator against the real ingest API and Kafka', () => {
   let kafka: Kafka;
   let ingest: RunningIngest;
 
+  let cleanup: () => Promise<void>;
+
   beforeAll(async () => {
-    kafka = createKafka(testInfra(), createLogger('test', 'warn'));
-    await ensureTopics(kafka, topic, { partitions: 2 });
-    ingest = await startIngest(kafka, { ORDERS_TOPIC: topic });
-    await waitFor(async () => (await fetch(`${ingest.url}/readyz`)).status === 200, { what: 'ingest ready' });
+    ({ kafka, ingest, cleanup } = await startIngestOnNewTopic(topic, 2));
   });
-  afterAll(async () => {
-    await ingest.stop();
-    const admin = kafka.admin();
-    await admin.connect();
-    await admin.deleteTopics({ topics: Object.values(topicsOf(topic)) });
-    await admin.disconnect();
-  });
+  afterAll(() => cleanup());
 
   it.each([1, 20])('sends at the set rate (batch size %i); every order is accepted and in Kafka', async (batchSize) => {
     const before = await endOffsets(kafka, topic);

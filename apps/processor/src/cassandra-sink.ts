@@ -36,50 +36,12 @@ export class CassandraSink {
     if (orders.length === 0) return;
     const requests: Array<{ query: string; rows: cassandra.ArrayOrObject[] }> = [];
     const byHour = new Map<string, cassandra.ArrayOrObject[]>();
-    for (const { order, acceptedAt, partition, offset } of orders) {
-      const created = new Date(order.created_at);
-      const total = cqlDecimal(order.grand_total);
-      requests.push({
-        query: this.byId,
-        rows: [
-          [
-            order.order_id,
-            created,
-            order.status,
-            order.customer_id,
-            order.payment_method,
-            order.currency,
-            total,
-            order.items.map((i) => ({
-              item_id: i.item_id,
-              sku: i.sku,
-              category: i.category,
-              price: cqlDecimal(i.price),
-              qty_ordered: i.qty_ordered,
-              discount_amount: cqlDecimal(i.discount_amount),
-            })),
-            new Date(acceptedAt),
-            partition,
-            cassandra.types.Long.fromString(offset),
-          ],
-        ],
-      });
-      const { day, hour } = hourPartitionOf(created);
-      const key = `${day}/${hour}`;
-      const rows = byHour.get(key) ?? [];
-      rows.push([
-        cassandra.types.LocalDate.fromString(day),
-        hour,
-        created,
-        order.order_id,
-        order.status,
-        order.customer_id,
-        order.payment_method,
-        order.currency,
-        total,
-        order.items.reduce((s, i) => s + i.qty_ordered, 0),
-      ]);
-      byHour.set(key, rows);
+    for (const raw of orders) {
+      requests.push({ query: this.byId, rows: [byIdRow(raw)] });
+      const { key, row } = byHourRow(raw.order);
+      const rows = byHour.get(key);
+      if (rows) rows.push(row);
+      else byHour.set(key, [row]);
     }
     for (const rows of byHour.values()) {
       for (let i = 0; i < rows.length; i += this.opts.hourBatchRows) {
@@ -95,6 +57,51 @@ export class CassandraSink {
         );
     });
   }
+}
+
+/** The order's orders_by_id row, in the column order of the insert. */
+function byIdRow({ order, acceptedAt, partition, offset }: RawOrder): cassandra.ArrayOrObject {
+  return [
+    order.order_id,
+    new Date(order.created_at),
+    order.status,
+    order.customer_id,
+    order.payment_method,
+    order.currency,
+    cqlDecimal(order.grand_total),
+    order.items.map((i) => ({
+      item_id: i.item_id,
+      sku: i.sku,
+      category: i.category,
+      price: cqlDecimal(i.price),
+      qty_ordered: i.qty_ordered,
+      discount_amount: cqlDecimal(i.discount_amount),
+    })),
+    new Date(acceptedAt),
+    partition,
+    cassandra.types.Long.fromString(offset),
+  ];
+}
+
+/** The order's orders_by_hour row and the Cassandra partition (day/hour) it belongs to. */
+function byHourRow(order: AcceptedOrder): { key: string; row: cassandra.ArrayOrObject } {
+  const created = new Date(order.created_at);
+  const { day, hour } = hourPartitionOf(created);
+  return {
+    key: `${day}/${hour}`,
+    row: [
+      cassandra.types.LocalDate.fromString(day),
+      hour,
+      created,
+      order.order_id,
+      order.status,
+      order.customer_id,
+      order.payment_method,
+      order.currency,
+      cqlDecimal(order.grand_total),
+      order.items.reduce((s, i) => s + i.qty_ordered, 0),
+    ],
+  };
 }
 
 /** Runs fn over items with at most `limit` in flight; rejects with the first error once all settled. */

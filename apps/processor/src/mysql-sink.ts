@@ -13,7 +13,7 @@
  */
 import type mysql from 'mysql2/promise';
 import type { ResultSetHeader, RowDataPacket } from 'mysql2';
-import { centsToDecimal } from '@salespipeline/shared';
+import { centsToDecimal, withTimeout } from '@salespipeline/shared';
 import type { AggregateRow } from './aggregate.js';
 
 export interface ProcessedOrder {
@@ -100,160 +100,189 @@ export class MysqlSink {
   /** A pooled connection, or an error once none came within the timeout (all of them hang). */
   private async connection(): Promise<mysql.PoolConnection> {
     const pending = this.pool.getConnection();
-    let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`no MySQL connection within ${this.timeoutMs} ms`)), this.timeoutMs);
-    });
     try {
-      return await Promise.race([pending, late]);
+      return await withTimeout(
+        pending,
+        this.timeoutMs,
+        () => new Error(`no MySQL connection within ${this.timeoutMs} ms`),
+      );
     } catch (err) {
       pending.then(
         (conn) => conn.release(),
         () => undefined,
       );
       throw err;
-    } finally {
-      clearTimeout(timer);
     }
   }
 
   async begin(topic: string, partition: number): Promise<OpenBatch> {
-    const conn = await this.connection();
-    let released = false;
-    const release = () => {
-      if (!released) conn.release();
-      released = true;
-    };
-    // A connection whose statement failed or timed out may be stuck mid-protocol: never reuse it.
-    const discard = () => {
-      if (!released) conn.destroy();
-      released = true;
-    };
-    const run = async <T extends RowDataPacket[] | ResultSetHeader>(
-      sql: string,
-      values?: mysql.QueryOptions['values'],
-    ): Promise<T> => {
-      try {
-        const [result] = await conn.query<T>({ sql, values, timeout: this.timeoutMs });
-        return result;
-      } catch (err) {
-        discard();
-        throw err;
-      }
-    };
+    const batch = new PartitionBatch(await this.connection(), this.timeoutMs, topic, partition);
     try {
-      if (!this.readCommitted.has(conn.connection)) {
-        await run('SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED');
-        this.readCommitted.add(conn.connection);
+      if (!this.readCommitted.has(batch.session)) {
+        await batch.run('SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED');
+        this.readCommitted.add(batch.session);
       }
-      await run('START TRANSACTION');
-      const select = () =>
-        run<RowDataPacket[]>(
-          `SELECT CAST(next_offset AS CHAR) AS next_offset, last_fingerprint, resets
-           FROM stream_offsets WHERE topic = ? AND kafka_partition = ? FOR UPDATE`,
-          [topic, partition],
-        );
-      let rows = await select();
-      if (rows.length === 0) {
-        await run('INSERT IGNORE INTO stream_offsets (topic, kafka_partition, next_offset) VALUES (?, ?, 0)', [
-          topic,
-          partition,
-        ]);
-        rows = await select();
-      }
-      const nextOffset = BigInt(rows[0]!.next_offset as string);
-      return {
-        nextOffset,
-        fingerprint: (rows[0]!.last_fingerprint as string | null) ?? null,
-        resets: Number(rows[0]!.resets),
-        alreadyProcessed: async (orderIds) => {
-          const found = new Set<string>();
-          for (let i = 0; i < orderIds.length; i += CHUNK) {
-            const existing = await run<RowDataPacket[]>('SELECT order_id FROM processed_orders WHERE order_id IN (?)', [
-              orderIds.slice(i, i + CHUNK),
-            ]);
-            for (const r of existing) found.add(r.order_id as string);
-          }
-          return found;
-        },
-        commit: async (processed, rows, next) => {
-          try {
-            for (let i = 0; i < processed.length; i += CHUNK) {
-              const res = await run<ResultSetHeader>(
-                'INSERT INTO processed_orders (order_id, kafka_partition, kafka_offset, event_minute, late, accepted_at) VALUES ?',
-                [
-                  processed
-                    .slice(i, i + CHUNK)
-                    .map((p) => [
-                      p.orderId,
-                      p.partition,
-                      p.offset,
-                      new Date(p.minute),
-                      p.late ? 1 : 0,
-                      new Date(p.acceptedAt),
-                    ]),
-                ],
-              );
-              if (res.affectedRows !== Math.min(CHUNK, processed.length - i))
-                throw new Error('processed_orders insert mismatch');
-            }
-            for (let i = 0; i < rows.length; i += CHUNK) {
-              await run(
-                `INSERT INTO sales_by_minute (dim, minute, dim_value, orders, items, revenue, discount) VALUES ?
-                 ON DUPLICATE KEY UPDATE orders = orders + VALUES(orders), items = items + VALUES(items),
-                   revenue = revenue + VALUES(revenue), discount = discount + VALUES(discount)`,
-                [
-                  rows
-                    .slice(i, i + CHUNK)
-                    .map((r) => [
-                      r.dim,
-                      new Date(r.minute),
-                      r.value,
-                      r.orders,
-                      r.items,
-                      centsToDecimal(r.revenueCents),
-                      centsToDecimal(r.discountCents),
-                    ]),
-                ],
-              );
-            }
-            await run(
-              `UPDATE stream_offsets SET next_offset = ?, last_fingerprint = ?, skipped_messages = skipped_messages + ?
-               WHERE topic = ? AND kafka_partition = ?`,
-              [next.nextOffset.toString(), next.fingerprint, next.skipped.toString(), topic, partition],
-            );
-            await run('COMMIT');
-          } catch (err) {
-            discard();
-            throw err;
-          } finally {
-            release();
-          }
-        },
-        reset: async () => {
-          try {
-            await run(
-              `UPDATE stream_offsets SET next_offset = 0, last_fingerprint = NULL, resets = resets + 1
-               WHERE topic = ? AND kafka_partition = ?`,
-              [topic, partition],
-            );
-            await run('COMMIT');
-          } finally {
-            release();
-          }
-        },
-        rollback: async () => {
-          if (released) return;
-          try {
-            await run('ROLLBACK');
-          } finally {
-            release();
-          }
-        },
-      };
+      await batch.open();
+      return batch;
     } catch (err) {
-      discard();
+      batch.discard();
       throw err;
     }
+  }
+}
+
+type Values = mysql.QueryOptions['values'];
+
+/** One partition's transaction on one pooled connection, from the locked offset row to COMMIT or ROLLBACK. */
+class PartitionBatch implements OpenBatch {
+  nextOffset = 0n;
+  fingerprint: string | null = null;
+  resets = 0;
+  private released = false;
+
+  constructor(
+    private readonly conn: mysql.PoolConnection,
+    private readonly timeoutMs: number,
+    private readonly topic: string,
+    private readonly partition: number,
+  ) {}
+
+  /** The connection's session, the same object for as long as the pool keeps the connection. */
+  get session(): object {
+    return this.conn.connection;
+  }
+
+  async run<T extends RowDataPacket[] | ResultSetHeader>(sql: string, values?: Values): Promise<T> {
+    try {
+      const [result] = await this.conn.query<T>({ sql, values, timeout: this.timeoutMs });
+      return result;
+    } catch (err) {
+      this.discard();
+      throw err;
+    }
+  }
+
+  /** Starts the transaction and locks the partition's offset row, created first if missing. */
+  async open(): Promise<void> {
+    await this.run('START TRANSACTION');
+    let rows = await this.lockOffsetRow();
+    if (rows.length === 0) {
+      await this.run('INSERT IGNORE INTO stream_offsets (topic, kafka_partition, next_offset) VALUES (?, ?, 0)', [
+        this.topic,
+        this.partition,
+      ]);
+      rows = await this.lockOffsetRow();
+    }
+    this.nextOffset = BigInt(rows[0]!.next_offset as string);
+    this.fingerprint = (rows[0]!.last_fingerprint as string | null) ?? null;
+    this.resets = Number(rows[0]!.resets);
+  }
+
+  private lockOffsetRow() {
+    return this.run<RowDataPacket[]>(
+      `SELECT CAST(next_offset AS CHAR) AS next_offset, last_fingerprint, resets
+       FROM stream_offsets WHERE topic = ? AND kafka_partition = ? FOR UPDATE`,
+      [this.topic, this.partition],
+    );
+  }
+
+  async alreadyProcessed(orderIds: string[]): Promise<Set<string>> {
+    const found = new Set<string>();
+    for (let i = 0; i < orderIds.length; i += CHUNK) {
+      const existing = await this.run<RowDataPacket[]>('SELECT order_id FROM processed_orders WHERE order_id IN (?)', [
+        orderIds.slice(i, i + CHUNK),
+      ]);
+      for (const r of existing) found.add(r.order_id as string);
+    }
+    return found;
+  }
+
+  async commit(processed: ProcessedOrder[], rows: AggregateRow[], next: NextPosition): Promise<void> {
+    try {
+      await this.insertProcessed(processed);
+      await this.addAggregates(rows);
+      await this.run(
+        `UPDATE stream_offsets SET next_offset = ?, last_fingerprint = ?, skipped_messages = skipped_messages + ?
+         WHERE topic = ? AND kafka_partition = ?`,
+        [next.nextOffset.toString(), next.fingerprint, next.skipped.toString(), this.topic, this.partition],
+      );
+      await this.run('COMMIT');
+    } catch (err) {
+      this.discard();
+      throw err;
+    } finally {
+      this.release();
+    }
+  }
+
+  private async insertProcessed(processed: ProcessedOrder[]): Promise<void> {
+    for (let i = 0; i < processed.length; i += CHUNK) {
+      const res = await this.run<ResultSetHeader>(
+        'INSERT INTO processed_orders (order_id, kafka_partition, kafka_offset, event_minute, late, accepted_at) VALUES ?',
+        [
+          processed
+            .slice(i, i + CHUNK)
+            .map((p) => [p.orderId, p.partition, p.offset, new Date(p.minute), p.late ? 1 : 0, new Date(p.acceptedAt)]),
+        ],
+      );
+      if (res.affectedRows !== Math.min(CHUNK, processed.length - i))
+        throw new Error('processed_orders insert mismatch');
+    }
+  }
+
+  private async addAggregates(rows: AggregateRow[]): Promise<void> {
+    for (let i = 0; i < rows.length; i += CHUNK) {
+      await this.run(
+        `INSERT INTO sales_by_minute (dim, minute, dim_value, orders, items, revenue, discount) VALUES ?
+         ON DUPLICATE KEY UPDATE orders = orders + VALUES(orders), items = items + VALUES(items),
+           revenue = revenue + VALUES(revenue), discount = discount + VALUES(discount)`,
+        [
+          rows
+            .slice(i, i + CHUNK)
+            .map((r) => [
+              r.dim,
+              new Date(r.minute),
+              r.value,
+              r.orders,
+              r.items,
+              centsToDecimal(r.revenueCents),
+              centsToDecimal(r.discountCents),
+            ]),
+        ],
+      );
+    }
+  }
+
+  async reset(): Promise<void> {
+    try {
+      await this.run(
+        `UPDATE stream_offsets SET next_offset = 0, last_fingerprint = NULL, resets = resets + 1
+         WHERE topic = ? AND kafka_partition = ?`,
+        [this.topic, this.partition],
+      );
+      await this.run('COMMIT');
+    } finally {
+      this.release();
+    }
+  }
+
+  async rollback(): Promise<void> {
+    if (this.released) return;
+    try {
+      await this.run('ROLLBACK');
+    } finally {
+      this.release();
+    }
+  }
+
+  private release(): void {
+    if (!this.released) this.conn.release();
+    this.released = true;
+  }
+
+  /** A connection whose statement failed or timed out may be stuck mid-protocol: never reuse it. */
+  discard(): void {
+    if (!this.released) this.conn.destroy();
+    this.released = true;
   }
 }

@@ -21,6 +21,7 @@ import type mysql from 'mysql2/promise';
 import type { Registry } from 'prom-client';
 import {
   cassandraReadiness,
+  closeServer,
   createCassandraClient,
   createKafka,
   createLogger,
@@ -279,12 +280,6 @@ function readinessChecks(stores: Stores, group: GroupState): ReadinessCheck[] {
   ];
 }
 
-const closeServer = (server: Server) =>
-  new Promise<void>((closed) => {
-    server.close(() => closed());
-    server.closeAllConnections();
-  });
-
 interface Pipeline {
   kafka: Kafka;
   topics: Topics;
@@ -375,7 +370,7 @@ export async function startProcessor(
       await pruner.stop();
       await consumer.disconnect();
       await producer.disconnect();
-      await closeServer(ops);
+      await closeServer(ops, 'all');
       await stores.pool.end();
       await stores.cassandraClient.shutdown();
       logger.info('processor stopped');

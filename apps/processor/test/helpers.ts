@@ -1,7 +1,7 @@
 /** Test fixtures of the processor: a private topic, MySQL database and keyspace per test file. */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import type cassandra from 'cassandra-driver';
-import { Partitioners, type IHeaders, type Kafka } from 'kafkajs';
+import type { IHeaders, Kafka } from 'kafkajs';
 import type mysql from 'mysql2/promise';
 import {
   createCassandraClient,
@@ -15,11 +15,21 @@ import {
 } from '@salespipeline/shared';
 import { expect } from '@jest/globals';
 import fc from 'fast-check';
-import { orderArbitrary, testInfra, uniqueName, waitFor } from '@salespipeline/shared/testing';
+import {
+  countProcessed,
+  expectedAggregates,
+  mapDiff,
+  normalise,
+  orderArbitrary,
+  readAggregates,
+  readRawOrders,
+  testInfra,
+  uniqueName,
+  waitFor,
+} from '@salespipeline/shared/testing';
 import { processorSpec } from '../src/config.js';
 import { migrateCassandra, migrateMysql } from '../src/migrate.js';
 import type { ProcessorConfig } from '../src/processor.js';
-import { countProcessed, expectedAggregates, mapDiff, normalise, readAggregates, readRawOrders } from './readback.js';
 
 export interface TestEnv {
   topic: string;
@@ -87,45 +97,6 @@ export async function createTestEnv(
     },
   };
 }
-
-/** Writes orders to the topic the way the ingest API does (key = order_id, acks=all). */
-export async function produceOrders(
-  kafka: Kafka,
-  topic: string,
-  orders: Array<AcceptedOrder | string>,
-  timestamp = Date.now(),
-): Promise<void> {
-  const producer = kafka.producer({
-    idempotent: true,
-    createPartitioner: Partitioners.DefaultPartitioner,
-    maxInFlightRequests: 1,
-  });
-  await producer.connect();
-  try {
-    const messages = orders.map((o) =>
-      typeof o === 'string'
-        ? { key: 'poison', value: o, timestamp: String(timestamp) }
-        : { key: o.order_id, value: JSON.stringify(o), timestamp: String(timestamp) },
-    );
-    // Requests of at most 500 messages and 512 KiB (the broker takes record batches up to 1 MiB).
-    while (messages.length > 0) {
-      let bytes = 0;
-      let n = 0;
-      while (
-        n < Math.min(500, messages.length) &&
-        (n === 0 || bytes + Buffer.byteLength(messages[n]!.value) <= 512 * 1024)
-      ) {
-        bytes += Buffer.byteLength(messages[n]!.value);
-        n += 1;
-      }
-      await producer.send({ topic, acks: -1, messages: messages.splice(0, n) });
-    }
-  } finally {
-    await producer.disconnect();
-  }
-}
-
-export * from './readback.js';
 
 export interface TopicMessage {
   key: string;
@@ -214,3 +185,19 @@ export async function expectExact(
   for (const o of rawOnly) firsts.set(o.order_id, normalise(o));
   expect(mapDiff(await readRawOrders(env.cassandra, env.keyspace), firsts)).toEqual([]);
 }
+
+// The jest-free readback and producer live in the shared test kit; re-exported for this package's tests.
+export {
+  countByHour,
+  countProcessed,
+  expectedAggregates,
+  hostPort,
+  mapDiff,
+  metricValue,
+  normalise,
+  produceOrders,
+  readAggregates,
+  readRawOrders,
+  waitForProcessed,
+  type Totals,
+} from '@salespipeline/shared/testing';

@@ -1,4 +1,4 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
 import type { Registry } from 'prom-client';
 import type { Logger } from './logger.js';
 import { withTimeout } from './timeout.js';
@@ -80,6 +80,25 @@ export function listen(server: Server, port: number, host: string): Promise<Serv
       server.off('error', reject);
       resolve(server);
     });
+  });
+}
+
+/** The app's HTTP server, listening; keep-alive outlasts a load balancer's 60 s idle timeout. */
+export function serve(handler: RequestListener, port: number, host: string): Promise<Server> {
+  const server = createServer(handler);
+  server.keepAliveTimeout = 65_000;
+  return listen(server, port, host);
+}
+
+/**
+ * Stops accepting and resolves once the open requests are answered; `connections` closes the idle
+ * keep-alive ones, or all (long-lived streams never end by themselves), at once.
+ */
+export function closeServer(server: Server, connections?: 'idle' | 'all'): Promise<void> {
+  return new Promise((resolve) => {
+    server.close(() => resolve());
+    if (connections === 'all') server.closeAllConnections();
+    else if (connections === 'idle') server.closeIdleConnections();
   });
 }
 

@@ -179,26 +179,22 @@ const quantities = (list: { cpu?: string; memory?: string } | undefined) =>
   list &&
   Object.fromEntries(Object.entries(list).map(([key, value]) => [key, k8s.Quantity.fromString(value as string)]));
 
-function deployment(
-  chart: Chart,
-  ctx: Context,
-  app: App,
-  opts: {
-    replicas: number | undefined;
-    image: string;
-    imagePullPolicy: string;
-    env: k8s.EnvVar[];
-    resources?: { requests?: { cpu?: string; memory?: string }; limits?: { cpu?: string; memory?: string } };
-    initContainers?: k8s.Container[];
-    /** A separate ops port (named `ops`), which the probes then use. */
-    opsPort?: number;
-    volumes?: k8s.Volume[];
-    volumeMounts?: k8s.VolumeMount[];
-  },
-) {
+interface DeploymentOptions {
+  replicas: number | undefined;
+  image: string;
+  imagePullPolicy: string;
+  env: k8s.EnvVar[];
+  resources?: { requests?: { cpu?: string; memory?: string }; limits?: { cpu?: string; memory?: string } };
+  initContainers?: k8s.Container[];
+  /** A separate ops port (named `ops`), which the probes then use. */
+  opsPort?: number;
+  volumes?: k8s.Volume[];
+  volumeMounts?: k8s.VolumeMount[];
+}
+
+function deployment(chart: Chart, ctx: Context, app: App, opts: DeploymentOptions) {
   const sp = ctx.owner.name;
   const labels = commonLabels(sp, app);
-  const probePort = k8s.IntOrString.fromString(opts.opsPort ? 'ops' : 'http');
   const scratch = scratchDirs({ tmp: '/tmp' });
   new k8s.KubeDeployment(chart, `${app}-deployment`, {
     metadata: { name: names(sp).app(app), labels },
@@ -220,38 +216,42 @@ function deployment(
               }
             : {}),
           volumes: [...scratch.volumes, ...(opts.volumes ?? [])],
-          containers: [
-            {
-              name: app,
-              image: opts.image,
-              imagePullPolicy: opts.imagePullPolicy,
-              securityContext: restrictedContainer,
-              ports: [
-                { name: 'http', containerPort: appPort },
-                ...(opts.opsPort ? [{ name: 'ops', containerPort: opts.opsPort }] : []),
-              ],
-              env: opts.env,
-              volumeMounts: [...scratch.volumeMounts, ...(opts.volumeMounts ?? [])],
-              readinessProbe: { httpGet: { path: '/readyz', port: probePort }, periodSeconds: 5 },
-              livenessProbe: {
-                httpGet: { path: '/healthz', port: probePort },
-                periodSeconds: 10,
-                failureThreshold: 6,
-              },
-              ...(opts.resources
-                ? {
-                    resources: {
-                      ...(opts.resources.requests ? { requests: quantities(opts.resources.requests) } : {}),
-                      ...(opts.resources.limits ? { limits: quantities(opts.resources.limits) } : {}),
-                    },
-                  }
-                : {}),
-            },
-          ],
+          containers: [appContainer(app, opts, scratch.volumeMounts)],
         },
       },
     },
   });
+}
+
+/** The app's one container: its ports, probes (on the ops port if it has one) and resources. */
+function appContainer(app: App, opts: DeploymentOptions, scratchMounts: k8s.VolumeMount[]): k8s.Container {
+  const probePort = k8s.IntOrString.fromString(opts.opsPort ? 'ops' : 'http');
+  return {
+    name: app,
+    image: opts.image,
+    imagePullPolicy: opts.imagePullPolicy,
+    securityContext: restrictedContainer,
+    ports: [
+      { name: 'http', containerPort: appPort },
+      ...(opts.opsPort ? [{ name: 'ops', containerPort: opts.opsPort }] : []),
+    ],
+    env: opts.env,
+    volumeMounts: [...scratchMounts, ...(opts.volumeMounts ?? [])],
+    readinessProbe: { httpGet: { path: '/readyz', port: probePort }, periodSeconds: 5 },
+    livenessProbe: {
+      httpGet: { path: '/healthz', port: probePort },
+      periodSeconds: 10,
+      failureThreshold: 6,
+    },
+    ...(opts.resources
+      ? {
+          resources: {
+            ...(opts.resources.requests ? { requests: quantities(opts.resources.requests) } : {}),
+            ...(opts.resources.limits ? { limits: quantities(opts.resources.limits) } : {}),
+          },
+        }
+      : {}),
+  };
 }
 
 function service(
@@ -285,8 +285,14 @@ function pdb(chart: Chart, ctx: Context, app: App) {
 
 export function desiredApps(scope: Construct, ctx: Context): Chart {
   const chart = new Chart(scope, 'apps', { disableResourceNameHashes: true });
-  const { ingest, processor, dashboard } = ctx.spec;
+  ingestApp(chart, ctx);
+  processorApp(chart, ctx);
+  if (ctx.spec.dashboard.enabled) dashboardApp(chart, ctx);
+  return chart;
+}
 
+function ingestApp(chart: Chart, ctx: Context) {
+  const { ingest } = ctx.spec;
   // Clients authenticate with an API key (INGEST_API_KEYS, read from a Secret, never a literal).
   const keysSecret = ingest.apiKeysSecret ?? ingestApiKeys.generatedSecret(ctx.owner.name);
   if (!ingest.apiKeysSecret && ctx.observed.ingestApiKey) {
@@ -324,7 +330,10 @@ export function desiredApps(scope: Construct, ctx: Context): Chart {
     port: { name: 'ops', number: ingestOpsPort },
   });
   pdb(chart, ctx, 'ingest');
+}
 
+function processorApp(chart: Chart, ctx: Context) {
+  const { processor } = ctx.spec;
   const processorEnv = (cassandra: 'processor' | 'superuser') => [
     ...env(ctx, 'processor', { kafka: true, cassandra, mysql: 'processor' }),
     { name: 'PROCESSOR_GROUP_ID', value: processor.autoscaling.consumerGroup },
@@ -352,17 +361,17 @@ export function desiredApps(scope: Construct, ctx: Context): Chart {
   service(chart, ctx, 'processor');
   pdb(chart, ctx, 'processor');
   if (processor.autoscaling.mode === 'keda') scaledObject(chart, ctx);
+}
 
-  if (dashboard.enabled) {
-    deployment(chart, ctx, 'dashboard', {
-      replicas: dashboard.replicas,
-      image: dashboard.image,
-      imagePullPolicy: dashboard.imagePullPolicy,
-      env: env(ctx, 'dashboard', { cassandra: 'dashboard', mysql: 'dashboard' }),
-    });
-    service(chart, ctx, 'dashboard');
-  }
-  return chart;
+function dashboardApp(chart: Chart, ctx: Context) {
+  const { dashboard } = ctx.spec;
+  deployment(chart, ctx, 'dashboard', {
+    replicas: dashboard.replicas,
+    image: dashboard.image,
+    imagePullPolicy: dashboard.imagePullPolicy,
+    env: env(ctx, 'dashboard', { cassandra: 'dashboard', mysql: 'dashboard' }),
+  });
+  service(chart, ctx, 'dashboard');
 }
 
 /**

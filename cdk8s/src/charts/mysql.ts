@@ -75,19 +75,24 @@ function urlSecret(chart: Chart, ctx: Context, logins: MysqlLogins, host: string
 
 export function desiredMysql(scope: Construct, ctx: Context): Chart {
   const chart = new Chart(scope, 'mysql', { disableResourceNameHashes: true });
-  const sp = ctx.owner.name;
-  const n = names(sp);
   const { mysql } = ctx.spec;
   if (mysql.external) {
     if (!ctx.observed.externalMysqlLogins) throw new Error('spec.mysql.external: the logins were not observed');
     urlSecret(chart, ctx, ctx.observed.externalMysqlLogins, mysql.external.host, mysql.external.port);
     return chart;
   }
-  const labels = commonLabels(sp, 'mysql');
-  const selector = selectorLabels(sp, 'mysql');
-  const creds = ctx.observed.mysqlCredentials;
-  const credentialsSecret = mysql.existingSecret ?? n.mysqlSecret;
+  const initSql = mysqlSecrets(chart, ctx);
+  mysqlService(chart, ctx);
+  mysqlStatefulSet(chart, ctx, initSql);
+  return chart;
+}
 
+/** The credentials (unless an existing Secret holds them), the init file and the apps' URLs; returns the init SQL. */
+function mysqlSecrets(chart: Chart, ctx: Context): string {
+  const n = names(ctx.owner.name);
+  const { mysql } = ctx.spec;
+  const labels = commonLabels(ctx.owner.name, 'mysql');
+  const creds = ctx.observed.mysqlCredentials;
   if (!mysql.existingSecret) {
     new k8s.KubeSecret(chart, 'credentials', {
       metadata: { name: n.mysqlSecret, labels },
@@ -117,17 +122,26 @@ export function desiredMysql(scope: Construct, ctx: Context): Chart {
     `${n.mysql}.${ctx.owner.namespace}.svc`,
     mysqlPort,
   );
+  return initSql;
+}
 
+function mysqlService(chart: Chart, ctx: Context) {
+  const sp = ctx.owner.name;
   new k8s.KubeService(chart, 'service', {
-    metadata: { name: n.mysql, labels },
+    metadata: { name: names(sp).mysql, labels: commonLabels(sp, 'mysql') },
     spec: {
       clusterIp: 'None',
-      selector,
+      selector: selectorLabels(sp, 'mysql'),
       ports: [{ name: 'mysql', port: mysqlPort, targetPort: k8s.IntOrString.fromString('mysql') }],
     },
   });
+}
 
-  const fromSecret = (key: string) => ({ secretKeyRef: { name: credentialsSecret, key } });
+function mysqlStatefulSet(chart: Chart, ctx: Context, initSql: string) {
+  const sp = ctx.owner.name;
+  const n = names(sp);
+  const { mysql } = ctx.spec;
+  const labels = commonLabels(sp, 'mysql');
   const retention = ctx.spec.deletionPolicy === 'Delete' ? 'Delete' : 'Retain';
   // The server writes its socket and pid file in /run/mysqld and temporary tables in /tmp.
   const scratch = scratchDirs({ run: '/run/mysqld', tmp: '/tmp' });
@@ -136,40 +150,13 @@ export function desiredMysql(scope: Construct, ctx: Context): Chart {
     spec: {
       serviceName: n.mysql,
       replicas: 1,
-      selector: { matchLabels: selector },
+      selector: { matchLabels: selectorLabels(sp, 'mysql') },
       persistentVolumeClaimRetentionPolicy: { whenDeleted: retention, whenScaled: 'Retain' },
       template: {
         // A changed init file (new users, new passwords of an existing Secret) restarts MySQL, which runs it.
         metadata: { labels, annotations: { [initHashAnnotation]: createHash('sha256').update(initSql).digest('hex') } },
         spec: {
-          containers: [
-            {
-              name: 'mysql',
-              image: mysql.image,
-              imagePullPolicy: mysql.imagePullPolicy,
-              securityContext: restrictedContainer,
-              ports: [{ name: 'mysql', containerPort: mysqlPort }],
-              env: [
-                { name: 'MYSQL_DATABASE', value: mysql.database },
-                { name: 'MYSQL_ROOT_PASSWORD', valueFrom: fromSecret(mysqlSecretKeys.rootPassword) },
-              ],
-              // The per-app users and grants, at every start (also the first, during initialisation).
-              args: [`--init-file=${mysqlInitDir}/${mysqlInitFile}`],
-              readinessProbe: {
-                tcpSocket: { port: k8s.IntOrString.fromString('mysql') },
-                periodSeconds: 5,
-              },
-              resources: {
-                requests: { cpu: k8s.Quantity.fromString('250m'), memory: k8s.Quantity.fromString('512Mi') },
-                limits: { memory: k8s.Quantity.fromString('1Gi') },
-              },
-              volumeMounts: [
-                { name: 'data', mountPath: '/var/lib/mysql' },
-                { name: 'init', mountPath: mysqlInitDir, readOnly: true },
-                ...scratch.volumeMounts,
-              ],
-            },
-          ],
+          containers: [mysqlContainer(ctx, scratch.volumeMounts)],
           ...placement(ctx),
           // The image's mysql user (999) owns the data volume (fsGroup) and reads the init file.
           securityContext: restrictedPod(mysqlUid),
@@ -191,5 +178,36 @@ export function desiredMysql(scope: Construct, ctx: Context): Chart {
       ],
     },
   });
-  return chart;
+}
+
+function mysqlContainer(ctx: Context, scratchMounts: k8s.VolumeMount[]): k8s.Container {
+  const { mysql } = ctx.spec;
+  const credentialsSecret = mysql.existingSecret ?? names(ctx.owner.name).mysqlSecret;
+  const fromSecret = (key: string) => ({ secretKeyRef: { name: credentialsSecret, key } });
+  return {
+    name: 'mysql',
+    image: mysql.image,
+    imagePullPolicy: mysql.imagePullPolicy,
+    securityContext: restrictedContainer,
+    ports: [{ name: 'mysql', containerPort: mysqlPort }],
+    env: [
+      { name: 'MYSQL_DATABASE', value: mysql.database },
+      { name: 'MYSQL_ROOT_PASSWORD', valueFrom: fromSecret(mysqlSecretKeys.rootPassword) },
+    ],
+    // The per-app users and grants, at every start (also the first, during initialisation).
+    args: [`--init-file=${mysqlInitDir}/${mysqlInitFile}`],
+    readinessProbe: {
+      tcpSocket: { port: k8s.IntOrString.fromString('mysql') },
+      periodSeconds: 5,
+    },
+    resources: {
+      requests: { cpu: k8s.Quantity.fromString('250m'), memory: k8s.Quantity.fromString('512Mi') },
+      limits: { memory: k8s.Quantity.fromString('1Gi') },
+    },
+    volumeMounts: [
+      { name: 'data', mountPath: '/var/lib/mysql' },
+      { name: 'init', mountPath: mysqlInitDir, readOnly: true },
+      ...scratchMounts,
+    ],
+  };
 }

@@ -66,6 +66,23 @@ export async function createNamespace(rest: KubeRest, prefix: string): Promise<s
   return name;
 }
 
+/** A test file's start: our CRDs and the third-party ones installed, and a namespace of its own. */
+export async function setUpNamespace(prefix: string): Promise<{ rest: KubeRest; ns: string }> {
+  const rest = testRest();
+  await installCrds(rest);
+  return { rest, ns: await createNamespace(rest, prefix) };
+}
+
+/** A test file's end: its operators stopped (those started), then its namespace deleted. */
+export async function tearDownNamespace(
+  rest: KubeRest,
+  ns: string,
+  operators: Array<Operator | undefined>,
+): Promise<void> {
+  await Promise.all(operators.map((o) => o?.stop()));
+  await deleteNamespace(rest, ns);
+}
+
 /** Deletes a test namespace; SalesPipelines left behind lose their finalizer first (no operator runs then). */
 export async function deleteNamespace(rest: KubeRest, name: string): Promise<void> {
   const left = await rest
@@ -114,10 +131,45 @@ export const reconcileCount = async (op: Operator) =>
 export const spPath = (ns: string, name?: string) =>
   name ? objectPath(apiVersion, plural, ns, name) : collectionPath(apiVersion, plural, ns);
 
-export async function createSp(rest: KubeRest, ns: string, name: string, spec: SalesPipelineSpecInput = {}) {
+export async function createSp(
+  rest: KubeRest,
+  ns: string,
+  name: string,
+  spec: SalesPipelineSpecInput = {},
+  annotations?: Record<string, string>,
+) {
   return rest.request<{ metadata: { uid: string } }>('POST', spPath(ns), {
-    body: { apiVersion, kind: 'SalesPipeline', metadata: { name, namespace: ns }, spec },
+    body: {
+      apiVersion,
+      kind: 'SalesPipeline',
+      metadata: { name, namespace: ns, ...(annotations && { annotations }) },
+      spec,
+    },
   });
+}
+
+/** A SalesPipeline whose processor scales 1–6 on the lag of its consumer group on the topic (no dashboard). */
+export function lagScaledSpec(opts: {
+  topic: string;
+  group: string;
+  lagThreshold: number;
+  pollingSeconds: number;
+  scaleDown: { stabilizationSeconds: number; step: number };
+}): SalesPipelineSpecInput {
+  return {
+    dashboard: { enabled: false },
+    kafka: { topics: { name: opts.topic } },
+    processor: {
+      minReplicas: 1,
+      maxReplicas: 6,
+      lagThreshold: opts.lagThreshold,
+      autoscaling: {
+        consumerGroup: opts.group,
+        pollingSeconds: opts.pollingSeconds,
+        scaleDown: { ...opts.scaleDown, periodSeconds: 1 },
+      },
+    },
+  };
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any

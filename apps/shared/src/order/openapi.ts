@@ -59,6 +59,7 @@ export const EXAMPLE_ORDER: Order = {
   grand_total: 36,
 };
 
+/** The ingest API's one literal OpenAPI document, read top to bottom like the API: long on purpose. */
 export function openApiDocument(options: { version?: string; serverUrl?: string } = {}): Record<string, unknown> {
   const order = plain(OrderSchema);
   (order.properties as Record<string, unknown>).items = {

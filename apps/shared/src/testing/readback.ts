@@ -1,12 +1,13 @@
 /**
  * Reading back what the processor wrote, and what it should have written: free of jest, so the
- * benchmarks use them too.
+ * benchmarks and other packages' tests use them too.
  */
 import type cassandra from 'cassandra-driver';
 import type mysql from 'mysql2/promise';
 import type { RowDataPacket } from 'mysql2';
-import { centsOf, decimalToCents, type AcceptedOrder } from '@salespipeline/shared';
-import { waitFor } from '@salespipeline/shared/testing';
+import { centsOf, decimalToCents } from '../order/money.js';
+import type { AcceptedOrder } from '../order/schema.js';
+import { waitFor } from './wait.js';
 export interface Totals {
   orders: number;
   items: number;

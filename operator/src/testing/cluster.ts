@@ -1,5 +1,5 @@
 /**
- * The local real node for the end-to-end test and the cluster benchmark: starts it (node.sh), builds
+ * The local real node for the end-to-end test and the cluster benchmark (@salespipeline/operator/testing/cluster): starts it (node.sh), builds
  * and imports the images, installs the chart, applies SalesPipelines whose pods run there (Kafka and
  * Cassandra external: the local services bridged into the node; MySQL: the MariaDB image built here),
  * and reaches their Services with `kubectl port-forward`, as a user would.
@@ -10,14 +10,14 @@ import type cassandra from 'cassandra-driver';
 import fc from 'fast-check';
 import mysql from 'mysql2/promise';
 import { topicPlan, type AcceptedOrder } from '@salespipeline/shared';
-import { orderArbitrary, testInfra } from '@salespipeline/shared/testing';
+import { orderArbitrary, readAggregates, readRawOrders, testInfra } from '@salespipeline/shared/testing';
 import { mysqlUrlKeys, names, type SalesPipelineSpecInput } from '@salespipeline/cdk8s';
-import type { KubeRest } from '@salespipeline/operator';
-import { readAggregates, readRawOrders } from '../../apps/processor/test/helpers.js';
-import { get, ok, run, spPath, waitFor } from '@salespipeline/operator/testing';
+import type { KubeRest } from '../kube/rest.js';
+import { get, ok, run, spPath, waitFor } from './index.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
-const repo = join(import.meta.dirname, '..', '..');
+/** The repository (operator/src/testing or operator/dist/testing, three levels down). */
+const repo = join(import.meta.dirname, '..', '..', '..');
 const script = (path: string) => join(repo, 'scripts', path);
 const chart = join(repo, 'charts', 'salespipeline-operator');
 /** The MySQL image of a SalesPipeline on the local node (scripts/images.sh builds it). */
