@@ -4,6 +4,9 @@
 const workspaces = {
   '@salespipeline/shared/testing': 'apps/shared/src/testing/index.ts',
   '@salespipeline/shared': 'apps/shared/src/index.ts',
+  '@salespipeline/ingest/testing': 'apps/ingest/src/testing/index.ts',
+  '@salespipeline/processor/testing': 'apps/processor/src/testing/index.ts',
+  '@salespipeline/dashboard/testing': 'apps/dashboard/src/testing/index.ts',
   '@salespipeline/cdk8s': 'cdk8s/src/index.ts',
   '@salespipeline/operator/testing/cluster': 'operator/src/testing/cluster.ts',
   '@salespipeline/operator/testing': 'operator/src/testing/index.ts',

@@ -4,7 +4,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { chromium } from 'playwright-core';
-import { chromiumOptions } from '../apps/dashboard/test/helpers.js';
+import { chromiumOptions } from '@salespipeline/dashboard/testing';
 
 export interface Panel {
   title: string;

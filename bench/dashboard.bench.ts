@@ -13,15 +13,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { chromium } from 'playwright-core';
 import { createKafka, createLogger, ensureTopics, topicsOf } from '@salespipeline/shared';
 import { testInfra, uniqueName, waitFor } from '@salespipeline/shared/testing';
-import { authHeaders, startIngest } from '../apps/ingest/test/helpers.js';
-import {
-  chromiumOptions,
-  createStores,
-  metricValue,
-  order,
-  SseReader,
-  startStoresProcessor,
-} from '../apps/dashboard/test/helpers.js';
+import { authHeaders, startIngest } from '@salespipeline/ingest/testing';
+import { chromiumOptions, metricValue, order, SseReader } from '@salespipeline/dashboard/testing';
+import { createStores, startStoresProcessor } from '@salespipeline/processor/testing';
 import { quantile, writeResult } from './results.js';
 
 const LOAD = Number(process.env.LOAD ?? 500);

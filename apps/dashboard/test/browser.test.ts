@@ -9,7 +9,7 @@ import { afterAll, beforeAll, expect, test } from '@jest/globals';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { createKafka, createLogger, ensureTopics, topicsOf } from '@salespipeline/shared';
 import { TcpProxy, testInfra, uniqueName } from '@salespipeline/shared/testing';
-import { authHeaders, startIngest, type RunningIngest } from '../../ingest/test/helpers.js';
+import { authHeaders, startIngest, type RunningIngest } from '@salespipeline/ingest/testing';
 import type { RunningProcessor } from '../../processor/src/processor.js';
 import {
   artifactsDir,

@@ -20,7 +20,7 @@ import {
   topicsOf,
 } from '@salespipeline/shared';
 import { localStateDir, testInfra, testPrometheusUrl, uniqueName, waitFor } from '@salespipeline/shared/testing';
-import { authHeaders, startIngest, type RunningIngest } from '../../ingest/test/helpers.js';
+import { authHeaders, startIngest, type RunningIngest } from '@salespipeline/ingest/testing';
 import type { RunningProcessor } from '../../processor/src/processor.js';
 import {
   createNamespace,

@@ -2,23 +2,20 @@ import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import fc from 'fast-check';
 import { RETRY_ADVICE, type AcceptedOrder } from '@salespipeline/shared';
 import {
+  countProcessed,
+  expectedAggregates,
+  mapDiff,
   orderArbitrary,
   ProduceResponseDropper,
   kafkaVia,
+  readAggregates,
   TcpProxy,
   testInfra,
   waitFor,
+  waitForProcessed,
 } from '@salespipeline/shared/testing';
 import { startProcessor, type RunningProcessor } from '../../processor/src/processor.js';
-import {
-  countProcessed,
-  createTestEnv,
-  expectedAggregates,
-  mapDiff,
-  readAggregates,
-  waitForProcessed,
-  type TestEnv,
-} from '../../processor/test/helpers.js';
+import { createTestEnv, type TestEnv } from '@salespipeline/processor/testing';
 import { keyCounts, metricValue, post, readTopic, startIngest, type RunningIngest } from './helpers.js';
 
 jest.setTimeout(180_000);

@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import fc from 'fast-check';
 import type { RowDataPacket } from 'mysql2';
 import { freePort, orderArbitrary, waitFor } from '@salespipeline/shared/testing';
-import { createTestEnv, type TestEnv } from '../../processor/test/helpers.js';
+import { createTestEnv, type TestEnv } from '@salespipeline/processor/testing';
 import { post } from './helpers.js';
 
 jest.setTimeout(180_000);

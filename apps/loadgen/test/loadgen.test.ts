@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import type { Kafka } from 'kafkajs';
 import { uniqueName } from '@salespipeline/shared/testing';
 // The real ingest API, in-process (the load generator's only dependency).
-import { endOffsets, startIngestOnNewTopic, testApiKey, type RunningIngest } from '../../ingest/test/helpers.js';
+import { endOffsets, startIngestOnNewTopic, testApiKey, type RunningIngest } from '@salespipeline/ingest/testing';
 import { OrderGenerator } from '../src/generate.js';
 import { runLoad } from '../src/sender.js';
 

@@ -1,18 +1,7 @@
 /** Test fixtures of the processor: a private topic, MySQL database and keyspace per test file. */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import type cassandra from 'cassandra-driver';
 import type { IHeaders, Kafka } from 'kafkajs';
-import type mysql from 'mysql2/promise';
-import {
-  createCassandraClient,
-  createKafka,
-  createLogger,
-  createMysqlPool,
-  ensureTopics,
-  loadConfig,
-  type AcceptedOrder,
-  topicsOf,
-} from '@salespipeline/shared';
+import type { AcceptedOrder } from '@salespipeline/shared';
 import { expect } from '@jest/globals';
 import fc from 'fast-check';
 import {
@@ -23,80 +12,10 @@ import {
   orderArbitrary,
   readAggregates,
   readRawOrders,
-  testInfra,
   uniqueName,
   waitFor,
 } from '@salespipeline/shared/testing';
-import { processorSpec } from '../src/config.js';
-import { migrateCassandra, migrateMysql } from '../src/migrate.js';
-import type { ProcessorConfig } from '../src/processor.js';
-
-export interface TestEnv {
-  topic: string;
-  database: string;
-  keyspace: string;
-  /** Environment of a processor pointed at this fixture. */
-  env: Record<string, string>;
-  config: (extra?: Record<string, string>) => ProcessorConfig;
-  kafka: Kafka;
-  pool: mysql.Pool;
-  cassandra: cassandra.Client;
-  cleanup: () => Promise<void>;
-}
-
-export async function createTestEnv(
-  prefix: string,
-  partitions = 3,
-  topicConfig: { retentionMs?: number } = {},
-): Promise<TestEnv> {
-  const infra = testInfra();
-  const topic = uniqueName(`${prefix}_orders`);
-  const database = uniqueName(`sp_test_${prefix}`);
-  const keyspace = uniqueName(`sp_${prefix}`);
-  const kafka = createKafka(infra, createLogger('test', 'warn'));
-  await ensureTopics(kafka, topic, { partitions, ...topicConfig });
-  const admin = createMysqlPool(infra, { connectionLimit: 1 });
-  await admin.query(`CREATE DATABASE ${database}`);
-  await admin.end();
-  const url = new URL(infra.mysqlUrl);
-  url.pathname = `/${database}`;
-  const env = {
-    KAFKA_BROKERS: infra.kafkaBrokers.join(','),
-    CASSANDRA_CONTACT_POINTS: infra.cassandraContactPoints.join(','),
-    MYSQL_URL: url.toString(),
-    ORDERS_TOPIC: topic,
-    CASSANDRA_KEYSPACE: keyspace,
-    PROCESSOR_GROUP_ID: `${topic}_group`,
-    PROCESSOR_OPS_PORT: '0',
-    PROCESSOR_OPS_HOST: '127.0.0.1',
-    LOG_LEVEL: 'warn',
-  };
-  const pool = createMysqlPool({ mysqlUrl: url.toString() }, { connectionLimit: 4 });
-  const client = createCassandraClient(infra);
-  const logger = createLogger('test', 'warn');
-  await migrateMysql(pool, logger);
-  await migrateCassandra(client, keyspace, { class: 'SimpleStrategy', replicationFactor: 1 }, logger);
-  return {
-    topic,
-    database,
-    keyspace,
-    env,
-    config: (extra = {}) => loadConfig(processorSpec, { ...env, ...extra }),
-    kafka,
-    pool,
-    cassandra: client,
-    cleanup: async () => {
-      await pool.query(`DROP DATABASE IF EXISTS ${database}`);
-      await pool.end();
-      await client.execute(`DROP KEYSPACE IF EXISTS ${keyspace}`);
-      await client.shutdown();
-      const kadmin = kafka.admin();
-      await kadmin.connect();
-      await kadmin.deleteTopics({ topics: Object.values(topicsOf(topic)) }).catch(() => undefined);
-      await kadmin.disconnect();
-    },
-  };
-}
+import type { TestEnv } from '../src/testing/index.js';
 
 export interface TopicMessage {
   key: string;
@@ -186,7 +105,8 @@ export async function expectExact(
   expect(mapDiff(await readRawOrders(env.cassandra, env.keyspace), firsts)).toEqual([]);
 }
 
-// The jest-free readback and producer live in the shared test kit; re-exported for this package's tests.
+// The jest-free fixtures live in this package's test kit and the shared one; re-exported for this package's tests.
+export { createTestEnv, type TestEnv } from '../src/testing/index.js';
 export {
   countByHour,
   countProcessed,
