@@ -47,8 +47,7 @@ import {
 import { OrderGenerator } from '../apps/loadgen/src/generate.js';
 import { runLoad, type LoadReport, type LoadResult, type LoadTotals } from '../apps/loadgen/src/sender.js';
 import { startIngest } from '@salespipeline/ingest/testing';
-import { processorSpec } from '../apps/processor/src/config.js';
-import { startProcessor, type RunningProcessor } from '../apps/processor/src/processor.js';
+import { processorSpec, startProcessor, type RunningProcessor } from '@salespipeline/processor/testing';
 import {
   countByHour,
   expectedAggregates,

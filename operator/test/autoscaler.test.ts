@@ -20,8 +20,7 @@ import {
 import { orderArbitrary, testInfra, waitFor } from '@salespipeline/shared/testing';
 import { kafkaBootstrapAnnotation } from '@salespipeline/cdk8s';
 import { collectionPath, objectPath, type KubeRest, type Operator } from '@salespipeline/operator';
-import { processorSpec } from '../../apps/processor/src/config.js';
-import { startProcessor, type RunningProcessor } from '../../apps/processor/src/processor.js';
+import { processorSpec, startProcessor, type RunningProcessor } from '@salespipeline/processor/testing';
 import {
   createSp,
   lagScaledSpec,

@@ -10,7 +10,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { createKafka, createLogger, ensureTopics, topicsOf } from '@salespipeline/shared';
 import { TcpProxy, testInfra, uniqueName } from '@salespipeline/shared/testing';
 import { authHeaders, startIngest, type RunningIngest } from '@salespipeline/ingest/testing';
-import type { RunningProcessor } from '../../processor/src/processor.js';
+import type { RunningProcessor } from '@salespipeline/processor/testing';
 import {
   artifactsDir,
   chromiumOptions,

@@ -21,7 +21,7 @@ import {
 } from '@salespipeline/shared';
 import { localStateDir, testInfra, testPrometheusUrl, uniqueName, waitFor } from '@salespipeline/shared/testing';
 import { authHeaders, startIngest, type RunningIngest } from '@salespipeline/ingest/testing';
-import type { RunningProcessor } from '../../processor/src/processor.js';
+import type { RunningProcessor } from '@salespipeline/processor/testing';
 import {
   createNamespace,
   createSp,

@@ -14,8 +14,7 @@ import {
   waitFor,
   waitForProcessed,
 } from '@salespipeline/shared/testing';
-import { startProcessor, type RunningProcessor } from '../../processor/src/processor.js';
-import { createTestEnv, type TestEnv } from '@salespipeline/processor/testing';
+import { createTestEnv, startProcessor, type RunningProcessor, type TestEnv } from '@salespipeline/processor/testing';
 import { keyCounts, metricValue, post, readTopic, startIngest, type RunningIngest } from './helpers.js';
 
 jest.setTimeout(180_000);

@@ -24,6 +24,9 @@ import { migrateCassandra, migrateMysql } from '../migrate.js';
 import { MysqlSink } from '../mysql-sink.js';
 import { startProcessor, type ProcessorConfig, type RunningProcessor } from '../processor.js';
 
+// The processor itself, for tests and benchmarks that run it in-process.
+export { processorSpec, startProcessor, type RunningProcessor };
+
 const quietLogger = () => createLogger('test', process.env.TEST_LOG_LEVEL ?? 'silent');
 
 export interface TestEnv {
