@@ -1,4 +1,4 @@
-import { Counter, Histogram, type Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 
 export function ingestMetrics(registry: Registry) {
   const registers = [registry];
@@ -19,6 +19,12 @@ export function ingestMetrics(registry: Registry) {
       help: 'Request latency by route and status',
       labelNames: ['route', 'status'],
       buckets: [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers,
+    }),
+    inFlight: new Gauge({
+      name: 'ingest_requests_in_flight',
+      help: 'Order requests received and not answered yet, by route',
+      labelNames: ['route'],
       registers,
     }),
   };

@@ -68,12 +68,12 @@ export function orderRoutes({ config, keys, producer, metrics, logger }: OrderRo
     res.status(202).json({ accepted: orders.length });
   };
 
-  router.post('/v1/orders', timed(metrics.duration, 'order'), ...body, async (req, res) => {
+  router.post('/v1/orders', timed(metrics.duration, 'order', metrics.inFlight), ...body, async (req, res) => {
     const result = validateOrder(req.body, { defaultCurrency: config.defaultCurrency });
     if (!result.ok) throw new HttpError(400, 'invalid_order', 'the order is invalid', { errors: result.errors });
     await produce(res, [result.order]);
   });
-  router.post('/v1/orders/batch', timed(metrics.duration, 'batch'), ...body, async (req, res) => {
+  router.post('/v1/orders/batch', timed(metrics.duration, 'batch', metrics.inFlight), ...body, async (req, res) => {
     const result = validateBatch(req.body, { defaultCurrency: config.defaultCurrency });
     if (!result.ok) {
       throw new HttpError(400, 'invalid_order', 'the batch is invalid; no order was accepted', {

@@ -46,6 +46,33 @@ const postOnce = (url: string, body: unknown): Promise<number> =>
     req.end(JSON.stringify(body));
   });
 
+/** A POST whose body is sent in two halves: the second only when `finish` is called. */
+const holdPost = (url: string, order: AcceptedOrder) => {
+  const body = Buffer.from(JSON.stringify(order));
+  const half = Math.floor(body.length / 2);
+  let finish = () => {};
+  const status = new Promise<number>((resolve, reject) => {
+    const req = request(`${url}/v1/orders`, {
+      method: 'POST',
+      agent: false,
+      headers: {
+        'content-type': 'application/json',
+        'content-length': String(body.length),
+        authorization: `Bearer ${testApiKey}`,
+      },
+    });
+    req.once('response', (res) => {
+      res.resume();
+      res.once('end', () => resolve(res.statusCode!));
+    });
+    req.once('error', reject);
+    req.flushHeaders();
+    req.write(body.subarray(0, half));
+    finish = () => req.end(body.subarray(half));
+  });
+  return { id: order.order_id, status, finish: () => finish() };
+};
+
 describe('ingest with INGEST_WORKERS=2', () => {
   let kafka: Kafka;
   let proc: ChildProcess | undefined;
@@ -130,31 +157,31 @@ describe('ingest with INGEST_WORKERS=2', () => {
 
   it('drains every worker on SIGTERM: requests in flight answered, every 2xx order in Kafka, exit 0', async () => {
     await start();
-    const batch = orders('w-drain', 300);
-    let signalled = false;
-    let answeredAfterSignal = 0;
-    const results = batch.map((order) =>
+    // Requests in flight at the signal, whatever the machine's speed: each has its headers read (so a
+    // worker counts it) and half its body sent; the rest is sent only after SIGTERM.
+    const held = orders('w-held', 6).map((order) => holdPost(url, order));
+    await waitFor(async () => (await metricValue(opsUrl, 'ingest_requests_in_flight')) === held.length, {
+      what: 'every held request in flight in a worker',
+      timeoutMs: 60_000,
+    });
+    // And a stream of new requests around the signal.
+    const burst = orders('w-drain', 300);
+    const results = burst.map((order) =>
       postOnce(url, order).then(
-        (status) => {
-          if (signalled) answeredAfterSignal += 1;
-          return { id: order.order_id, status };
-        },
+        (status) => ({ id: order.order_id, status }),
         (err: Error) => ({ id: order.order_id, status: 0, error: err.message }),
       ),
     );
-    let answered = 0;
-    for (const r of results) void r.then(() => (answered += 1));
-    await waitFor(async () => answered >= 20, { what: 'the first answers', timeoutMs: 60_000 });
-    signalled = true;
     proc!.kill('SIGTERM');
+    for (const h of held) h.finish();
+    const heldStatuses = await Promise.all(held.map((h) => h.status));
     const outcomes = await Promise.all(results);
     expect(await exited).toBe(0);
 
-    const accepted = outcomes.filter((o) => o.status === 202).map((o) => o.id);
-    // Every answer is 202 or 503; a request the closing port no longer took fails to connect.
+    expect(heldStatuses).toEqual(held.map(() => 202));
+    // Every other answer is 202 or 503; a request the closing port no longer took fails to connect.
     expect(outcomes.filter((o) => o.status !== 202 && o.status !== 503 && o.status !== 0)).toEqual([]);
-    expect(accepted.length).toBeGreaterThan(20);
-    expect(answeredAfterSignal).toBeGreaterThan(0);
+    const accepted = [...held.map((h) => h.id), ...outcomes.filter((o) => o.status === 202).map((o) => o.id)];
     const counts = await keyCounts(kafka, topic);
     for (const id of accepted) expect(counts.get(id)).toBe(1);
   });

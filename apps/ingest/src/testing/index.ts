@@ -21,6 +21,8 @@ import { testInfra, waitFor } from '@salespipeline/shared/testing';
 import { createIngestApp, type IngestApp } from '../app.js';
 import { ingestSpec } from '../config.js';
 
+export { metricValue } from '@salespipeline/shared/testing';
+
 export interface RunningIngest extends IngestApp {
   url: string;
   /** The ops server (/metrics /healthz /readyz). */
@@ -130,13 +132,4 @@ export async function keyCounts(kafka: Kafka, topic: string): Promise<Map<string
   const counts = new Map<string, number>();
   for (const { key } of await readTopic(kafka, topic)) counts.set(key, (counts.get(key) ?? 0) + 1);
   return counts;
-}
-
-/** A counter of the app's /metrics, summed over its labels (0 when absent). */
-export async function metricValue(url: string, name: string): Promise<number> {
-  const text = await (await fetch(`${url}/metrics`)).text();
-  return text
-    .split('\n')
-    .filter((l) => l.startsWith(`${name} `) || l.startsWith(`${name}{`))
-    .reduce((sum, l) => sum + Number(l.slice(l.lastIndexOf(' ') + 1)), 0);
 }
