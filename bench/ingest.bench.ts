@@ -7,7 +7,7 @@
  * Environment:
  *   BENCH_INGEST_SECONDS  seconds per run (20)
  *   BENCH_INGEST_RUNS     which runs, comma-separated, of 1000,5000,max,batch (all)
- *   BENCH_INGEST_WORKERS  INGEST_WORKERS of the API (unset: its default, the CPUs available)
+ *   BENCH_INGEST_WORKERS  INGEST_WORKERS of the API (unset: its default auto)
  *   BENCH_INGEST_COMPRESSION  INGEST_KAFKA_COMPRESSION of the API (none)
  *   BENCH_NODE_ARGS       node flags of the API, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" (profiles
  *                         are written when it exits)
@@ -139,7 +139,9 @@ for (const rate of [1000, 5000].filter((r) => runs.has(String(r)))) {
   const { result } = await measure(`single @${rate}/s (paced)`, () =>
     pacedLoad({ url, path: '/v1/orders', headers, bodies: singles, rate, seconds, connections: 64 }),
   );
-  process.stdout.write(`  generator sent late by ${result.sendLagP99.toFixed(1)} ms p99, slowest answer ${result.max.toFixed(1)} ms\n`);
+  process.stdout.write(
+    `  generator sent late by ${result.sendLagP99.toFixed(1)} ms p99, slowest answer ${result.max.toFixed(1)} ms\n`,
+  );
   figures[`single_${rate}_rps_achieved`] = { value: Math.round(result.ok / seconds), unit: 'req/s' };
   figures[`single_${rate}_rps_p50`] = { value: result.p50, unit: 'ms' };
   figures[`single_${rate}_rps_p99`] = {

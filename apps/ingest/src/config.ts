@@ -1,5 +1,5 @@
 import { appPortVariables, kafkaSettings, opsPortVariables, setting, type ConfigOf } from '@salespipeline/shared';
-import { availableCpus } from './cpus.js';
+import { autoWorkers } from './cpus.js';
 
 const maxWorkers = 64;
 
@@ -21,9 +21,9 @@ export const ingestSpec = {
     env: 'INGEST_WORKERS',
     default: 'auto',
     kind: `integer 1..${maxWorkers} or auto`,
-    doc: "Processes serving the API port (node:cluster workers behind one port; 1: the API runs in the main process); auto: the container's CPU limit (cgroup quota, rounded up), else the CPUs available",
+    doc: "Processes serving the API port (node:cluster workers behind one port; 1: the API runs in the main process); auto: the container's CPU limit (cgroup quota, rounded up), else one fewer than the CPUs available (at least 1), leaving a core to what shares the machine",
     parse: (raw) => {
-      if (raw.trim() === 'auto') return Math.min(maxWorkers, availableCpus());
+      if (raw.trim() === 'auto') return Math.min(maxWorkers, autoWorkers());
       const n = /^\d+$/.test(raw.trim()) ? Number(raw) : NaN;
       if (!(n >= 1 && n <= maxWorkers)) throw new Error(`must be an integer between 1 and ${maxWorkers}, or auto`);
       return n;
@@ -66,6 +66,13 @@ export const ingestSpec = {
     default: 900_000,
     min: 10_000,
     doc: 'Largest produce request (bytes of values); keep below the broker message.max.bytes',
+  }),
+  kafkaLingerMs: setting.int({
+    env: 'INGEST_KAFKA_LINGER_MS',
+    default: 2,
+    min: 0,
+    max: 1000,
+    doc: 'How long an order waits for others to share its produce request when none is in flight (while one is, orders queue for the next anyway); 0: none. Below full load each produce request costs more CPU than its orders',
   }),
   kafkaCompression: setting.oneOf({
     env: 'INGEST_KAFKA_COMPRESSION',

@@ -8,7 +8,9 @@ describe('plainJsonLength', () => {
   const limit = 100;
   it('is the Content-Length of a plain UTF-8 JSON body within the limit', () => {
     expect(plainJsonLength({ 'content-type': 'application/json', 'content-length': '42' }, limit)).toBe(42);
-    expect(plainJsonLength({ 'content-type': 'Application/JSON; charset=UTF-8', 'content-length': '0' }, limit)).toBe(0);
+    expect(plainJsonLength({ 'content-type': 'Application/JSON; charset=UTF-8', 'content-length': '0' }, limit)).toBe(
+      0,
+    );
     expect(plainJsonLength({ 'content-type': 'application/json', 'content-length': '100' }, limit)).toBe(100);
   });
   it('leaves every other request to express.json', () => {
