@@ -19,14 +19,11 @@ function cgroupCpuMax(): string | undefined {
 }
 
 /**
- * INGEST_WORKERS=auto: a container's CPU limit (the cgroup quota, rounded up, at most the CPUs it may
- * run on): those CPUs are the ingest's own. Without a quota ("max", or v1's -1) the ingest shares the
- * machine with other services (Kafka, the kernel's network stack, a load balancer): one CPU fewer than
- * it may run on, at least 1. Each worker has its own producer, so a worker that only competes for a
- * busy core halves the orders per produce request and costs more CPU per request (see the README).
+ * CPUs this process can use: a container's CPU limit (the cgroup quota, rounded up), at most the CPUs
+ * it may run on. Without a quota ("max", or v1's -1): the CPUs it may run on.
  */
-export function autoWorkers(cpuMax = cgroupCpuMax(), cpus = availableParallelism()): number {
+export function availableCpus(cpuMax = cgroupCpuMax(), cpus = availableParallelism()): number {
   const m = /^(\d+) (\d+)/.exec(cpuMax?.trim() ?? '');
-  if (!m) return Math.max(1, cpus - 1);
+  if (!m) return cpus;
   return Math.max(1, Math.min(cpus, Math.ceil(Number(m[1]) / Number(m[2]))));
 }
