@@ -1,5 +1,5 @@
 import { appPortVariables, kafkaSettings, opsPortVariables, setting, type ConfigOf } from '@salespipeline/shared';
-import { autoWorkers } from './cpus.js';
+import { availableCpus } from './cpus.js';
 
 const maxWorkers = 64;
 
@@ -21,9 +21,9 @@ export const ingestSpec = {
     env: 'INGEST_WORKERS',
     default: 'auto',
     kind: `integer 1..${maxWorkers} or auto`,
-    doc: "Processes serving the API port (node:cluster workers behind one port; 1: the API runs in the main process); auto: the container's CPU limit (cgroup quota, rounded up), else one fewer than the CPUs available (at least 1), leaving a core to what shares the machine",
+    doc: "Processes serving the API port (node:cluster workers behind one port; 1: the API runs in the main process); auto: the container's CPU limit (cgroup quota, rounded up), else the CPUs available",
     parse: (raw) => {
-      if (raw.trim() === 'auto') return Math.min(maxWorkers, autoWorkers());
+      if (raw.trim() === 'auto') return Math.min(maxWorkers, availableCpus());
       const n = /^\d+$/.test(raw.trim()) ? Number(raw) : NaN;
       if (!(n >= 1 && n <= maxWorkers)) throw new Error(`must be an integer between 1 and ${maxWorkers}, or auto`);
       return n;
