@@ -44,11 +44,11 @@ describe('OrderProducer', () => {
     await producer?.close();
   });
 
-  const start = async (lingerMs: number) => {
+  const start = async (lingerMs: number, maxRequestBytes = 10_000) => {
     const fake = fakeKafka();
     producer = new OrderProducer(fake.kafka, {
       topic: 'orders',
-      maxRequestBytes: 10_000,
+      maxRequestBytes,
       maxQueuedBytes: 1_000_000,
       ackTimeoutMs: 10_000,
       lingerMs,
@@ -101,5 +101,22 @@ describe('OrderProducer', () => {
     expect(c.state).toBe('pending');
     requests[1]!.ack();
     await until(() => c.state === 'ok');
+  });
+
+  it('does not split a request that fits in one produce request over two', async () => {
+    // Each record is 1 + 16 bytes: a produce request takes 4 of them.
+    const { producer, requests } = await start(0, 80);
+    const a = track(producer.send([record('a')]));
+    const b = track(producer.send(['b', 'c', 'd'].map(record)));
+    const c = track(producer.send(['e', 'f'].map(record)));
+    requests[0]!.ack();
+    await until(() => requests.length === 2);
+    expect(requests[1]!.keys).toEqual(['b', 'c', 'd']);
+    requests[1]!.fail(new Error('broker gone'));
+    await until(() => requests.length === 3);
+    expect(requests[2]!.keys).toEqual(['e', 'f']);
+    requests[2]!.ack();
+    await until(() => c.state === 'ok');
+    expect([a.state, b.state]).toEqual(['ok', DependencyUnavailableError.name]);
   });
 });

@@ -217,6 +217,9 @@ export class OrderProducer {
       const next = this.queue[0]!;
       const size = next.message.value.length + next.message.key.length;
       if (batch.length > 0 && bytes + size > this.opts.maxRequestBytes) break;
+      // A request that fits in one produce request is not split over two (one could fail, one not).
+      const startsRequest = next.message === next.pending.messages[0];
+      if (batch.length > 0 && startsRequest && bytes + next.pending.bytes > this.opts.maxRequestBytes) break;
       this.queue.shift();
       this.queuedBytes -= size;
       // The client already had its 503: do not send what it will retry anyway.
