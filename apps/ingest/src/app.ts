@@ -34,6 +34,7 @@ export function createIngestApp(
     maxRequestBytes: config.maxRequestBytes,
     maxQueuedBytes: config.maxQueuedBytes,
     ackTimeoutMs: config.ackTimeoutMs,
+    lingerMs: config.kafkaLingerMs,
     compression: config.kafkaCompression,
     registry,
     logger,

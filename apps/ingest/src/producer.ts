@@ -1,7 +1,9 @@
 /**
  * Sends orders to Kafka through an idempotent producer (acks=all, key = order_id). Requests are
  * coalesced: while one produce request is in flight, new orders queue and go together in the next
- * one, so the number of produce requests does not grow with the number of HTTP requests.
+ * one, so the number of produce requests does not grow with the number of HTTP requests. With none in
+ * flight, the first order waits `lingerMs` for others to join it: below full load a produce request
+ * (kafkajs' encoding, a socket write, the broker's work) costs more CPU than the orders in it.
  * An order is only reported sent once Kafka acknowledged it.
  *
  * A send that fails or outlives its deadline has an unknown outcome: the broker may have written it.
@@ -38,6 +40,8 @@ export interface OrderProducerOptions {
   maxQueuedBytes: number;
   /** Time Kafka has to acknowledge a request. */
   ackTimeoutMs: number;
+  /** How long the first order waits for others before a produce request goes with none in flight. */
+  lingerMs: number;
   compression: 'none' | 'gzip';
   registry: Registry;
   logger: Logger;
@@ -49,6 +53,7 @@ export class OrderProducer {
   private readonly queue: Array<{ pending: Pending; message: OrderRecord }> = [];
   private queuedBytes = 0;
   private inFlight = false;
+  private lingering: NodeJS.Timeout | undefined;
   private connected = false;
   private closed = false;
   private connecting: Promise<void> | undefined;
@@ -182,10 +187,25 @@ export class OrderProducer {
 
   private pump(): void {
     if (this.inFlight || this.queue.length === 0) return;
+    if (this.opts.lingerMs > 0 && this.queuedBytes < this.opts.maxRequestBytes && !this.closed) {
+      this.lingering ??= setTimeout(() => {
+        this.lingering = undefined;
+        this.flushNow();
+      }, this.opts.lingerMs);
+      return;
+    }
+    this.flushNow();
+  }
+
+  /** Sends what is queued now, and the orders queued meanwhile once it is acknowledged. */
+  private flushNow(): void {
+    if (this.inFlight || this.queue.length === 0) return;
+    clearTimeout(this.lingering);
+    this.lingering = undefined;
     this.inFlight = true;
     void this.flush().finally(() => {
       this.inFlight = false;
-      this.pump();
+      this.flushNow();
     });
   }
 
@@ -197,6 +217,9 @@ export class OrderProducer {
       const next = this.queue[0]!;
       const size = next.message.value.length + next.message.key.length;
       if (batch.length > 0 && bytes + size > this.opts.maxRequestBytes) break;
+      // A request that fits in one produce request is not split over two (one could fail, one not).
+      const startsRequest = next.message === next.pending.messages[0];
+      if (batch.length > 0 && startsRequest && bytes + next.pending.bytes > this.opts.maxRequestBytes) break;
       this.queue.shift();
       this.queuedBytes -= size;
       // The client already had its 503: do not send what it will retry anyway.
@@ -238,6 +261,7 @@ export class OrderProducer {
 
   async close(): Promise<void> {
     this.closed = true;
+    this.flushNow();
     if (this.connecting) await Promise.race([this.connecting, sleep(3000, undefined, { ref: false })]);
     while (this.inFlight || this.queue.length > 0) await sleep(10);
     await Promise.all([this.producer, ...this.retired].map((p) => p.disconnect()));

@@ -3,7 +3,7 @@
  * orders:write; a JSON body within the size limit, validated against the shared schema, is answered
  * 202 only once Kafka acknowledged every order. Errors are thrown as HttpErrors for the error tail.
  */
-import express, { type NextFunction, type Request, type Response } from 'express';
+import express, { type Response } from 'express';
 import {
   DependencyUnavailableError,
   encodeOrder,
@@ -18,6 +18,7 @@ import {
 } from '@salespipeline/shared';
 import { authenticate, requireScope, type ApiKey } from './auth.js';
 import type { IngestConfig } from './config.js';
+import { jsonBody } from './json-body.js';
 import type { IngestMetrics } from './metrics.js';
 import type { OrderProducer } from './producer.js';
 
@@ -30,11 +31,14 @@ export interface OrderRoutesDeps {
   logger: Logger;
 }
 
-const jsonOnly = (req: Request, _res: Response, next: NextFunction) => {
-  if (!req.is('application/json'))
-    throw new HttpError(415, 'unsupported_media_type', 'Content-Type must be application/json');
-  next();
-};
+/** The 202 of accepted orders, written directly: res.json's type and charset handling is work a fixed answer does not need. */
+function answerAccepted(res: Response, count: number): void {
+  const body = `{"accepted":${count}}`;
+  res.statusCode = 202;
+  res.setHeader('Content-Type', 'application/json; charset=utf-8');
+  res.setHeader('Content-Length', body.length);
+  res.end(body);
+}
 
 export function orderRoutes({ config, keys, producer, metrics, logger }: OrderRoutesDeps): express.Router {
   const onReject = (reason: string) => metrics.rejected.inc({ reason });
@@ -49,11 +53,7 @@ export function orderRoutes({ config, keys, producer, metrics, logger }: OrderRo
       onReject,
     }),
   );
-  const body = [
-    requireScope('orders:write', onReject),
-    jsonOnly,
-    express.json({ limit: config.maxBodyBytes, strict: false, type: () => true }),
-  ];
+  const body = [requireScope('orders:write', onReject), jsonBody(config.maxBodyBytes)];
 
   const produce = async (res: Response, orders: AcceptedOrder[]) => {
     try {
@@ -65,7 +65,7 @@ export function orderRoutes({ config, keys, producer, metrics, logger }: OrderRo
       });
     }
     metrics.accepted.inc(orders.length);
-    res.status(202).json({ accepted: orders.length });
+    answerAccepted(res, orders.length);
   };
 
   router.post('/v1/orders', timed(metrics.duration, 'order', metrics.inFlight), ...body, async (req, res) => {
