@@ -125,7 +125,7 @@ export const processorSpec = {
     default: 20,
     min: 1,
     max: 100,
-    doc: 'Most orders per unlogged batch of orders_by_id (one partition each; a batch also holds at most 10 KiB of orders, a larger order is written alone)',
+    doc: 'Most orders per unlogged batch of orders_by_id (one partition each; a batch also holds at most 16 KiB of orders, a larger order is written alone)',
   }),
   lateBoundMs: setting.int({
     env: 'LATE_BOUND_MS',
