@@ -62,6 +62,9 @@ cassandra_jvm_opts() {
     # 0.77 → 0.22 CPU s per 100,000); young pauses stayed under 100 ms. A full collection of the
     # ~1 GiB heap would pause longer than G1's: production nodes (the K8ssandraCluster) keep G1.
     -XX:+UseParallelGC -XX:ParallelGCThreads=2
+    # Both JIT tiers stay: C1 alone (-XX:TieredStopAtLevel=1) saves the ~10 CPU s that C2 spends in the
+    # first ~200,000 orders after a start, but then costs 0.075 instead of 0.042 CPU s per 1,000
+    # orders drained: it pays only on a node that writes less than ~350,000 orders in its life.
     # from conf/jvm17-server.options: JPMS ...
     -Djdk.attach.allowAttachSelf=true
     --add-exports java.base/jdk.internal.misc=ALL-UNNAMED
