@@ -1,7 +1,9 @@
 import { describe, expect, it } from '@jest/globals';
 import cassandra from 'cassandra-driver';
-import { centsToDecimal, LIMITS } from '@salespipeline/shared';
-import { cqlDecimal } from './cassandra-sink.js';
+import { centsToDecimal, LIMITS, type AcceptedOrder } from '@salespipeline/shared';
+import { largestOrder } from '@salespipeline/shared/testing';
+import { groupRequests } from './cassandra-requests.js';
+import { byHourRow, byIdRow, CassandraSink, cqlDecimal, ID_BATCH_BYTES } from './cassandra-sink.js';
 
 describe('cqlDecimal', () => {
   it('is the decimal the amount reads as, to the cent, up to the largest valid total', () => {
@@ -16,5 +18,87 @@ describe('cqlDecimal', () => {
 
   it('refuses an amount with more than 2 decimals', () => {
     expect(() => cqlDecimal(1.005)).toThrow(RangeError);
+  });
+});
+
+describe('the rows of an order', () => {
+  const order = largestOrder('rows-1', '2026-03-01T23:40:00+05:30');
+  const json = Buffer.from(JSON.stringify(order));
+
+  it('orders_by_id: the id, the JSON bytes as given (or the order encoded), the Kafka provenance', () => {
+    const row = byIdRow({ order, json, acceptedAt: 1_700_000_000_000, partition: 3, offset: '9007199254740993' });
+    expect(row.params).toEqual([
+      'rows-1',
+      json,
+      new Date(1_700_000_000_000),
+      3,
+      cassandra.types.Long.fromString('9007199254740993'),
+    ]);
+    expect((row.params as unknown[])[1]).toBe(json);
+    expect(row.bytes).toBeGreaterThan(json.length);
+    const encoded = byIdRow({ order, acceptedAt: 0, partition: 0, offset: '0' });
+    expect(JSON.parse(((encoded.params as unknown[])[1] as Buffer).toString('utf8'))).toEqual(order);
+  });
+
+  it('the largest valid order is more than a batch holds: it is written alone', () => {
+    const row = byIdRow({ order, json, acceptedAt: 0, partition: 0, offset: '0' });
+    expect(row.bytes).toBeGreaterThan(ID_BATCH_BYTES);
+    expect(
+      groupRequests(
+        [row, row],
+        { maxRows: 20, maxBytes: ID_BATCH_BYTES },
+        () => '',
+        (r) => r.bytes,
+      ),
+    ).toEqual([[row], [row]]);
+  });
+
+  it('orders_by_hour: keyed by its UTC day and hour, with what the dashboard shows', () => {
+    const row = byHourRow(order);
+    expect(row.key).toBe('2026-03-01/18');
+    const [day, hour, createdAt, orderId, status, , , currency, total, itemCount] = row.params as unknown[];
+    expect({ day: String(day), hour, createdAt, orderId, status, currency, total: String(total), itemCount }).toEqual({
+      day: '2026-03-01',
+      hour: 18,
+      createdAt: new Date('2026-03-01T18:10:00Z'),
+      orderId: 'rows-1',
+      status: 'complete',
+      currency: 'USD',
+      total: centsToDecimal(LIMITS.maxItems * LIMITS.maxQty * LIMITS.maxPrice * 100),
+      itemCount: LIMITS.maxItems * LIMITS.maxQty,
+    });
+  });
+});
+
+describe('CassandraSink requests', () => {
+  /** A client of a cluster of 3 hosts in which an order's replicas are host a or host b, by its id's parity. */
+  function fakeCluster() {
+    const [a, b] = [[{ address: 'a' }], [{ address: 'b' }]];
+    const sent: Array<{ table: string; ids: string[] }> = [];
+    const table = (query: string) => /INSERT INTO \w+\.(\w+)/.exec(query)![1]!;
+    const client = {
+      hosts: { length: 3 },
+      getReplicas: (_keyspace: string, key: Buffer) => (Number(key.toString().slice(-1)) % 2 ? a : b),
+      execute: async (query: string, params: unknown[]) => {
+        sent.push({ table: table(query), ids: [String(params[table(query) === 'orders_by_id' ? 0 : 3])] });
+      },
+      batch: async (queries: Array<{ query: string; params: unknown[] }>) => {
+        const t = table(queries[0]!.query);
+        sent.push({ table: t, ids: queries.map((q) => String(q.params[t === 'orders_by_id' ? 0 : 3])) });
+      },
+    };
+    return { client: client as unknown as cassandra.Client, sent };
+  }
+  const raw = (order: AcceptedOrder) => ({ order, acceptedAt: 0, partition: 0, offset: '0' });
+  const small = (i: number) => ({ ...largestOrder(`o${i}`, '2026-03-01T12:00:00Z'), items: [] }) as AcceptedOrder;
+
+  it('batches orders_by_id rows only with rows of the same replicas, a too large order alone, each row once', async () => {
+    const { client, sent } = fakeCluster();
+    const orders = [...Array.from({ length: 7 }, (_, i) => small(i)), largestOrder('o8', '2026-03-01T12:00:00Z')];
+    await new CassandraSink(client, 'ks', { concurrency: 2, hourBatchRows: 50, idBatchRows: 3 }).write(orders.map(raw));
+    const byId = sent.filter((r) => r.table === 'orders_by_id').map((r) => r.ids);
+    expect(byId.flat().sort()).toEqual(orders.map((o) => o.order_id).sort());
+    expect(byId.sort()).toEqual([['o0', 'o2', 'o4'], ['o1', 'o3', 'o5'], ['o6'], ['o8']].sort());
+    expect(sent.filter((r) => r.table === 'orders_by_hour').map((r) => r.ids)).toEqual([orders.map((o) => o.order_id)]);
   });
 });

@@ -1,14 +1,23 @@
 /**
  * Raw orders to Cassandra: prepared upserts (idempotent: the same order writes the same cells) sent
- * with bounded concurrency. Unlogged batches only ever hold rows of one partition: Cassandra rejects
- * a multi-partition batch above batch_size_fail_threshold (50 KiB), which a few of the largest valid
- * orders exceed, and a single-partition batch costs it no more than one write.
+ * with bounded concurrency, several rows per request (groupRequests):
+ * - orders_by_hour: unlogged batches within one hour partition (a single-partition batch is one
+ *   mutation: Cassandra applies it as one write and checks no batch size threshold on it).
+ * - orders_by_id: one partition per order, so a batch of them is a multi-partition unlogged batch.
+ *   Cassandra rejects one whose data exceeds batch_size_fail_threshold (50 KiB by default; the largest
+ *   valid order alone is over 100 KB): a batch holds at most ID_BATCH_BYTES, a larger order is written
+ *   alone. The coordinator of a batch (token-aware routing picks a replica of its first row) must
+ *   forward every row it is no replica of, one extra hop per row: so rows are batched only with rows of
+ *   the same replica set. On one node, or on 3 nodes with 3 replicas, that is every row.
  */
 import cassandra from 'cassandra-driver';
 import { centsOf, hourPartitionOf, type AcceptedOrder } from '@salespipeline/shared';
+import { groupRequests } from './cassandra-requests.js';
 
 export interface RawOrder {
   order: AcceptedOrder;
+  /** JSON bytes that parse to `order` (the Kafka record's value), stored as they are; encoded when absent. */
+  json?: Buffer;
   acceptedAt: number;
   partition: number;
   offset: string;
@@ -17,79 +26,97 @@ export interface RawOrder {
 /** The amount as a CQL decimal: its cents unscaled, scale 2 (no detour through a string). */
 export const cqlDecimal = (amount: number) => new cassandra.types.BigDecimal(centsOf(amount), 2);
 
+/**
+ * Most data per orders_by_id batch, a third of the default batch_size_fail_threshold, so Cassandra's
+ * own count (which a row's estimate below matches within a few per cent) stays far from it.
+ */
+export const ID_BATCH_BYTES = 16 * 1024;
+/** An orders_by_id row's data besides its JSON as Cassandra counts it: cell headers, timestamps, the other values. */
+const ID_ROW_OVERHEAD_BYTES = 160;
+
+export interface Row {
+  params: cassandra.ArrayOrObject;
+  /** Its data, as counted against a batch's size limit (multi-partition batches only). */
+  bytes: number;
+  /** Rows with the same key may share a batch. */
+  key: unknown;
+}
+
 export class CassandraSink {
   private readonly byId: string;
   private readonly byHour: string;
+  private readonly replicaSetKeys = new WeakMap<cassandra.Host[], string>();
 
   constructor(
     private readonly client: cassandra.Client,
-    keyspace: string,
-    private readonly opts: { concurrency: number; hourBatchRows: number },
+    private readonly keyspace: string,
+    private readonly opts: { concurrency: number; hourBatchRows: number; idBatchRows: number },
   ) {
-    this.byId = `INSERT INTO ${keyspace}.orders_by_id (order_id, created_at, status, customer_id, payment_method,
-      currency, grand_total, items, accepted_at, kafka_partition, kafka_offset) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+    this.byId = `INSERT INTO ${keyspace}.orders_by_id (order_id, order_json, accepted_at, kafka_partition, kafka_offset)
+      VALUES (?, ?, ?, ?, ?)`;
     this.byHour = `INSERT INTO ${keyspace}.orders_by_hour (day, hour, created_at, order_id, status, customer_id,
       payment_method, currency, grand_total, item_count) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
   }
 
   async write(orders: RawOrder[]): Promise<void> {
     if (orders.length === 0) return;
-    const requests: Array<{ query: string; rows: cassandra.ArrayOrObject[] }> = [];
-    const byHour = new Map<string, cassandra.ArrayOrObject[]>();
-    for (const raw of orders) {
-      requests.push({ query: this.byId, rows: [byIdRow(raw)] });
-      const { key, row } = byHourRow(raw.order);
-      const rows = byHour.get(key);
-      if (rows) rows.push(row);
-      else byHour.set(key, [row]);
-    }
-    for (const rows of byHour.values()) {
-      for (let i = 0; i < rows.length; i += this.opts.hourBatchRows) {
-        requests.push({ query: this.byHour, rows: rows.slice(i, i + this.opts.hourBatchRows) });
-      }
-    }
+    const idRows = orders.map((raw) => ({ ...byIdRow(raw), key: this.replicaSetOf(raw.order.order_id) }));
+    const hourRows = orders.map((raw) => byHourRow(raw.order));
+    const requests = [
+      ...groupRequests(idRows, { maxRows: this.opts.idBatchRows, maxBytes: ID_BATCH_BYTES }, byKey, byBytes).map(
+        (rows) => ({ query: this.byId, rows }),
+      ),
+      ...groupRequests(hourRows, { maxRows: this.opts.hourBatchRows, maxBytes: Infinity }, byKey, byBytes).map(
+        (rows) => ({ query: this.byHour, rows }),
+      ),
+    ];
     await runBounded(requests, this.opts.concurrency, async ({ query, rows }) => {
-      if (rows.length === 1) await this.client.execute(query, rows[0], { prepare: true });
+      if (rows.length === 1) await this.client.execute(query, rows[0]!.params, { prepare: true });
       else
         await this.client.batch(
-          rows.map((params) => ({ query, params })),
+          rows.map(({ params }) => ({ query, params })),
           { prepare: true, logged: false },
         );
     });
   }
+
+  /** The replicas of an order's orders_by_id partition, as a key ('' on a single node: all the same). */
+  private replicaSetOf(orderId: string): string {
+    if (this.client.hosts.length <= 1) return '';
+    const replicas = this.client.getReplicas(this.keyspace, Buffer.from(orderId, 'utf8'));
+    if (!replicas) return '';
+    let key = this.replicaSetKeys.get(replicas);
+    if (key === undefined) {
+      key = replicas
+        .map((h) => h.address)
+        .sort()
+        .join(',');
+      this.replicaSetKeys.set(replicas, key);
+    }
+    return key;
+  }
 }
 
-/** The order's orders_by_id row, in the column order of the insert. */
-function byIdRow({ order, acceptedAt, partition, offset }: RawOrder): cassandra.ArrayOrObject {
-  return [
-    order.order_id,
-    new Date(order.created_at),
-    order.status,
-    order.customer_id,
-    order.payment_method,
-    order.currency,
-    cqlDecimal(order.grand_total),
-    order.items.map((i) => ({
-      item_id: i.item_id,
-      sku: i.sku,
-      category: i.category,
-      price: cqlDecimal(i.price),
-      qty_ordered: i.qty_ordered,
-      discount_amount: cqlDecimal(i.discount_amount),
-    })),
-    new Date(acceptedAt),
-    partition,
-    cassandra.types.Long.fromString(offset),
-  ];
+const byKey = (row: Row) => row.key;
+const byBytes = (row: Row) => row.bytes;
+
+/** The order's orders_by_id row, in the column order of the insert (its key: see replicaSetOf). */
+export function byIdRow({ order, json, acceptedAt, partition, offset }: RawOrder): Omit<Row, 'key'> {
+  const bytes = json ?? Buffer.from(JSON.stringify(order));
+  return {
+    params: [order.order_id, bytes, new Date(acceptedAt), partition, cassandra.types.Long.fromString(offset)],
+    bytes: bytes.length + order.order_id.length + ID_ROW_OVERHEAD_BYTES,
+  };
 }
 
-/** The order's orders_by_hour row and the Cassandra partition (day/hour) it belongs to. */
-function byHourRow(order: AcceptedOrder): { key: string; row: cassandra.ArrayOrObject } {
+/** The order's orders_by_hour row, keyed by its Cassandra partition (day/hour). */
+export function byHourRow(order: AcceptedOrder): Row {
   const created = new Date(order.created_at);
   const { day, hour } = hourPartitionOf(created);
   return {
     key: `${day}/${hour}`,
-    row: [
+    bytes: 0,
+    params: [
       cassandra.types.LocalDate.fromString(day),
       hour,
       created,

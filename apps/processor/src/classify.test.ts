@@ -29,13 +29,14 @@ const ordersOf = (n: number, prefix = 'o') =>
 describe('sortMessages', () => {
   it('decodes the orders, in offset order, each with its partition, offset and acceptance time', () => {
     const [a, b] = ordersOf(2);
-    const sorted = sortMessages([orderMessage(10, a!), orderMessage(11, b!, AT + 5)], 3, new Map());
+    const messages = [orderMessage(10, a!), orderMessage(11, b!, AT + 5)];
+    const sorted = sortMessages(messages, 3, new Map());
     expect(sorted).toEqual({
       deadLetters: [],
       duplicates: 0,
       orders: [
-        { order: a, acceptedAt: AT, partition: 3, offset: '10' },
-        { order: b, acceptedAt: AT + 5, partition: 3, offset: '11' },
+        { order: a, json: messages[0]!.value, acceptedAt: AT, partition: 3, offset: '10' },
+        { order: b, json: messages[1]!.value, acceptedAt: AT + 5, partition: 3, offset: '11' },
       ],
     });
   });

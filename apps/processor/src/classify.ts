@@ -44,7 +44,13 @@ export function sortMessages(
     else if (seen.has(decoded.order.order_id)) sorted.duplicates += 1;
     else {
       seen.add(decoded.order.order_id);
-      sorted.orders.push({ order: decoded.order, acceptedAt: decoded.acceptedAt, partition, offset: message.offset });
+      sorted.orders.push({
+        order: decoded.order,
+        json: decoded.json,
+        acceptedAt: decoded.acceptedAt,
+        partition,
+        offset: message.offset,
+      });
     }
   }
   return sorted;

@@ -118,7 +118,14 @@ export const processorSpec = {
     default: 50,
     min: 1,
     max: 500,
-    doc: 'Rows per batch of orders_by_hour, always within one hour partition (orders_by_id: a request per order)',
+    doc: 'Rows per batch of orders_by_hour, always within one hour partition',
+  }),
+  cassandraIdBatchRows: setting.int({
+    env: 'CASSANDRA_ID_BATCH_ROWS',
+    default: 20,
+    min: 1,
+    max: 100,
+    doc: 'Most orders per unlogged batch of orders_by_id (one partition each; a batch also holds at most 16 KiB of orders, a larger order is written alone)',
   }),
   lateBoundMs: setting.int({
     env: 'LATE_BOUND_MS',

@@ -3,7 +3,7 @@ import type cassandra from 'cassandra-driver';
 import type mysql from 'mysql2/promise';
 import type { RowDataPacket } from 'mysql2';
 import {
-  cassandraSchema,
+  CASSANDRA_MIGRATIONS,
   MYSQL_MIGRATIONS,
   MYSQL_MIGRATIONS_TABLE,
   replicationCql,
@@ -45,23 +45,38 @@ export async function migrateMysql(pool: mysql.Pool, logger: Logger): Promise<nu
 }
 
 const created = /^\s*CREATE (KEYSPACE|TYPE|TABLE) IF NOT EXISTS ([a-z0-9_]+)(?:\.([a-z0-9_]+))?/i;
+const added = /^\s*ALTER TABLE ([a-z0-9_]+)\.([a-z0-9_]+) ADD ([a-z0-9_]+)/i;
 const existence = {
   KEYSPACE: 'SELECT keyspace_name FROM system_schema.keyspaces WHERE keyspace_name = ?',
   TYPE: 'SELECT type_name FROM system_schema.types WHERE keyspace_name = ? AND type_name = ?',
   TABLE: 'SELECT table_name FROM system_schema.tables WHERE keyspace_name = ? AND table_name = ?',
+  COLUMN:
+    'SELECT column_name FROM system_schema.columns WHERE keyspace_name = ? AND table_name = ? AND column_name = ?',
 } as const;
 
+/** Another migrator added the column first (several processor pods may start together). */
+const columnAddedMeanwhile = /conflicts with an existing column|already exists/i;
+
+/** What a migration statement creates or adds: the existence query and its parameters. */
+function objectOf(statement: string): { query: string; params: string[] } | undefined {
+  const c = created.exec(statement);
+  if (c) {
+    const kind = c[1]!.toUpperCase() as 'KEYSPACE' | 'TYPE' | 'TABLE';
+    return { query: existence[kind], params: kind === 'KEYSPACE' ? [c[2]!] : [c[2]!, c[3]!] };
+  }
+  const a = added.exec(statement);
+  return a ? { query: existence.COLUMN, params: [a[1]!, a[2]!, a[3]!] } : undefined;
+}
+
 /**
- * Whether the object a `CREATE ... IF NOT EXISTS` statement creates is there already. Only what is
- * missing is created, so the processor's own role (no CREATE permission) runs the migration as a
- * no-op once `migrate` ran as a superuser.
+ * Whether the object a `CREATE ... IF NOT EXISTS` or `ALTER TABLE ... ADD` statement makes is there
+ * already. Only what is missing is made, so the processor's own role (no CREATE or ALTER permission)
+ * runs the migrations as a no-op once `migrate` ran as a superuser.
  */
 async function schemaObjectExists(client: cassandra.Client, statement: string): Promise<boolean> {
-  const m = created.exec(statement);
-  if (!m) return false;
-  const kind = m[1]!.toUpperCase() as keyof typeof existence;
-  const params = kind === 'KEYSPACE' ? [m[2]!] : [m[2]!, m[3]!];
-  return (await client.execute(existence[kind], params, { prepare: true })).rowLength > 0;
+  const object = objectOf(statement);
+  if (!object) return false;
+  return (await client.execute(object.query, object.params, { prepare: true })).rowLength > 0;
 }
 
 /**
@@ -75,9 +90,17 @@ export async function migrateCassandra(
   replication: Replication,
   logger: Logger,
 ): Promise<{ replication: Replication }> {
-  for (const statement of cassandraSchema(keyspace, replication)) {
-    if (await schemaObjectExists(client, statement)) continue;
-    await client.execute(statement, [], { prepare: false });
+  for (const migration of CASSANDRA_MIGRATIONS) {
+    let applied = false;
+    for (const statement of migration.statements(keyspace, replication)) {
+      if (await schemaObjectExists(client, statement)) continue;
+      await client.execute(statement, [], { prepare: false }).catch((err: unknown) => {
+        if (!(added.test(statement) && columnAddedMeanwhile.test(String(err)))) throw err;
+      });
+      applied = true;
+    }
+    if (applied)
+      logger.info({ keyspace, version: migration.version, name: migration.name }, 'Cassandra migration applied');
   }
   const row = (
     await client.execute('SELECT replication FROM system_schema.keyspaces WHERE keyspace_name = ?', [keyspace], {

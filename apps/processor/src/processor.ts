@@ -74,6 +74,7 @@ async function openStores(config: ProcessorConfig, logger: Logger, migrate: bool
   const cassandraSink = new CassandraSink(cassandraClient, config.cassandraKeyspace, {
     concurrency: config.cassandraConcurrency,
     hourBatchRows: config.cassandraHourBatchRows,
+    idBatchRows: config.cassandraIdBatchRows,
   });
   return { cassandraClient, pool, cassandraSink, mysqlSink: new MysqlSink(pool, config.sinkTimeoutMs) };
 }

@@ -139,7 +139,7 @@ describe('Cassandra roles of the apps (authentication on)', () => {
     const orders = fc
       .sample(orderArbitrary({ idPrefix: 'roles-', minTime: now - 1800_000, maxTime: now }), 5)
       .map((order, i) => ({ order, acceptedAt: now, partition: 0, offset: String(i) }));
-    await new CassandraSink(processor, keyspace, { concurrency: 2, hourBatchRows: 10 }).write(orders);
+    await new CassandraSink(processor, keyspace, { concurrency: 2, hourBatchRows: 10, idBatchRows: 3 }).write(orders);
     const count = async (c: cassandra.Client) =>
       (await c.execute(`SELECT order_id FROM ${keyspace}.orders_by_id`)).rowLength;
     expect(await count(processor)).toBe(orders.length);

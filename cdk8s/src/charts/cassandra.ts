@@ -31,6 +31,19 @@ export const keyspaceReplication = ({ cassandra }: SalesPipelineSpec): Replicati
       }
     : networkTopology({ [cassandra.datacenter.name]: cassandra.datacenter.size });
 
+/**
+ * cassandra.yaml settings the apps rely on, the same as the local node's
+ * (scripts/infra/cassandra/cassandra.yaml.tmpl): the processor's unlogged batches of orders_by_id (up
+ * to 16 KiB and 100 orders, one partition each) are by design, so they stay under the warning
+ * thresholds (at the defaults, 5 KiB and 10 partitions, every batch logged a warning); the fail
+ * threshold is the default, which the processor's batches never reach.
+ */
+export const cassandraYaml = {
+  batch_size_warn_threshold: '32KiB',
+  batch_size_fail_threshold: '50KiB',
+  unlogged_batch_across_partitions_warn_threshold: 100,
+};
+
 export function desiredCassandra(scope: Construct, ctx: Context): Chart {
   const chart = new Chart(scope, 'cassandra', { disableResourceNameHashes: true });
   const { cassandra } = ctx.spec;
@@ -46,6 +59,7 @@ export function desiredCassandra(scope: Construct, ctx: Context): Chart {
             metadata: { name: cassandra.datacenter.name },
             size: cassandra.datacenter.size,
             config: {
+              cassandraYaml,
               jvmOptions: {
                 heapSize: K8SsandraClusterSpecCassandraDatacentersConfigJvmOptionsHeapSize.fromString(
                   cassandra.heapSize,

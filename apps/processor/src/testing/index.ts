@@ -124,7 +124,7 @@ export async function createStores(prefix: string): Promise<Stores> {
   await migrateMysql(pool, quietLogger());
   await migrateCassandra(client, keyspace, { class: 'SimpleStrategy', replicationFactor: 1 }, quietLogger());
   const mysqlSink = new MysqlSink(pool, 15_000);
-  const cassandraSink = new CassandraSink(client, keyspace, { concurrency: 8, hourBatchRows: 50 });
+  const cassandraSink = new CassandraSink(client, keyspace, { concurrency: 8, hourBatchRows: 50, idBatchRows: 20 });
   let offset = 0n;
   return {
     database,

@@ -116,23 +116,44 @@ export function hourPartitionOf(at: Date): { day: string; hour: number } {
   return { day: at.toISOString().slice(0, 10), hour: at.getUTCHours() };
 }
 
-/** The CQL schema in keyspace `ks`; every statement is idempotent. */
-export function cassandraSchema(keyspace: string, replication: Replication): string[] {
-  return [
-    `CREATE KEYSPACE IF NOT EXISTS ${keyspace} WITH replication = ${replicationCql(replication)}`,
-    `CREATE TYPE IF NOT EXISTS ${keyspace}.order_line (
-      item_id text, sku text, category text, price decimal, qty_ordered int, discount_amount decimal)`,
-    // Point reads by id (the idempotency key): an upsert of the same order is a no-op.
-    `CREATE TABLE IF NOT EXISTS ${keyspace}.orders_by_id (
-      order_id text PRIMARY KEY,
-      created_at timestamp, status text, customer_id text, payment_method text, currency text,
-      grand_total decimal, items frozen<list<frozen<order_line>>>,
-      accepted_at timestamp, kafka_partition int, kafka_offset bigint)`,
-    // "Latest orders": one partition per UTC hour of event time, newest first.
-    `CREATE TABLE IF NOT EXISTS ${keyspace}.orders_by_hour (
-      day date, hour tinyint, created_at timestamp, order_id text,
-      status text, customer_id text, payment_method text, currency text, grand_total decimal, item_count int,
-      PRIMARY KEY ((day, hour), created_at, order_id)
-    ) WITH CLUSTERING ORDER BY (created_at DESC, order_id ASC)`,
-  ];
+export interface CassandraMigration {
+  version: number;
+  name: string;
+  /** `CREATE ... IF NOT EXISTS` or `ALTER TABLE ... ADD` statements: each is skipped when its object exists. */
+  statements: (keyspace: string, replication: Replication) => string[];
 }
+
+/**
+ * The Cassandra schema, in order. A migration that has shipped is never edited: a change of shape is a
+ * new migration (Cassandra cannot change a column's type, so a new shape is new columns).
+ */
+export const CASSANDRA_MIGRATIONS: CassandraMigration[] = [
+  {
+    version: 1,
+    name: 'orders by id and by hour',
+    statements: (ks, replication) => [
+      `CREATE KEYSPACE IF NOT EXISTS ${ks} WITH replication = ${replicationCql(replication)}`,
+      `CREATE TYPE IF NOT EXISTS ${ks}.order_line (
+        item_id text, sku text, category text, price decimal, qty_ordered int, discount_amount decimal)`,
+      // Point reads by id (the idempotency key): an upsert of the same order is a no-op.
+      `CREATE TABLE IF NOT EXISTS ${ks}.orders_by_id (
+        order_id text PRIMARY KEY,
+        created_at timestamp, status text, customer_id text, payment_method text, currency text,
+        grand_total decimal, items frozen<list<frozen<order_line>>>,
+        accepted_at timestamp, kafka_partition int, kafka_offset bigint)`,
+      // "Latest orders": one partition per UTC hour of event time, newest first.
+      `CREATE TABLE IF NOT EXISTS ${ks}.orders_by_hour (
+        day date, hour tinyint, created_at timestamp, order_id text,
+        status text, customer_id text, payment_method text, currency text, grand_total decimal, item_count int,
+        PRIMARY KEY ((day, hour), created_at, order_id)
+      ) WITH CLUSTERING ORDER BY (created_at DESC, order_id ASC)`,
+    ],
+  },
+  {
+    version: 2,
+    name: 'orders_by_id: the order as its JSON in one cell',
+    // The order's JSON (the bytes of its Kafka record) replaces the typed columns created_at … items,
+    // which rows written before keep (nothing reads them by column); see README "Cassandra schema".
+    statements: (ks) => [`ALTER TABLE ${ks}.orders_by_id ADD order_json blob`],
+  },
+];

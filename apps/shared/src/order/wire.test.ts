@@ -16,12 +16,32 @@ describe('the orders record', () => {
         const record = stampAccepted(encodeOrder(order), AT);
         expect(record.key).toBe(order.order_id);
         expect(record.timestamp).toBe(String(AT));
-        expect(decodeOrder(asRead(record))).toEqual({ ok: true, order, acceptedAt: AT });
+        expect(decodeOrder(asRead(record))).toEqual({
+          ok: true,
+          order,
+          acceptedAt: AT,
+          json: Buffer.from(record.value),
+        });
       }),
       { numRuns: 50 },
     );
     const largest = largestOrder('big', '2026-03-01T11:00:00Z');
     expect(decodeOrder(asRead(stampAccepted(encodeOrder(largest), AT)))).toMatchObject({ ok: true, order: largest });
+  });
+
+  it("carries JSON bytes that parse to the accepted order: the record's own, or the order's when its currency was set", () => {
+    const [order] = fc.sample(orderArbitrary({ maxTime: AT }), 1);
+    const spaced = { value: Buffer.from(JSON.stringify(order, null, 2)), timestamp: String(AT) };
+    const kept = decodeOrder(spaced);
+    expect(kept).toMatchObject({ ok: true, order });
+    expect(kept.ok && kept.json).toBe(spaced.value);
+    const { currency: _, ...withoutCurrency } = order!;
+    const defaulted = decodeOrder({ value: Buffer.from(JSON.stringify(withoutCurrency)), timestamp: String(AT) });
+    expect(defaulted).toMatchObject({ ok: true, order: { ...withoutCurrency, currency: 'USD' } });
+    expect(defaulted.ok && JSON.parse(defaulted.json.toString('utf8'))).toEqual({
+      ...withoutCurrency,
+      currency: 'USD',
+    });
   });
 
   it('an empty or unparsable value cannot be counted', () => {

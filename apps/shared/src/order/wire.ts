@@ -29,7 +29,13 @@ export const stampAccepted = (record: OrderRecord, acceptedAtMs: number): OrderR
 });
 
 export type DecodedOrder =
-  | { ok: true; order: AcceptedOrder; acceptedAt: number }
+  | {
+      ok: true;
+      order: AcceptedOrder;
+      acceptedAt: number;
+      /** JSON bytes that parse to `order`: the record's own value unless validation set the currency. */
+      json: Buffer;
+    }
   | { ok: false; kind: 'unparsable' | 'invalid'; reason: string };
 
 /** An orders record as read: the order and its acceptance time, or why it cannot be counted. */
@@ -43,10 +49,13 @@ export function decodeOrder(record: { value: Buffer | null; timestamp: string })
     return { ok: false, kind: 'unparsable', reason: `not JSON: ${(err as Error).message}` };
   }
   const acceptedAt = Number(record.timestamp);
+  const hadCurrency = (parsed as { currency?: unknown } | null)?.currency !== undefined;
   const result = validateOrder(parsed, { now: acceptedAt });
   if (!result.ok) {
     const reason = result.errors.map((e) => `${e.path || '/'}: ${e.message}`).join('; ');
     return { ok: false, kind: 'invalid', reason: reason.slice(0, 1000) };
   }
-  return { ok: true, order: result.order, acceptedAt };
+  // A valid order has no other properties (additionalProperties: false), so its own bytes parse to it.
+  const json = hadCurrency ? value : Buffer.from(JSON.stringify(result.order));
+  return { ok: true, order: result.order, acceptedAt, json };
 }

@@ -78,36 +78,20 @@ export async function countProcessed(pool: mysql.Pool): Promise<number> {
 export const waitForProcessed = (pool: mysql.Pool, n: number, timeoutMs = 60_000) =>
   waitFor(async () => (await countProcessed(pool)) >= n, { timeoutMs, what: `${n} processed orders` });
 
-/** Raw orders back from Cassandra, in the order model's shape, by id. */
+/** Raw orders back from Cassandra (their stored JSON), in the order model's shape, by id. */
 export async function readRawOrders(client: cassandra.Client, keyspace: string): Promise<Map<string, AcceptedOrder>> {
   const out = new Map<string, AcceptedOrder>();
-  const money = (d: cassandra.types.BigDecimal) => decimalToCents(d.toString()) / 100;
   let pageState: string | undefined;
   do {
-    const rs = await client.execute(`SELECT * FROM ${keyspace}.orders_by_id`, [], {
+    const rs = await client.execute(`SELECT order_id, order_json FROM ${keyspace}.orders_by_id`, [], {
       prepare: true,
       fetchSize: 500,
       ...(pageState ? { pageState } : {}),
     });
     pageState = rs.pageState ?? undefined;
     for (const r of rs.rows) {
-      out.set(r.get('order_id') as string, {
-        order_id: r.get('order_id') as string,
-        created_at: (r.get('created_at') as Date).toISOString(),
-        status: r.get('status') as AcceptedOrder['status'],
-        customer_id: r.get('customer_id') as string,
-        payment_method: r.get('payment_method') as string,
-        currency: r.get('currency') as string,
-        items: (r.get('items') as Array<Record<string, unknown>>).map((i) => ({
-          item_id: i.item_id as string,
-          sku: i.sku as string,
-          category: i.category as string,
-          price: money(i.price as cassandra.types.BigDecimal),
-          qty_ordered: i.qty_ordered as number,
-          discount_amount: money(i.discount_amount as cassandra.types.BigDecimal),
-        })),
-        grand_total: money(r.get('grand_total') as cassandra.types.BigDecimal),
-      });
+      const order = JSON.parse((r.get('order_json') as Buffer).toString('utf8')) as AcceptedOrder;
+      out.set(r.get('order_id') as string, normalise(order));
     }
   } while (pageState);
   return out;
