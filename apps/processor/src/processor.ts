@@ -66,7 +66,7 @@ interface Stores {
 
 async function openStores(config: ProcessorConfig, logger: Logger, migrate: boolean): Promise<Stores> {
   const cassandraClient = createCassandraClient(config, { readTimeoutMs: config.sinkTimeoutMs });
-  const pool = createMysqlPool(config, { connectionLimit: config.mysqlPoolSize });
+  const pool = createMysqlPool(config, { connectionLimit: config.mysqlPoolSize, multipleStatements: true });
   if (migrate) {
     await migrateMysql(pool, logger);
     await migrateCassandra(cassandraClient, config.cassandraKeyspace, config.cassandraReplication, logger);
