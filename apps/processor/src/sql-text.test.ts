@@ -6,6 +6,13 @@ describe('SQL text of the sink', () => {
   it('writes instants as UTC DATETIME(3) literals, whatever the zone of the process', () => {
     expect(sqlDatetime(Date.parse('2026-03-01T06:29:00Z'))).toBe("'2026-03-01 06:29:00.000'");
     expect(sqlDatetime(Date.parse('2026-03-01T11:59:30.123+05:30'))).toBe("'2026-03-01 06:29:30.123'");
+    expect(sqlDatetime(Date.parse('2026-03-01T06:29:30.007Z'))).toBe("'2026-03-01 06:29:30.007'");
+    expect(sqlDatetime(Date.parse('1969-12-31T23:59:59.250Z'))).toBe("'1969-12-31 23:59:59.250'");
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: Date.parse('9999-12-31T23:59:59.999Z') }), (ms) => {
+        expect(sqlDatetime(ms)).toBe(`'${new Date(ms).toISOString().slice(0, 23).replace('T', ' ')}'`);
+      }),
+    );
   });
 
   it('splits rows into statements of at most the given number, in order, none for no rows', () => {

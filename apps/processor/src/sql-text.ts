@@ -8,8 +8,21 @@ const ROWS_PER_STATEMENT = 1000;
 /** Most SQL text sent in one round trip (statements are grouped up to it); MariaDB's max_allowed_packet is 16 MiB. */
 const ROUND_TRIP_CHARS = 4 << 20;
 
-/** A DATETIME(3) literal of an instant, in UTC (the session's zone is not used). */
-export const sqlDatetime = (ms: number): string => `'${new Date(ms).toISOString().slice(0, 23).replace('T', ' ')}'`;
+let cachedSecond = NaN;
+let cachedPrefix = '';
+
+/**
+ * A DATETIME(3) literal of an instant, in UTC (the session's zone is not used). The orders of a chunk
+ * share a few seconds: the date and time of the last second is kept, only the milliseconds are new.
+ */
+export function sqlDatetime(ms: number): string {
+  const second = Math.floor(ms / 1000);
+  if (second !== cachedSecond) {
+    cachedPrefix = `'${new Date(second * 1000).toISOString().slice(0, 19).replace('T', ' ')}.`;
+    cachedSecond = second;
+  }
+  return `${cachedPrefix}${String(ms - second * 1000).padStart(3, '0')}'`;
+}
 
 /** `head` followed by the rows' tuples (then `tail`), `rowsPerStatement` at a time; none for no rows. */
 export function multiRow<T>(
