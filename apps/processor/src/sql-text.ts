@@ -8,20 +8,28 @@ const ROWS_PER_STATEMENT = 1000;
 /** Most SQL text sent in one round trip (statements are grouped up to it); MariaDB's max_allowed_packet is 16 MiB. */
 const ROUND_TRIP_CHARS = 4 << 20;
 
-let cachedSecond = NaN;
-let cachedPrefix = '';
+/** The date and time of the last two seconds written (a row's event minute and its acceptance alternate). */
+const recentSeconds: Array<{ second: number; prefix: string }> = [
+  { second: NaN, prefix: '' },
+  { second: NaN, prefix: '' },
+];
 
 /**
  * A DATETIME(3) literal of an instant, in UTC (the session's zone is not used). The orders of a chunk
- * share a few seconds: the date and time of the last second is kept, only the milliseconds are new.
+ * share a few seconds: only the milliseconds are new for most of them.
  */
 export function sqlDatetime(ms: number): string {
   const second = Math.floor(ms / 1000);
-  if (second !== cachedSecond) {
-    cachedPrefix = `'${new Date(second * 1000).toISOString().slice(0, 19).replace('T', ' ')}.`;
-    cachedSecond = second;
+  let recent = recentSeconds[0]!;
+  if (recent.second !== second) {
+    recent = recentSeconds[1]!;
+    if (recent.second !== second) {
+      recent.second = second;
+      recent.prefix = `'${new Date(second * 1000).toISOString().slice(0, 19).replace('T', ' ')}.`;
+    }
+    recentSeconds.reverse();
   }
-  return `${cachedPrefix}${String(ms - second * 1000).padStart(3, '0')}'`;
+  return `${recent.prefix}${String(ms - second * 1000).padStart(3, '0')}'`;
 }
 
 /** `head` followed by the rows' tuples (then `tail`), `rowsPerStatement` at a time; none for no rows. */
