@@ -260,7 +260,11 @@ function eachBatchOf(ctx: RetryContext, maxBatch: number): (payload: EachBatchPa
       );
       ctx.hints.note(batch.partition, next);
       await payload.heartbeat();
-      if (ctx.stopping()) return ctx.hints.flush();
+      if (ctx.stopping()) {
+        // Sent before the group is left; not awaited: a hint is not worth a slow stop.
+        void ctx.hints.flush();
+        return;
+      }
     }
   };
 }
@@ -378,8 +382,9 @@ export async function startProcessor(
     stop: async () => {
       stopping = true;
       await pruner.stop();
-      // (A batch in flight flushes its own last hint when it sees `stopping`: still in the group then.)
-      await hints.flush();
+      // (A batch in flight sends its own last hint when it sees `stopping`: still in the group then.)
+      // At most a second for the hints: with Kafka unreachable the commit would retry for long.
+      await Promise.race([hints.flush(), sleep(1000)]);
       await consumer.disconnect();
       await producer.disconnect();
       await closeServer(ops, 'all');
