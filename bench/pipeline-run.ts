@@ -7,6 +7,8 @@
  * (accepted = in Kafka = processed = in Cassandra = counted) and the CPU seconds of every process.
  */
 import { randomBytes } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import type { RowDataPacket } from 'mysql2';
 import { createCassandraClient, createKafka, createLogger, createMysqlPool, ensureTopics } from '@salespipeline/shared';
@@ -115,6 +117,14 @@ async function startIngest(run: Run): Promise<{ url: string; apiKey: string; pid
   return { url, apiKey, pid: child.pid! };
 }
 
+/** BENCH_PIPELINE_CPU_PROF=<dir>: each processor writes a V8 CPU profile there when it stops. */
+function cpuProfileArgs(): string[] {
+  const dir = process.env.BENCH_PIPELINE_CPU_PROF;
+  if (!dir) return [];
+  mkdirSync(dir, { recursive: true });
+  return ['--cpu-prof', `--cpu-prof-dir=${resolve(dir)}`];
+}
+
 /** Creates the schema once (as the Deployment's migrate init container), then starts the processors. */
 async function startProcessors(run: Run, count: number): Promise<number[]> {
   const migrate = startApp('processor', ['migrate'], run.common);
@@ -123,12 +133,17 @@ async function startProcessors(run: Run, count: number): Promise<number[]> {
   const started = await Promise.all(
     Array.from({ length: count }, async () => {
       const opsPort = await freePort();
-      const child = startApp('processor', [], {
-        ...run.common,
-        PROCESSOR_OPS_PORT: String(opsPort),
-        PROCESSOR_OPS_HOST: '127.0.0.1',
-        PROCESSOR_GROUP_ID: `${run.topic}_group`,
-      });
+      const child = startApp(
+        'processor',
+        [],
+        {
+          ...run.common,
+          PROCESSOR_OPS_PORT: String(opsPort),
+          PROCESSOR_OPS_HOST: '127.0.0.1',
+          PROCESSOR_GROUP_ID: `${run.topic}_group`,
+        },
+        cpuProfileArgs(),
+      );
       run.children.push(child);
       await waitReady(`http://127.0.0.1:${opsPort}`, 120_000);
       return child.pid!;

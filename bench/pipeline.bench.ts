@@ -5,7 +5,8 @@
  * (accepted = in Kafka = processed = in Cassandra = counted) and reports throughput, freshness and CPU per process.
  *   npx tsx bench/pipeline.bench.ts
  * Environment: BENCH_PIPELINE_SECONDS (120), BENCH_PIPELINE_RATE (10000), BENCH_PIPELINE_BATCH (100
- * orders per request), BENCH_PIPELINE_PARTITIONS (6), BENCH_PIPELINE_PROCESSORS (1).
+ * orders per request), BENCH_PIPELINE_PARTITIONS (6), BENCH_PIPELINE_PROCESSORS (1),
+ * BENCH_PIPELINE_CPU_PROF=<dir> (each processor writes a V8 CPU profile there: node --cpu-prof).
  * The cost curve over rates and processor counts: bench/cost-curve.bench.ts.
  */
 import { writeResult, type Figure } from './results.js';

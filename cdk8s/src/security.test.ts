@@ -65,7 +65,11 @@ describe('MySQL: one user per app', () => {
     ]);
     const sts = find(objs, 'StatefulSet', 'demo-mysql');
     const c = sts.spec.template.spec.containers[0];
-    expect(c.args).toEqual(['--init-file=/etc/mysql/salespipeline-init/users.sql']);
+    expect(c.args).toEqual([
+      '--init-file=/etc/mysql/salespipeline-init/users.sql',
+      '--skip-log-bin',
+      '--innodb-flush-log-at-trx-commit=1',
+    ]);
     expect(c.env.map((e: any) => e.name)).toEqual(['MYSQL_DATABASE', 'MYSQL_ROOT_PASSWORD']);
     expect(sts.spec.template.spec.volumes).toContainEqual({
       name: 'init',

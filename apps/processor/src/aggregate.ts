@@ -1,9 +1,12 @@
 /**
- * Per-minute aggregate deltas of a set of (new, on-time) orders, in integer cents. Amounts are summed
- * as BigInt: one order is at most 10^15 cents, so a few thousand orders of a minute already pass 2^53.
- * Counts stay numbers (a batch holds far fewer than 2^53 / 10^6 orders).
+ * Per-minute aggregate deltas of a set of (new, on-time) orders, in integer cents. One order's
+ * amounts are safe integers (LIMITS: at most 10^15 cents), so each is computed as a number; a row's
+ * sum over many orders passes 2^53 after a few thousand of them, so each row keeps a number while
+ * it is safe and carries the rest into a BigInt (see Cents). Counts stay numbers (a batch holds
+ * far fewer than 2^53 / 10^6 orders). This runs for every order of the hot path: no per-order
+ * string keys, maps or BigInts.
  */
-import { centsOf, type AcceptedOrder, type SalesDimension } from '@salespipeline/shared';
+import { centsOf, SALES_DIMENSIONS, type AcceptedOrder, type SalesDimension } from '@salespipeline/shared';
 
 export interface AggregateRow {
   dim: SalesDimension;
@@ -18,63 +21,138 @@ export interface AggregateRow {
 
 export const minuteOf = (createdAt: string): number => Math.floor(Date.parse(createdAt) / 60_000) * 60_000;
 
+/** Above this a number sum is carried into the BigInt: adding one order's amount (≤ 10^15) stays exact. */
+const CARRY_ABOVE = Number.MAX_SAFE_INTEGER - 2 ** 51;
+
+/** An exact sum of cents: a safe-integer part and the carried rest. */
+class Cents {
+  private small = 0;
+  private carried = 0n;
+
+  add(cents: number): void {
+    this.small += cents;
+    if (this.small > CARRY_ABOVE || this.small < -CARRY_ABOVE) {
+      this.carried += BigInt(this.small);
+      this.small = 0;
+    }
+  }
+
+  total(): bigint {
+    return this.carried + BigInt(this.small);
+  }
+}
+
+class Row {
+  orders = 0;
+  items = 0;
+  readonly revenue = new Cents();
+  readonly discount = new Cents();
+  /** The last order counted here: an order counts once per row even with several lines in it. */
+  lastOrder = -1;
+
+  constructor(
+    readonly dim: SalesDimension,
+    readonly minute: number,
+    readonly value: string,
+  ) {}
+
+  add(order: number, items: number, revenue: number, discount: number): void {
+    if (this.lastOrder !== order) {
+      this.lastOrder = order;
+      this.orders += 1;
+    }
+    this.items += items;
+    this.revenue.add(revenue);
+    this.discount.add(discount);
+  }
+}
+
+/** The rows of one minute, by dimension and value. */
+class MinuteRows {
+  readonly total: Row;
+  private readonly byDim = new Map<SalesDimension, Map<string, Row>>();
+
+  constructor(readonly minute: number) {
+    this.total = new Row('total', minute, '');
+  }
+
+  row(dim: SalesDimension, value: string): Row {
+    let values = this.byDim.get(dim);
+    if (!values) this.byDim.set(dim, (values = new Map()));
+    let row = values.get(value);
+    if (!row) values.set(value, (row = new Row(dim, this.minute, value)));
+    return row;
+  }
+
+  *rows(): Iterable<Row> {
+    yield this.total;
+    for (const values of this.byDim.values()) yield* values.values();
+  }
+}
+
 /**
  * total/status/payment_method rows count each order once with its grand_total as revenue;
  * category/sku rows count an order once per distinct value, with the net amount of its lines there.
  * Rows come sorted by primary key, so concurrent transactions lock them in the same order.
  */
 export function aggregate(orders: AcceptedOrder[]): AggregateRow[] {
-  const rows = new Map<string, AggregateRow>();
-  const add = (
-    dim: SalesDimension,
-    minute: number,
-    value: string,
-    items: number,
-    revenue: bigint,
-    discount: bigint,
-  ) => {
-    const key = `${dim}\u0000${minute}\u0000${value}`;
-    let row = rows.get(key);
-    if (!row) {
-      row = { dim, minute, value, orders: 0, items: 0, revenueCents: 0n, discountCents: 0n };
-      rows.set(key, row);
-    }
-    row.orders += 1;
-    row.items += items;
-    row.revenueCents += revenue;
-    row.discountCents += discount;
-  };
-  for (const order of orders) {
+  const minutes = new Map<number, MinuteRows>();
+  orders.forEach((order, n) => {
     const minute = minuteOf(order.created_at);
+    let rows = minutes.get(minute);
+    if (!rows) minutes.set(minute, (rows = new MinuteRows(minute)));
     let items = 0;
-    let discount = 0n;
-    const lines = new Map<string, { items: number; net: bigint; discount: bigint }>();
+    let discount = 0;
     for (const line of order.items) {
-      const lineDiscount = BigInt(centsOf(line.discount_amount));
-      const net = BigInt(centsOf(line.price)) * BigInt(line.qty_ordered) - lineDiscount;
+      const lineDiscount = centsOf(line.discount_amount);
+      const net = centsOf(line.price) * line.qty_ordered - lineDiscount;
       items += line.qty_ordered;
       discount += lineDiscount;
-      for (const key of [`category\u0000${line.category}`, `sku\u0000${line.sku}`]) {
-        const acc = lines.get(key) ?? { items: 0, net: 0n, discount: 0n };
-        acc.items += line.qty_ordered;
-        acc.net += net;
-        acc.discount += lineDiscount;
-        lines.set(key, acc);
-      }
+      rows.row('category', line.category).add(n, line.qty_ordered, net, lineDiscount);
+      rows.row('sku', line.sku).add(n, line.qty_ordered, net, lineDiscount);
     }
-    const revenue = BigInt(centsOf(order.grand_total));
-    add('total', minute, '', items, revenue, discount);
-    add('status', minute, order.status, items, revenue, discount);
-    add('payment_method', minute, order.payment_method, items, revenue, discount);
-    for (const [key, acc] of lines) {
-      const [dim, value] = key.split('\u0000') as [SalesDimension, string];
-      add(dim, minute, value, acc.items, acc.net, acc.discount);
+    const revenue = centsOf(order.grand_total);
+    rows.total.add(n, items, revenue, discount);
+    rows.row('status', order.status).add(n, items, revenue, discount);
+    rows.row('payment_method', order.payment_method).add(n, items, revenue, discount);
+  });
+  const out: AggregateRow[] = [];
+  for (const rows of minutes.values()) {
+    for (const r of rows.rows()) {
+      out.push({
+        dim: r.dim,
+        minute: r.minute,
+        value: r.value,
+        orders: r.orders,
+        items: r.items,
+        revenueCents: r.revenue.total(),
+        discountCents: r.discount.total(),
+      });
     }
   }
-  return [...rows.values()].sort(
-    (a, b) => cmp(a.dim, b.dim) || a.minute - b.minute || cmp(Buffer.from(a.value), Buffer.from(b.value)),
-  );
+  return out.sort(byPrimaryKey);
 }
 
-const cmp = <T extends string | Buffer>(a: T, b: T): number =>
-  typeof a === 'string' ? (a < b ? -1 : a > b ? 1 : 0) : Buffer.compare(a as Buffer, b as Buffer);
+/** The order of sales_by_minute's key: dim (ENUM: declaration order), minute, dim_value (utf8mb4_bin: code points). */
+function byPrimaryKey(a: AggregateRow, b: AggregateRow): number {
+  return dimRank(a.dim) - dimRank(b.dim) || a.minute - b.minute || compareCodePoints(a.value, b.value);
+}
+
+const dimRank = (dim: SalesDimension): number => SALES_DIMENSIONS.indexOf(dim);
+
+/**
+ * Code point (= UTF-8 byte) order without encoding: UTF-16 code units compare the same way except a
+ * surrogate (part of a code point ≥ U+10000) against a unit from U+E000 to U+FFFF.
+ */
+export function compareCodePoints(a: string, b: string): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
+    if (x === y) continue;
+    const xs = x >= 0xd800 && x <= 0xdfff;
+    const ys = y >= 0xd800 && y <= 0xdfff;
+    return xs === ys ? x - y : xs ? 1 : -1;
+  }
+  return a.length - b.length;
+}

@@ -1,9 +1,10 @@
 /**
- * Applies one chunk of a partition's messages, exactly once. In one MySQL transaction that holds the
- * partition's stored offset: check that the partition is the one the offset belongs to
- * (offset-check.ts), fence off what an earlier batch applied, sort and classify the rest
- * (classify.ts), write the new orders raw to Cassandra and the side messages to Kafka, then commit
- * the aggregates with the next offset. Any failure rolls the transaction back; the caller retries.
+ * Applies one chunk of a partition's messages, exactly once. The messages are decoded and sorted
+ * (classify.ts); then, in one MySQL transaction that holds the partition's stored offset: check that
+ * the partition is the one the offset belongs to (offset-check.ts), fence off what an earlier batch
+ * applied, classify the rest against the order ids counted before, write the new orders raw to
+ * Cassandra and the side messages to Kafka, then commit the aggregates with the next offset. Any
+ * failure rolls the transaction back; the caller retries.
  */
 import type { KafkaMessage, Producer } from 'kafkajs';
 import type { Logger, topicsOf } from '@salespipeline/shared';
@@ -55,7 +56,10 @@ export class ChunkApplier {
   async apply(chunk: Chunk): Promise<'applied' | 'reset'> {
     const { mysqlSink, topics, metrics } = this.deps;
     const endBatch = metrics.batchDuration.startTimer();
-    const open = await this.step('mysql', () => mysqlSink.begin(topics.orders, chunk.partition));
+    // Decoded before the partition is locked: the lock is held for the writes only.
+    const decoded = sortMessages(chunk.messages, chunk.partition, chunk.refused);
+    const orderIds = decoded.orders.map((o) => o.order.order_id);
+    const open = await this.step('mysql', () => mysqlSink.begin(topics.orders, chunk.partition, orderIds));
     let committed = false;
     try {
       const position = await this.position(open, chunk);
@@ -68,7 +72,10 @@ export class ChunkApplier {
       const unapplied = this.fence(open, chunk.messages);
       if (unapplied.length === 0) return 'applied';
       const skipped = position.kind === 'gap' ? position.missed : 0n;
-      const written = await this.write(open, chunk, unapplied, skipped);
+      // (Decoded again when the fence took messages away: a copy of an order there may be the first one now.)
+      const sorted =
+        unapplied.length === chunk.messages.length ? decoded : sortMessages(unapplied, chunk.partition, chunk.refused);
+      const written = await this.write(open, chunk, sorted, skipped);
       committed = true;
       this.report(open, chunk, skipped, written);
       return 'applied';
@@ -114,13 +121,9 @@ export class ChunkApplier {
   }
 
   /** Writes the new orders and the side messages, then commits the aggregates and the next offset. */
-  private async write(open: OpenBatch, chunk: Chunk, unapplied: KafkaMessage[], skipped: bigint): Promise<Written> {
+  private async write(open: OpenBatch, chunk: Chunk, sorted: SortedMessages, skipped: bigint): Promise<Written> {
     const { topics, cassandraSink, producer, lateBoundMs } = this.deps;
-    const sorted = sortMessages(unapplied, chunk.partition, chunk.refused);
-    const processedBefore = await this.step('mysql', () =>
-      open.alreadyProcessed(sorted.orders.map((o) => o.order.order_id)),
-    );
-    const classified = classifyOrders(sorted.orders, processedBefore, lateBoundMs);
+    const classified = classifyOrders(sorted.orders, open.alreadyProcessed, lateBoundMs);
     await this.step('cassandra', () => cassandraSink.write(classified.counted));
     const side = sideTopicMessages(topics, chunk.partition, open.resets, sorted.deadLetters, classified.late);
     if (side.length > 0) await this.step('kafka', () => producer.sendBatch({ acks: -1, topicMessages: side }));

@@ -80,7 +80,15 @@ export function classifyOrders(
     .filter((o) => !processedBefore.has(o.order.order_id))
     .map((o) => {
       const lateByMs = o.acceptedAt - Date.parse(o.order.created_at);
-      return { ...o, lateByMs, late: lateByMs > lateBoundMs };
+      // Spelled out: cheaper than a spread, once per order.
+      return {
+        order: o.order,
+        acceptedAt: o.acceptedAt,
+        partition: o.partition,
+        offset: o.offset,
+        lateByMs,
+        late: lateByMs > lateBoundMs,
+      };
     });
   return {
     counted,

@@ -1,20 +1,23 @@
 /**
  * The exactly-once sink. One transaction per partition batch:
- *   1. lock the partition's row in stream_offsets (SELECT ... FOR UPDATE);
+ *   1. lock the partition's row in stream_offsets (SELECT ... FOR UPDATE) and read which of the
+ *      batch's order ids processed_orders holds already (dedupe);
  *   2. fence: messages below the stored next offset were applied already (a restart, a rebalance or
  *      a zombie consumer re-reading them) and are skipped;
- *   3. dedupe: order ids already in processed_orders contribute nothing;
- *   4. the caller writes the raw orders (Cassandra, idempotent) and the side topics;
- *   5. insert the new order ids, add the aggregate deltas, store the new next offset, commit.
+ *   3. the caller writes the raw orders (Cassandra, idempotent) and the side topics;
+ *   4. insert the new order ids, add the aggregate deltas, store the new next offset, commit.
  * A crash anywhere before the commit leaves MySQL untouched and the batch is re-read; after it,
- * the fence skips the batch. Every statement has a timeout: a hung connection fails the batch (to be
- * retried) instead of holding the partition, and any error destroys the connection (MySQL rolls the
- * transaction back when it sees the connection close).
+ * the fence skips the batch. Steps 1 and 4 are one round trip each (multi-statement queries: the
+ * server stops at the first statement that fails, so COMMIT never runs after a failed insert).
+ * Every query has a timeout: a hung connection fails the batch (to be retried) instead of holding
+ * the partition, and any error destroys the connection (MySQL rolls the transaction back when it
+ * sees the connection close).
  */
 import type mysql from 'mysql2/promise';
-import type { ResultSetHeader, RowDataPacket } from 'mysql2';
+import { escape, type ResultSetHeader, type RowDataPacket } from 'mysql2';
 import { centsToDecimal, withTimeout } from '@salespipeline/shared';
 import type { AggregateRow } from './aggregate.js';
+import { multiRow, roundTrips, sqlDatetime } from './sql-text.js';
 
 export interface ProcessedOrder {
   orderId: string;
@@ -41,24 +44,26 @@ export interface OpenBatch {
   fingerprint: string | null;
   /** How often the partition's topic was found deleted and created again. */
   resets: number;
-  /** Which of these order ids were counted already (by an earlier batch). */
-  alreadyProcessed(orderIds: string[]): Promise<Set<string>>;
+  /** Which of the order ids given to `begin` were counted already (by an earlier batch). */
+  alreadyProcessed: ReadonlySet<string>;
   commit(processed: ProcessedOrder[], rows: AggregateRow[], next: NextPosition): Promise<void>;
   /** The topic was created anew: its offsets start again from 0; commits that and ends the batch. */
   reset(): Promise<void>;
   rollback(): Promise<void>;
 }
 
-const CHUNK = 1000;
-
 export class MysqlSink {
-  /** Pooled connections whose session is READ COMMITTED already: set once, not a round trip per batch. */
+  /** Pooled connections whose session is READ COMMITTED already: set once, not per batch. */
   private readonly readCommitted = new WeakSet<object>();
 
   constructor(
     private readonly pool: mysql.Pool,
     private readonly timeoutMs: number,
-  ) {}
+  ) {
+    const options = (pool as unknown as { pool: { config: { connectionConfig: mysql.ConnectionOptions } } }).pool.config
+      .connectionConfig;
+    if (!options.multipleStatements) throw new Error('MysqlSink needs a pool with multipleStatements');
+  }
 
   /** Makes sure each partition has an offset row (outside any batch transaction). */
   async ensurePartitions(topic: string, partitions: number[]): Promise<Map<number, bigint>> {
@@ -115,14 +120,14 @@ export class MysqlSink {
     }
   }
 
-  async begin(topic: string, partition: number): Promise<OpenBatch> {
-    const batch = new PartitionBatch(await this.connection(), this.timeoutMs, topic, partition);
+  /** Opens the partition's transaction; `orderIds`: the ids to look up in processed_orders. */
+  async begin(topic: string, partition: number, orderIds: readonly string[] = []): Promise<OpenBatch> {
+    const conn = await this.connection();
+    const batch = new PartitionBatch(conn, this.timeoutMs, topic, partition);
     try {
-      if (!this.readCommitted.has(batch.session)) {
-        await batch.run('SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED');
-        this.readCommitted.add(batch.session);
-      }
-      await batch.open();
+      const session = conn.connection;
+      await batch.open(orderIds, !this.readCommitted.has(session));
+      this.readCommitted.add(session);
       return batch;
     } catch (err) {
       batch.discard();
@@ -131,13 +136,20 @@ export class MysqlSink {
   }
 }
 
-type Values = mysql.QueryOptions['values'];
+type Result = RowDataPacket[] | ResultSetHeader;
+
+const processedTuple = (p: ProcessedOrder) =>
+  `(${escape(p.orderId)},${p.partition},${BigInt(p.offset)},${sqlDatetime(p.minute)},${p.late ? 1 : 0},${sqlDatetime(p.acceptedAt)})`;
+
+const aggregateTuple = (r: AggregateRow) =>
+  `(${escape(r.dim)},${sqlDatetime(r.minute)},${escape(r.value)},${r.orders},${r.items},'${centsToDecimal(r.revenueCents)}','${centsToDecimal(r.discountCents)}')`;
 
 /** One partition's transaction on one pooled connection, from the locked offset row to COMMIT or ROLLBACK. */
 class PartitionBatch implements OpenBatch {
   nextOffset = 0n;
   fingerprint: string | null = null;
   resets = 0;
+  alreadyProcessed: ReadonlySet<string> = new Set();
   private released = false;
 
   constructor(
@@ -147,120 +159,95 @@ class PartitionBatch implements OpenBatch {
     private readonly partition: number,
   ) {}
 
-  /** The connection's session, the same object for as long as the pool keeps the connection. */
-  get session(): object {
-    return this.conn.connection;
-  }
-
-  async run<T extends RowDataPacket[] | ResultSetHeader>(sql: string, values?: Values): Promise<T> {
+  /** Runs the statements in as few round trips as their size allows; one result per statement. */
+  private async run(statements: readonly string[]): Promise<Result[]> {
+    const results: Result[] = [];
     try {
-      const [result] = await this.conn.query<T>({ sql, values, timeout: this.timeoutMs });
-      return result;
+      for (const trip of roundTrips(statements)) {
+        const [result] = await this.conn.query<RowDataPacket[][]>({ sql: trip.join(';\n'), timeout: this.timeoutMs });
+        // One statement answers with its result, several with an array of theirs.
+        if (trip.length === 1) results.push(result as unknown as Result);
+        else results.push(...(result as unknown as Result[]));
+      }
+      return results;
     } catch (err) {
       this.discard();
       throw err;
     }
   }
 
-  /** Starts the transaction and locks the partition's offset row, created first if missing. */
-  async open(): Promise<void> {
-    await this.run('START TRANSACTION');
-    let rows = await this.lockOffsetRow();
-    if (rows.length === 0) {
-      await this.run('INSERT IGNORE INTO stream_offsets (topic, kafka_partition, next_offset) VALUES (?, ?, 0)', [
-        this.topic,
-        this.partition,
+  /**
+   * Starts the transaction, locks the partition's offset row (created first if missing) and reads
+   * which of `orderIds` were processed, in one round trip.
+   */
+  async open(orderIds: readonly string[], newSession: boolean): Promise<void> {
+    const session = newSession ? ['SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED'] : [];
+    const start = [...session, 'START TRANSACTION'];
+    let results = await this.run([...start, this.lockOffsetRow(), ...this.lookUp(orderIds)]);
+    let offsetRows = results[start.length] as RowDataPacket[];
+    if (offsetRows.length === 0) {
+      // Looked up before the lock was held: looked up again under it.
+      results = await this.run([
+        `INSERT IGNORE INTO stream_offsets (topic, kafka_partition, next_offset) VALUES (${escape(this.topic)}, ${this.partition}, 0)`,
+        this.lockOffsetRow(),
+        ...this.lookUp(orderIds),
       ]);
-      rows = await this.lockOffsetRow();
+      offsetRows = results[1] as RowDataPacket[];
+      results = results.slice(2);
+    } else {
+      results = results.slice(start.length + 1);
     }
-    this.nextOffset = BigInt(rows[0]!.next_offset as string);
-    this.fingerprint = (rows[0]!.last_fingerprint as string | null) ?? null;
-    this.resets = Number(rows[0]!.resets);
-  }
-
-  private lockOffsetRow() {
-    return this.run<RowDataPacket[]>(
-      `SELECT CAST(next_offset AS CHAR) AS next_offset, last_fingerprint, resets
-       FROM stream_offsets WHERE topic = ? AND kafka_partition = ? FOR UPDATE`,
-      [this.topic, this.partition],
+    const row = offsetRows[0]!;
+    this.nextOffset = BigInt(row.next_offset as string);
+    this.fingerprint = (row.last_fingerprint as string | null) ?? null;
+    this.resets = Number(row.resets);
+    this.alreadyProcessed = new Set(
+      results.flatMap((rows) => (rows as RowDataPacket[]).map((r) => r.order_id as string)),
     );
   }
 
-  async alreadyProcessed(orderIds: string[]): Promise<Set<string>> {
-    const found = new Set<string>();
-    for (let i = 0; i < orderIds.length; i += CHUNK) {
-      const existing = await this.run<RowDataPacket[]>('SELECT order_id FROM processed_orders WHERE order_id IN (?)', [
-        orderIds.slice(i, i + CHUNK),
-      ]);
-      for (const r of existing) found.add(r.order_id as string);
-    }
-    return found;
+  private lockOffsetRow(): string {
+    return `SELECT CAST(next_offset AS CHAR) AS next_offset, last_fingerprint, resets FROM stream_offsets
+      WHERE topic = ${escape(this.topic)} AND kafka_partition = ${this.partition} FOR UPDATE`;
+  }
+
+  private lookUp(orderIds: readonly string[]): string[] {
+    return multiRow('SELECT order_id FROM processed_orders WHERE order_id IN (', orderIds, (id) => escape(id), ')');
   }
 
   async commit(processed: ProcessedOrder[], rows: AggregateRow[], next: NextPosition): Promise<void> {
     try {
-      await this.insertProcessed(processed);
-      await this.addAggregates(rows);
-      await this.run(
-        `UPDATE stream_offsets SET next_offset = ?, last_fingerprint = ?, skipped_messages = skipped_messages + ?
-         WHERE topic = ? AND kafka_partition = ?`,
-        [next.nextOffset.toString(), next.fingerprint, next.skipped.toString(), this.topic, this.partition],
-      );
-      await this.run('COMMIT');
-    } catch (err) {
-      this.discard();
-      throw err;
+      // A plain INSERT: an id counted meanwhile (impossible under the partition's lock) fails the batch.
+      await this.run([
+        ...multiRow(
+          'INSERT INTO processed_orders (order_id, kafka_partition, kafka_offset, event_minute, late, accepted_at) VALUES',
+          processed,
+          processedTuple,
+        ),
+        ...multiRow(
+          'INSERT INTO sales_by_minute (dim, minute, dim_value, orders, items, revenue, discount) VALUES',
+          rows,
+          aggregateTuple,
+          ` ON DUPLICATE KEY UPDATE orders = orders + VALUES(orders), items = items + VALUES(items),
+           revenue = revenue + VALUES(revenue), discount = discount + VALUES(discount)`,
+        ),
+        `UPDATE stream_offsets SET next_offset = ${next.nextOffset}, last_fingerprint = ${escape(next.fingerprint)},
+           skipped_messages = skipped_messages + ${next.skipped}
+         WHERE topic = ${escape(this.topic)} AND kafka_partition = ${this.partition}`,
+        'COMMIT',
+      ]);
     } finally {
       this.release();
     }
   }
 
-  private async insertProcessed(processed: ProcessedOrder[]): Promise<void> {
-    for (let i = 0; i < processed.length; i += CHUNK) {
-      const res = await this.run<ResultSetHeader>(
-        'INSERT INTO processed_orders (order_id, kafka_partition, kafka_offset, event_minute, late, accepted_at) VALUES ?',
-        [
-          processed
-            .slice(i, i + CHUNK)
-            .map((p) => [p.orderId, p.partition, p.offset, new Date(p.minute), p.late ? 1 : 0, new Date(p.acceptedAt)]),
-        ],
-      );
-      if (res.affectedRows !== Math.min(CHUNK, processed.length - i))
-        throw new Error('processed_orders insert mismatch');
-    }
-  }
-
-  private async addAggregates(rows: AggregateRow[]): Promise<void> {
-    for (let i = 0; i < rows.length; i += CHUNK) {
-      await this.run(
-        `INSERT INTO sales_by_minute (dim, minute, dim_value, orders, items, revenue, discount) VALUES ?
-         ON DUPLICATE KEY UPDATE orders = orders + VALUES(orders), items = items + VALUES(items),
-           revenue = revenue + VALUES(revenue), discount = discount + VALUES(discount)`,
-        [
-          rows
-            .slice(i, i + CHUNK)
-            .map((r) => [
-              r.dim,
-              new Date(r.minute),
-              r.value,
-              r.orders,
-              r.items,
-              centsToDecimal(r.revenueCents),
-              centsToDecimal(r.discountCents),
-            ]),
-        ],
-      );
-    }
-  }
-
   async reset(): Promise<void> {
     try {
-      await this.run(
+      await this.run([
         `UPDATE stream_offsets SET next_offset = 0, last_fingerprint = NULL, resets = resets + 1
-         WHERE topic = ? AND kafka_partition = ?`,
-        [this.topic, this.partition],
-      );
-      await this.run('COMMIT');
+         WHERE topic = ${escape(this.topic)} AND kafka_partition = ${this.partition}`,
+        'COMMIT',
+      ]);
     } finally {
       this.release();
     }
@@ -269,7 +256,7 @@ class PartitionBatch implements OpenBatch {
   async rollback(): Promise<void> {
     if (this.released) return;
     try {
-      await this.run('ROLLBACK');
+      await this.run(['ROLLBACK']);
     } finally {
       this.release();
     }

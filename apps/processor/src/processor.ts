@@ -40,6 +40,7 @@ import type { processorSpec } from './config.js';
 import { migrateCassandra, migrateMysql } from './migrate.js';
 import { processorMetrics, type ProcessorMetrics } from './metrics.js';
 import { MysqlSink } from './mysql-sink.js';
+import { OffsetHints } from './offset-hints.js';
 import { planRetention, pruneProcessed, startPruner } from './pruner.js';
 import { classifySinkError, sinkErrorReason } from './sink-errors.js';
 import { stepOf } from './step.js';
@@ -66,7 +67,7 @@ interface Stores {
 
 async function openStores(config: ProcessorConfig, logger: Logger, migrate: boolean): Promise<Stores> {
   const cassandraClient = createCassandraClient(config, { readTimeoutMs: config.sinkTimeoutMs });
-  const pool = createMysqlPool(config, { connectionLimit: config.mysqlPoolSize });
+  const pool = createMysqlPool(config, { connectionLimit: config.mysqlPoolSize, multipleStatements: true });
   if (migrate) {
     await migrateMysql(pool, logger);
     await migrateCassandra(cassandraClient, config.cassandraKeyspace, config.cassandraReplication, logger);
@@ -93,6 +94,7 @@ function createConsumer(kafka: Kafka, config: ProcessorConfig): Consumer {
     groupId: config.groupId,
     allowAutoTopicCreation: false,
     maxWaitTimeInMs: config.fetchMaxWaitMs,
+    minBytes: config.fetchMinBytes,
     maxBytesPerPartition: config.maxBytesPerPartition,
     sessionTimeout: config.sessionTimeoutMs,
     heartbeatInterval: Math.round(config.sessionTimeoutMs / 10),
@@ -125,6 +127,7 @@ interface GroupState {
 function followGroup(
   consumer: Consumer,
   mysqlSink: MysqlSink,
+  hints: OffsetHints,
   topics: Topics,
   metrics: ProcessorMetrics,
   logger: Logger,
@@ -133,6 +136,7 @@ function followGroup(
   consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
     state.joined = true;
     const assigned = payload.memberAssignment[topics.orders] ?? [];
+    hints.retain(assigned);
     metrics.groupJoins.inc();
     metrics.assigned.set(assigned.length);
     logger.info({ partitions: assigned }, 'partitions assigned');
@@ -160,6 +164,7 @@ function followGroup(
 
 interface RetryContext {
   applier: ChunkApplier;
+  hints: OffsetHints;
   metrics: ProcessorMetrics;
   logger: Logger;
   retryMaxMs: number;
@@ -239,11 +244,7 @@ async function waitHeartbeating(payload: EachBatchPayload, ms: number, stopping:
 }
 
 /** The consumer's eachBatch: the batch in chunks of maxBatch, each applied before the next. */
-function eachBatchOf(
-  ctx: RetryContext,
-  consumer: Consumer,
-  maxBatch: number,
-): (payload: EachBatchPayload) => Promise<void> {
+function eachBatchOf(ctx: RetryContext, maxBatch: number): (payload: EachBatchPayload) => Promise<void> {
   return async (payload) => {
     const { batch } = payload;
     ctx.metrics.consumed.inc(batch.messages.length);
@@ -258,12 +259,13 @@ function eachBatchOf(
         { partition: String(batch.partition) },
         Math.max(0, Number(batch.highWatermark) - Number(next)),
       );
-      // Only a hint for tools: the offset that counts is the one in MySQL.
-      consumer
-        .commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: next }])
-        .catch((err: unknown) => ctx.logger.debug({ err: String(err) }, 'offset hint not committed'));
+      ctx.hints.note(batch.partition, next);
       await payload.heartbeat();
-      if (ctx.stopping()) return;
+      if (ctx.stopping()) {
+        // Sent before the group is left; not awaited: a hint is not worth a slow stop.
+        void ctx.hints.flush();
+        return;
+      }
     }
   };
 }
@@ -295,10 +297,15 @@ interface Pipeline {
 async function startConsuming(
   config: ProcessorConfig,
   pipeline: Pipeline,
-): Promise<{ consumer: Consumer; group: GroupState }> {
+): Promise<{ consumer: Consumer; group: GroupState; hints: OffsetHints }> {
   const { kafka, topics, stores, metrics, logger } = pipeline;
   const consumer = createConsumer(kafka, config);
-  const group = followGroup(consumer, stores.mysqlSink, topics, metrics, logger);
+  const hints = new OffsetHints(
+    (offsets) => consumer.commitOffsets(offsets.map((o) => ({ topic: topics.orders, ...o }))),
+    config.offsetHintIntervalMs,
+    (err) => logger.debug({ err: String(err) }, 'offset hints not committed'),
+  );
+  const group = followGroup(consumer, stores.mysqlSink, hints, topics, metrics, logger);
   const applier = new ChunkApplier({
     ...stores,
     topics,
@@ -309,16 +316,23 @@ async function startConsuming(
     logEnd: (partition) => logEndOffset(kafka, topics.orders, partition),
     seek: (partition, offset) => consumer.seek({ topic: topics.orders, partition, offset }),
   });
-  const ctx: RetryContext = { applier, metrics, logger, retryMaxMs: config.retryMaxMs, stopping: pipeline.stopping };
+  const ctx: RetryContext = {
+    applier,
+    hints,
+    metrics,
+    logger,
+    retryMaxMs: config.retryMaxMs,
+    stopping: pipeline.stopping,
+  };
   await consumer.connect();
   await consumer.subscribe({ topic: topics.orders, fromBeginning: true });
   await consumer.run({
     autoCommit: false,
     eachBatchAutoResolve: false,
     partitionsConsumedConcurrently: config.partitionsConcurrently,
-    eachBatch: eachBatchOf(ctx, consumer, config.maxBatch),
+    eachBatch: eachBatchOf(ctx, config.maxBatch),
   });
-  return { consumer, group };
+  return { consumer, group, hints };
 }
 
 export async function startProcessor(
@@ -339,7 +353,7 @@ export async function startProcessor(
   await producer.connect();
   let stopping = false;
   const pipeline = { kafka, topics, stores, producer, metrics, logger, stopping: () => stopping };
-  const { consumer, group } = await startConsuming(config, pipeline);
+  const { consumer, group, hints } = await startConsuming(config, pipeline);
 
   const ops = await startOpsServer({
     registry,
@@ -369,6 +383,9 @@ export async function startProcessor(
     stop: async () => {
       stopping = true;
       await pruner.stop();
+      // (A batch in flight sends its own last hint when it sees `stopping`: still in the group then.)
+      // At most a second for the hints: with Kafka unreachable the commit would retry for long.
+      await Promise.race([hints.flush(), sleep(1000)]);
       await consumer.disconnect();
       await producer.disconnect();
       await closeServer(ops, 'all');

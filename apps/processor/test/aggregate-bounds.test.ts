@@ -31,7 +31,7 @@ describe('sales_by_minute counters at the bounds of the schema (real MariaDB)', 
     await admin.end();
     const url = new URL(infra.mysqlUrl);
     url.pathname = `/${database}`;
-    pool = createMysqlPool({ mysqlUrl: url.toString() }, { connectionLimit: 2 });
+    pool = createMysqlPool({ mysqlUrl: url.toString() }, { connectionLimit: 2, multipleStatements: true });
     await migrateMysql(pool, createLogger('test', 'warn'));
   });
   afterAll(async () => {

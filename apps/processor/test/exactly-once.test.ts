@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import fc from 'fast-check';
+import type { RowDataPacket } from 'mysql2';
 import type { AcceptedOrder } from '@salespipeline/shared';
 import { orderArbitrary, uniqueName, waitFor } from '@salespipeline/shared/testing';
 import { startProcessor, type RunningProcessor } from '../src/processor.js';
@@ -21,13 +22,16 @@ jest.setTimeout(180_000);
 
 describe('processor: exact aggregates and raw orders (real Kafka, Cassandra, MariaDB)', () => {
   let env: TestEnv;
-  let processor: RunningProcessor;
+  let processor: RunningProcessor | undefined;
   const produced: AcceptedOrder[] = [];
   const LATE_BOUND_MS = 3 * 3600_000;
 
   beforeAll(async () => {
     env = await createTestEnv('exact', 3);
-    processor = await startProcessor(env.config({ LATE_BOUND_MS: String(LATE_BOUND_MS) }));
+    // Offset hints only when it stops (the interval is longer than the test), which the last test checks.
+    processor = await startProcessor(
+      env.config({ LATE_BOUND_MS: String(LATE_BOUND_MS), PROCESSOR_OFFSET_HINT_INTERVAL_MS: '60000' }),
+    );
   });
   afterAll(async () => {
     await processor?.stop();
@@ -69,7 +73,7 @@ describe('processor: exact aggregates and raw orders (real Kafka, Cassandra, Mar
       { numRuns: 15 },
     );
     expect(await countByHour(env.cassandra, env.keyspace)).toBe(distinct());
-    const metrics = await (await fetch(`${processor.opsUrl}/metrics`)).text();
+    const metrics = await (await fetch(`${processor!.opsUrl}/metrics`)).text();
     expect(metrics).toMatch(/processor_orders_processed_total\{app="processor"\} [1-9]/);
     expect(metrics).toContain('processor_freshness_seconds_bucket');
     expect(metrics).toContain('processor_partition_lag{partition=');
@@ -111,5 +115,28 @@ describe('processor: exact aggregates and raw orders (real Kafka, Cassandra, Mar
     expect(Number(message!.headers['late-by-ms'])).toBeGreaterThan(LATE_BOUND_MS);
     expect((await readRawOrders(env.cassandra, env.keyspace)).get(order.order_id)).toEqual(normalise(order));
     expect(mapDiff(await readAggregates(env.pool), expectedAggregates(produced))).toEqual([]);
+  });
+
+  it('commits the offsets stored with the aggregates to its consumer group, the last ones as it stops', async () => {
+    await processor!.stop();
+    processor = undefined;
+    const [stored] = await env.pool.query<RowDataPacket[]>(
+      'SELECT kafka_partition, CAST(next_offset AS CHAR) AS next_offset FROM stream_offsets WHERE topic = ? AND next_offset > 0',
+      [env.topic],
+    );
+    expect(stored.length).toBeGreaterThan(0);
+    const admin = env.kafka.admin();
+    await admin.connect();
+    try {
+      const [committed] = await admin.fetchOffsets({ groupId: `${env.topic}_group`, topics: [env.topic] });
+      const hints = new Map(committed!.partitions.map((p) => [p.partition, p.offset]));
+      for (const row of stored)
+        expect([row.kafka_partition, hints.get(Number(row.kafka_partition))]).toEqual([
+          row.kafka_partition,
+          row.next_offset,
+        ]);
+    } finally {
+      await admin.disconnect();
+    }
   });
 });

@@ -59,13 +59,21 @@ export function createCassandraClient(
   });
 }
 
+/**
+ * `multipleStatements`: queries may hold several statements (the processor's sink sends a batch's
+ * statements in one round trip; its values are always escaped).
+ */
 export function createMysqlPool(
   config: ConfigOf<typeof mysqlSettings>,
-  options: { connectionLimit?: number } = {},
+  options: { connectionLimit?: number; multipleStatements?: boolean } = {},
 ): mysql.Pool {
   return mysql.createPool({
     uri: config.mysqlUrl,
     connectionLimit: options.connectionLimit ?? 10,
+    multipleStatements: options.multipleStatements ?? false,
+    // No stack trace captured per query (it cost more than the query's own client work); an error
+    // still carries the server's message and code.
+    trace: false,
     timezone: 'Z',
     dateStrings: false,
     supportBigNumbers: true,

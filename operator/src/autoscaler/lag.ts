@@ -1,8 +1,8 @@
 /**
  * LagReader: a consumer group's lag per partition, read from outside the group with the Kafka admin
  * API: log end offsets (ListOffsets) minus the group's committed offsets (OffsetFetch). The processor
- * commits the offset it stored in MySQL to its Kafka group after each MySQL commit (a hint that trails
- * MySQL's by at most one batch), so this lag is never an underestimate. A partition the group never
+ * also commits the offsets it stored in MySQL to its Kafka group (hints that trail MySQL's by at most
+ * PROCESSOR_OFFSET_HINT_INTERVAL_MS, 1 s), so this lag is never an underestimate. A partition the group never
  * committed counts from its log start offset (the processor reads from the beginning).
  */
 import { createHash } from 'node:crypto';

@@ -119,7 +119,7 @@ export async function createStores(prefix: string): Promise<Stores> {
   const url = new URL(infra.mysqlUrl);
   url.pathname = `/${database}`;
   const mysqlUrl = url.toString();
-  const pool = createMysqlPool({ mysqlUrl }, { connectionLimit: 4 });
+  const pool = createMysqlPool({ mysqlUrl }, { connectionLimit: 4, multipleStatements: true });
   const client = createCassandraClient(infra);
   await migrateMysql(pool, quietLogger());
   await migrateCassandra(client, keyspace, { class: 'SimpleStrategy', replicationFactor: 1 }, quietLogger());

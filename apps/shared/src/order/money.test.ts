@@ -29,6 +29,27 @@ describe('money', () => {
     );
   });
 
+  it('agrees with the shortest decimal of the double for any amount (property)', () => {
+    const bySpelling = (amount: number) => {
+      const m = /^(-?)(\d+)(?:\.(\d{1,2}))?$/.exec(String(amount));
+      const cents = m && Number(m[2]) * 100 + Number((m[3] ?? '').padEnd(2, '0'));
+      return m && Number.isSafeInteger(cents) ? (m[1] && cents !== 0 ? -cents! : cents!) : undefined;
+    };
+    const amounts = fc.oneof(
+      fc.double({ noNaN: false }),
+      fc.double({ min: -1e16, max: 1e16 }),
+      fc.integer({ min: -(2 ** 53), max: 2 ** 53 }).map((c) => c / 100),
+      fc.integer({ min: -(2 ** 53), max: 2 ** 53 }).map((c) => c / 1000),
+      fc
+        .tuple(fc.integer({ min: 2 ** 48, max: 2 ** 50 }), fc.constantFrom(0, 1e-3, -1e-3))
+        .map(([c, d]) => c / 100 + d),
+    );
+    fc.assert(
+      fc.property(amounts, (amount) => expect(toCents(amount)).toBe(bySpelling(amount))),
+      { numRuns: 20_000 },
+    );
+  });
+
   it('formats negatives and big values exactly', () => {
     expect(centsToDecimal(-5)).toBe('-0.05');
     expect(centsToDecimal(123456789012345n)).toBe('1234567890123.45');

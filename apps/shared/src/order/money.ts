@@ -3,12 +3,18 @@
  * and every sum is then an exact integer; DECIMAL strings are produced for MySQL/Cassandra.
  */
 
+const FAST_CENTS = 2 ** 49;
+
 /**
  * Cents of an amount, or undefined when it has more than 2 decimals. The test is exact: it reads the
  * shortest decimal that parses back to the same double (what the client wrote, or the closest number
  * JSON could carry), so 499999.999 is rejected however close to a cent it lies.
  */
 export function toCents(amount: number): number | undefined {
+  const near = Math.round(amount * 100);
+  // Below 2^49 cents the product is within 0.2 of the cents, and two amounts a cent apart are different
+  // doubles: the amount has at most 2 decimals exactly when cents / 100 gives it back (no string needed).
+  if (Math.abs(near) <= FAST_CENTS) return near / 100 === amount ? near + 0 : undefined;
   const m = /^(-?)(\d+)(?:\.(\d{1,2}))?$/.exec(String(amount));
   if (!m) return undefined;
   const cents = Number(m[2]) * 100 + Number((m[3] ?? '').padEnd(2, '0'));
