@@ -195,8 +195,7 @@ export async function postOrders(port: number, apiKey: string, list: AcceptedOrd
 
 /** The orders in Cassandra (the processor's default keyspace) whose id starts with `prefix`. */
 export async function storedOrders(cql: cassandra.Client, prefix: string): Promise<Map<string, AcceptedOrder>> {
-  const all = await readRawOrders(cql, 'salespipeline');
-  return new Map([...all].filter(([id]) => id.startsWith(prefix)));
+  return readRawOrders(cql, 'salespipeline', prefix);
 }
 
 /** Waits until Cassandra holds at least `count` orders whose id starts with `prefix`; returns them. */

@@ -78,8 +78,16 @@ export async function countProcessed(pool: mysql.Pool): Promise<number> {
 export const waitForProcessed = (pool: mysql.Pool, n: number, timeoutMs = 60_000) =>
   waitFor(async () => (await countProcessed(pool)) >= n, { timeoutMs, what: `${n} processed orders` });
 
-/** Raw orders back from Cassandra (their stored JSON), in the order model's shape, by id. */
-export async function readRawOrders(client: cassandra.Client, keyspace: string): Promise<Map<string, AcceptedOrder>> {
+/**
+ * Raw orders back from Cassandra (their stored JSON), in the order model's shape, by id: those whose id
+ * starts with `idPrefix`. A keyspace shared with earlier runs may hold rows written before the JSON
+ * column existed; they are outside the prefix of the run that reads, and one inside it is an error.
+ */
+export async function readRawOrders(
+  client: cassandra.Client,
+  keyspace: string,
+  idPrefix = '',
+): Promise<Map<string, AcceptedOrder>> {
   const out = new Map<string, AcceptedOrder>();
   let pageState: string | undefined;
   do {
@@ -90,8 +98,11 @@ export async function readRawOrders(client: cassandra.Client, keyspace: string):
     });
     pageState = rs.pageState ?? undefined;
     for (const r of rs.rows) {
-      const order = JSON.parse((r.get('order_json') as Buffer).toString('utf8')) as AcceptedOrder;
-      out.set(r.get('order_id') as string, normalise(order));
+      const id = r.get('order_id') as string;
+      if (!id.startsWith(idPrefix)) continue;
+      const json = r.get('order_json') as Buffer | null;
+      if (!json) throw new Error(`orders_by_id row ${id} has no order_json`);
+      out.set(id, normalise(JSON.parse(json.toString('utf8')) as AcceptedOrder));
     }
   } while (pageState);
   return out;
