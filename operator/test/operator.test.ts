@@ -138,8 +138,9 @@ describe('SalesPipeline operator (real kube-apiserver)', () => {
     expect(condition(sp, 'Ready').status).toBe('False');
 
     await setStatus(paths.k8ssandra, { datacenters: { dc1: { cassandra: { cassandraOperatorProgress: 'Ready' } } } });
-    // MySQL is a real StatefulSet: give its claim a volume, and the scheduler + kwok run the pod, so
-    // the StatefulSet controller itself reports it ready (no status faked here).
+    // MySQL, ingest and processor are a real StatefulSet and Deployments: give MySQL's claim a volume,
+    // and the scheduler + kwok run the pods, so the StatefulSet and Deployment controllers themselves
+    // report them ready (no status faked here).
     await rest.request('POST', '/api/v1/persistentvolumes', {
       body: {
         metadata: { name: `${ns}-mysql` },
@@ -151,25 +152,6 @@ describe('SalesPipeline operator (real kube-apiserver)', () => {
         },
       },
     });
-    for (const path of [paths.ingest, paths.processor]) {
-      const d = await get(rest, path);
-      await setStatus(path, {
-        observedGeneration: d.metadata.generation,
-        replicas: d.spec.replicas,
-        readyReplicas: d.spec.replicas,
-        availableReplicas: d.spec.replicas,
-        conditions: [
-          {
-            type: 'Available',
-            status: 'True',
-            reason: 'MinimumReplicasAvailable',
-            message: 'ok',
-            lastUpdateTime: now,
-            lastTransitionTime: now,
-          },
-        ],
-      });
-    }
     let last: unknown;
     sp = await waitFor(
       async () => {
