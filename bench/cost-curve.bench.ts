@@ -5,7 +5,7 @@
  * draining a backlog. Writes bench/results/cost-curve.json and the chart bench/results/cost-curve.png.
  *   npx tsx bench/cost-curve.bench.ts
  * Environment:
- *   BENCH_CURVE_SECONDS     seconds of load per rate (60)
+ *   BENCH_CURVE_SECONDS     seconds of metered load per rate (60), after BENCH_PIPELINE_WARMUP (20) unmetered
  *   BENCH_CURVE_RATES       the fixed rates, orders/s (1000,5000)
  *   BENCH_CURVE_MAX_RATES   rates tried in turn for the highest sustained, until one is not (7500,10000,12500,15000)
  *   BENCH_CURVE_BACKLOG     orders of the backlog the processors drain (200000)
@@ -17,7 +17,7 @@
 import { writeResult, type Figure } from './results.js';
 import { env } from './common.js';
 import { chartSvg, writePng } from './chart.js';
-import { cpuPer1000, runBacklog, runSteady, type PipelineRun } from './pipeline-run.js';
+import { cpuPer1000, runBacklog, runSteady, warmupSeconds, type PipelineRun } from './pipeline-run.js';
 
 const list = (name: string, fallback: string) => (process.env[name] ?? fallback).split(',').map(Number);
 const seconds = env('BENCH_CURVE_SECONDS', 60);
@@ -131,6 +131,7 @@ writeResult(
   'cost-curve',
   {
     seconds,
+    warmupSeconds,
     rates,
     maxRates,
     backlog,

@@ -20,6 +20,7 @@ import {
   countRows,
   cpuSeconds,
   dropBenchStores,
+  env,
   freePort,
   servicePids,
   startApp,
@@ -47,6 +48,8 @@ export interface PipelineRun {
   freshnessP99: number;
   /** CPU seconds by process (processor: all instances together; loadgen_bench: this process). */
   cpu: Record<string, number>;
+  /** The orders `cpu` was spent on: those offered while it was metered (after a steady run's warm-up). */
+  meteredOrders: number;
   load: LoadResult;
   /** Seconds from the end of the load (steady) or the processors' start (backlog) to the last commit. */
   drainSeconds: number;
@@ -207,7 +210,14 @@ class CpuMeter {
 const servicePidLists = () => Object.fromEntries(Object.entries(servicePids()).map(([k, pid]) => [k, [pid]]));
 
 /** Exactness and freshness of what the run committed. */
-async function check(run: Run, load: LoadResult, processed: number, cpu: Record<string, number>, drainSeconds: number) {
+async function check(
+  run: Run,
+  load: LoadResult,
+  processed: number,
+  cpu: Record<string, number>,
+  meteredOrders: number,
+  drainSeconds: number,
+) {
   const accepted = load.totals.accepted;
   const [[span]] = await run.pool.query<RowDataPacket[][]>(
     'SELECT TIMESTAMPDIFF(MICROSECOND, MIN(accepted_at), MAX(processed_at)) / 1e6 AS s FROM processed_orders',
@@ -239,26 +249,48 @@ async function check(run: Run, load: LoadResult, processed: number, cpu: Record<
     freshnessP50: quantile(freshness, 0.5),
     freshnessP99: quantile(freshness, 0.99),
     cpu,
+    meteredOrders,
     load,
     drainSeconds,
   };
 }
 
-/** `rate` orders/s for `seconds` through ingest while the processors run, then drained. */
+/** BENCH_PIPELINE_WARMUP: seconds of load of a steady run before its CPU is metered (20). */
+export const warmupSeconds = env('BENCH_PIPELINE_WARMUP', 20);
+
+/**
+ * `rate` orders/s for `warmupSeconds` and then `seconds` through ingest while the processors run, then
+ * drained. CPU is metered from the end of the warm-up: a steady state, without the JIT compilation
+ * and connection set-up of processes just started. Exactness and freshness cover every order.
+ */
 export async function runSteady(opts: PipelineOptions & { rate: number; seconds: number }): Promise<PipelineRun> {
   const run = await setUp(opts);
   try {
     const processors = await startProcessors(run, opts.processors);
     const ingest = await startIngest(run);
+    const warmup = warmupSeconds > 0 ? await load(run, ingest, opts.rate, warmupSeconds, opts.batchSize) : undefined;
     const meter = new CpuMeter({ ingest: [ingest.pid], processor: processors, ...servicePidLists() });
-    const result = await load(run, ingest, opts.rate, opts.seconds, opts.batchSize);
+    const metered = await load(run, ingest, opts.rate, opts.seconds, opts.batchSize);
     const loaded = Date.now();
+    const result = warmup ? combineLoads(warmup, metered) : metered;
     const processed = await drain(run, result.totals.accepted);
     const drainSeconds = (Date.now() - loaded) / 1000;
-    return await check(run, result, processed, meter.used(), drainSeconds);
+    return await check(run, result, processed, meter.used(), metered.totals.accepted, drainSeconds);
   } finally {
     await run.tearDown();
   }
+}
+
+/** Two load runs one after the other, as one. */
+function combineLoads(first: LoadResult, second: LoadResult): LoadResult {
+  return {
+    totals: Object.fromEntries(
+      Object.entries(first.totals).map(([k, v]) => [k, v + second.totals[k as keyof LoadResult['totals']]]),
+    ) as LoadResult['totals'],
+    latencies: [...first.latencies, ...second.latencies],
+    elapsedSeconds: first.elapsedSeconds + second.elapsedSeconds,
+    acceptedIds: [...first.acceptedIds, ...second.acceptedIds],
+  };
 }
 
 /**
@@ -281,10 +313,7 @@ export async function runBacklog(
         Math.ceil((opts.orders - result.totals.accepted) / opts.rate),
         opts.batchSize,
       );
-      const totals = Object.fromEntries(
-        Object.entries(result.totals).map(([k, v]) => [k, v + more.totals[k as keyof typeof more.totals]]),
-      ) as typeof result.totals;
-      result = { ...more, totals, elapsedSeconds: result.elapsedSeconds + more.elapsedSeconds };
+      result = combineLoads(result, more);
     }
     const meter = new CpuMeter(servicePidLists());
     const started = Date.now();
@@ -294,7 +323,7 @@ export async function runBacklog(
     const drainSeconds = (Date.now() - started) / 1000;
     const { loadgen_bench: _idle, ...services } = meter.used();
     const cpu = { ...services, processor: processors.reduce((s, pid) => s + cpuSeconds(pid), 0) - processorCpu0 };
-    const checked = await check(run, result, processed, cpu, drainSeconds);
+    const checked = await check(run, result, processed, cpu, processed, drainSeconds);
     // The drain rate: first to last commit (the processors' start-up and group join excluded).
     const [[span]] = await run.pool.query<RowDataPacket[][]>(
       'SELECT TIMESTAMPDIFF(MICROSECOND, MIN(processed_at), MAX(processed_at)) / 1e6 AS s FROM processed_orders',
@@ -308,7 +337,7 @@ export async function runBacklog(
 /** CPU seconds per 1,000 orders of each process and of them all. */
 export function cpuPer1000(run: PipelineRun): Record<string, number> {
   const per = Object.fromEntries(
-    Object.entries(run.cpu).map(([name, s]) => [name, (s / Math.max(1, run.processed)) * 1000]),
+    Object.entries(run.cpu).map(([name, s]) => [name, (s / Math.max(1, run.meteredOrders)) * 1000]),
   );
   return { ...per, all: Object.values(per).reduce((a, b) => a + b, 0) };
 }
