@@ -171,14 +171,14 @@ export const processorSpec = {
   mysqlPoolSize: setting.int({ env: 'MYSQL_POOL_SIZE', default: 8, min: 1, max: 200, doc: 'MySQL connections' }),
   fetchMaxWaitMs: setting.int({
     env: 'KAFKA_FETCH_MAX_WAIT_MS',
-    default: 250,
+    default: 300,
     min: 0,
     max: 10_000,
     doc: 'Longest a Kafka fetch waits for KAFKA_FETCH_MIN_BYTES: at low rates the latency a fetch adds, and how often an idle processor asks (shorter = more idle fetches for the broker to answer)',
   }),
   fetchMinBytes: setting.int({
     env: 'KAFKA_FETCH_MIN_BYTES',
-    default: 131_072,
+    default: 262_144,
     min: 1,
     max: 16_777_216,
     doc: "Bytes a Kafka fetch waits for (at most KAFKA_FETCH_MAX_WAIT_MS) before it returns: what one batch costs (a MySQL transaction per partition, the sinks' round trips) is then shared by more orders at low rates; 1 returns at the first message",
