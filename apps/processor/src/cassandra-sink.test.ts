@@ -68,6 +68,23 @@ describe('the rows of an order', () => {
       itemCount: LIMITS.maxItems * LIMITS.maxQty,
     });
   });
+
+  it('orders_by_hour: orders on either side of an hour boundary, in any order, each in its own UTC hour', () => {
+    const at = (createdAt: string) => {
+      const [day, hour] = byHourRow({ ...order, created_at: createdAt }).params as unknown[];
+      return `${String(day)}/${String(hour)}`;
+    };
+    const times = ['2026-03-01T23:59:59.999Z', '2026-03-02T00:00:00.000Z', '2026-03-02T05:29:59+05:30'];
+    expect([...times, ...times.reverse(), '1969-12-31T23:30:00Z'].map(at)).toEqual([
+      '2026-03-01/23',
+      '2026-03-02/0',
+      '2026-03-01/23',
+      '2026-03-01/23',
+      '2026-03-02/0',
+      '2026-03-01/23',
+      '1969-12-31/23',
+    ]);
+  });
 });
 
 describe('CassandraSink requests', () => {

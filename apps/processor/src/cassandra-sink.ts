@@ -109,15 +109,37 @@ export function byIdRow({ order, json, acceptedAt, partition, offset }: RawOrder
   };
 }
 
+const HOUR_MS = 3600_000;
+
+interface HourPartition {
+  /** Hours since the epoch: a UTC hour starts at a multiple of HOUR_MS. */
+  index: number;
+  day: cassandra.types.LocalDate;
+  hour: number;
+  key: string;
+}
+
+/** The last hour partition built: nearly every order of a batch falls in the same one. */
+let lastHour: HourPartition | undefined;
+
+function hourPartition(created: Date): HourPartition {
+  const index = Math.floor(created.getTime() / HOUR_MS);
+  if (lastHour?.index !== index) {
+    const { day, hour } = hourPartitionOf(created);
+    lastHour = { index, day: cassandra.types.LocalDate.fromString(day), hour, key: `${day}/${hour}` };
+  }
+  return lastHour;
+}
+
 /** The order's orders_by_hour row, keyed by its Cassandra partition (day/hour). */
 export function byHourRow(order: AcceptedOrder): Row {
   const created = new Date(order.created_at);
-  const { day, hour } = hourPartitionOf(created);
+  const { day, hour, key } = hourPartition(created);
   return {
-    key: `${day}/${hour}`,
+    key,
     bytes: 0,
     params: [
-      cassandra.types.LocalDate.fromString(day),
+      day,
       hour,
       created,
       order.order_id,

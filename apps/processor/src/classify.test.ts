@@ -92,6 +92,14 @@ describe('classifyOrders', () => {
     expect(classified.duplicates).toBe(1);
   });
 
+  it("each counted order keeps its record's JSON bytes, which Cassandra stores as they are", () => {
+    const [a, b] = ordersOf(2);
+    const messages = [orderMessage(1, a!), orderMessage(2, b!)];
+    const { orders } = sortMessages(messages, 0, new Map());
+    const classified = classifyOrders(orders, new Set(), LATE_BOUND_MS);
+    expect(classified.counted.map((o) => o.json)).toEqual([messages[0]!.value, messages[1]!.value]);
+  });
+
   it('an order accepted more than the bound after its creation is late; at the bound it is on time', () => {
     const [order] = ordersOf(1);
     const created = Date.parse(order!.created_at);

@@ -83,6 +83,7 @@ export function classifyOrders(
       // Spelled out: cheaper than a spread, once per order.
       return {
         order: o.order,
+        json: o.json,
         acceptedAt: o.acceptedAt,
         partition: o.partition,
         offset: o.offset,
