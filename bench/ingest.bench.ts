@@ -6,7 +6,9 @@
  *   npx tsx bench/ingest.bench.ts
  * Environment:
  *   BENCH_INGEST_SECONDS  seconds per run (20)
- *   BENCH_INGEST_RUNS     which runs, comma-separated, of 1000,5000,max,batch (all)
+ *   BENCH_INGEST_RUNS     which runs, comma-separated, of 1000,5000,max,batch,idle,batch-paced (all)
+ *                         idle: the API's CPU with no load; batch-paced: batches of 100 orders at
+ *                         BENCH_INGEST_BATCH_RATE requests/s (20, the pipeline benchmark's 2,000 orders/s)
  *   BENCH_INGEST_WORKERS  INGEST_WORKERS of the API (unset: its default auto)
  *   BENCH_INGEST_COMPRESSION  INGEST_KAFKA_COMPRESSION of the API (none)
  *   BENCH_NODE_ARGS       node flags of the API, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" (profiles
@@ -31,7 +33,8 @@ import {
 } from './common.js';
 
 const seconds = env('BENCH_INGEST_SECONDS', 20);
-const runs = new Set((process.env.BENCH_INGEST_RUNS ?? '1000,5000,max,batch').split(','));
+const runs = new Set((process.env.BENCH_INGEST_RUNS ?? '1000,5000,max,batch,idle,batch-paced').split(','));
+const pacedBatchRate = env('BENCH_INGEST_BATCH_RATE', 20);
 const workers = process.env.BENCH_INGEST_WORKERS;
 const compression = process.env.BENCH_INGEST_COMPRESSION ?? 'none';
 const topic = `bench_ingest_${Date.now().toString(36)}`;
@@ -64,10 +67,11 @@ await waitReady(`http://127.0.0.1:${opsPort}`);
 
 const gen = new OrderGenerator(1, `bi${Date.now().toString(36)}-`);
 const singles = Array.from({ length: 20_000 }, () => JSON.stringify(gen.next()));
+const batchBodies = (size: number) =>
+  Array.from({ length: 100 }, () => JSON.stringify({ orders: Array.from({ length: size }, () => gen.next()) }));
 const batchSize = 500;
-const batches = Array.from({ length: 100 }, () =>
-  JSON.stringify({ orders: Array.from({ length: batchSize }, () => gen.next()) }),
-);
+const batches = batchBodies(batchSize);
+const pacedBatchSize = 100;
 
 const kafkaPid = servicePids().kafka;
 /** Sum and count of ingest_kafka_request_orders (orders per produce request), over all workers. */
@@ -176,6 +180,25 @@ if (runs.has('batch')) {
     unit: 'CPU s / 1000 orders (Kafka)',
   };
   figures.batch_orders_per_produce = { value: batch.perRequest, unit: 'orders per produce request' };
+}
+
+if (runs.has('batch-paced')) {
+  const bodies = batchBodies(pacedBatchSize);
+  const { ok, cpu, result } = await measure(`batches of ${pacedBatchSize} @${pacedBatchRate}/s (paced)`, () =>
+    pacedLoad({ url, path: '/v1/orders/batch', headers, bodies, rate: pacedBatchRate, seconds, connections: 16 }),
+  );
+  figures.batch_paced_cpu_per_1000 = {
+    value: (cpu / (ok * pacedBatchSize)) * 1000,
+    unit: `CPU s / 1000 orders (ingest), batches of ${pacedBatchSize} at ${pacedBatchRate}/s`,
+  };
+  figures.batch_paced_p99 = { value: result.p99, unit: 'ms per batch request' };
+}
+if (runs.has('idle')) {
+  const cpu0 = treeCpuSeconds(child.pid!);
+  await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
+  const idle = treeCpuSeconds(child.pid!) - cpu0;
+  process.stdout.write(`idle: ingest CPU ${idle.toFixed(2)} s in ${seconds} s\n`);
+  figures.idle_cpu_share = { value: idle / seconds, unit: 'CPU s per s with no load (ingest)' };
 }
 
 // Exactness: every 2xx order is in the topic (the runs above only ever got 202 or an error).

@@ -4,6 +4,7 @@ import mysql from 'mysql2/promise';
 import type { ConfigOf } from './config.js';
 import type { cassandraSettings, kafkaAuthSettings, kafkaConnectionSettings, mysqlSettings } from './infra.js';
 import { kafkaLogCreator } from './kafka-log.js';
+import { patchKafkaRequestQueue } from './kafka-request-queue.js';
 import type { Logger } from './logger.js';
 
 export type KafkaClientConfig = ConfigOf<typeof kafkaConnectionSettings> & Partial<ConfigOf<typeof kafkaAuthSettings>>;
@@ -35,6 +36,7 @@ export function kafkaSecurity(config: KafkaClientConfig): Pick<KafkaConfig, 'sas
 }
 
 export function createKafka(config: KafkaClientConfig, logger: Logger): Kafka {
+  patchKafkaRequestQueue();
   return new Kafka({
     clientId: config.kafkaClientId,
     brokers: config.kafkaBrokers,
