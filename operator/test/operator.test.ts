@@ -2,13 +2,13 @@
  * The operator in-process against the real kube-apiserver (with the real Strimzi, K8ssandra and
  * Prometheus Operator CRDs installed, so the apiserver validates every object we generate).
  * Nothing runs Strimzi or cass-operator here: the tests set the children's statuses as those
- * operators would. kwok (scripts/infra/kube.sh) may make Deployments Available; the test sets the
- * Deployment/StatefulSet statuses itself so it does not depend on it.
+ * operators would. The Deployments and the StatefulSet are run by the real controllers, the
+ * scheduler and kwok (scripts/infra/kube.sh), which report them ready themselves.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { finalizer, ownedKinds, pauseAnnotation } from '@salespipeline/cdk8s';
-import { objectPath, type KubeRest, type Operator } from '@salespipeline/operator';
+import { KubeClient, objectPath, type KubeRest, type Operator } from '@salespipeline/operator';
 import {
   createSp,
   get,
@@ -182,6 +182,18 @@ describe('SalesPipeline operator (real kube-apiserver)', () => {
       );
     await waitFor(() => hasEvent('PhaseReady'), { what: 'PhaseReady event' });
     await waitFor(() => hasEvent('PhaseDegraded'), { what: 'PhaseDegraded event' });
+  });
+
+  it('a status computed from a stale copy is refused (409), not written over a newer one', async () => {
+    // The reconciler derives the phase from the status it read: from a copy older than its own last
+    // write (its informer behind), a Degraded pipeline would have been written back as Provisioning.
+    const stale = await get(rest, spPath(ns, 'shop'));
+    expect(stale.status.phase).toBe('Degraded');
+    await mergePatch(rest, spPath(ns, 'shop'), { metadata: { labels: { 'test.salespipeline.io/touched': 'yes' } } });
+    await expect(
+      new KubeClient(rest).applyStatus(stale, { ...stale.status, phase: 'Provisioning' }, { ifUnchanged: true }),
+    ).rejects.toMatchObject({ status: 409 });
+    expect((await get(rest, spPath(ns, 'shop'))).status.phase).toBe('Degraded');
   });
 
   it('invalid specs → rejected by the CRD (OpenAPI and CEL)', async () => {

@@ -233,7 +233,7 @@ export class Autoscaler implements Runnable {
     if (this.kedaNoted.has(key) || sp.status?.autoscaling?.mode === 'keda') return;
     this.kedaNoted.add(key);
     this.deps.client
-      .applyStatus(sp, { autoscaling: { mode: 'keda' } }, autoscalerFieldManager)
+      .applyStatus(sp, { autoscaling: { mode: 'keda' } }, { manager: autoscalerFieldManager })
       .catch((err: unknown) => {
         this.kedaNoted.delete(key);
         this.deps.logger.warn({ salespipeline: key, err: String(err) }, 'could not write status.autoscaling');
@@ -402,7 +402,7 @@ export class Autoscaler implements Runnable {
     )
       return;
     if (!this.isActive()) return;
-    await this.deps.client.applyStatus(sp, { autoscaling: status }, autoscalerFieldManager);
+    await this.deps.client.applyStatus(sp, { autoscaling: status }, { manager: autoscalerFieldManager });
     state.lastStatus = json;
     state.lastStatusAt = now;
   }

@@ -118,13 +118,22 @@ export class KubeClient {
     );
   }
 
-  /** Server-side apply of an object's status subresource, as `manager` (the autoscaler owns status.autoscaling). */
-  async applyStatus(obj: KubeObject, status: unknown, manager: string = fieldManager): Promise<void> {
+  /**
+   * Server-side apply of an object's status subresource, as `manager` (the autoscaler owns
+   * status.autoscaling). `ifUnchanged`: guarded by the object's metadata.resourceVersion (409 if it
+   * changed since it was read), for a status computed from the object's previous status.
+   */
+  async applyStatus(
+    obj: KubeObject,
+    status: unknown,
+    { manager = fieldManager, ifUnchanged = false }: { manager?: string; ifUnchanged?: boolean } = {},
+  ): Promise<void> {
     this.gate();
     const res = resourceOf(obj);
-    const { name, namespace = '' } = obj.metadata;
+    const { name, namespace = '', resourceVersion } = obj.metadata;
+    const metadata = ifUnchanged ? { name, namespace, resourceVersion } : { name, namespace };
     await this.rest.request('PATCH', `${objectPath(res.apiVersion, res.plural, namespace, name)}/status`, {
-      body: { apiVersion: obj.apiVersion, kind: obj.kind, metadata: { name, namespace }, status },
+      body: { apiVersion: obj.apiVersion, kind: obj.kind, metadata, status },
       contentType: applyContentType,
       query: { fieldManager: manager, force: true },
     });
@@ -140,9 +149,9 @@ export class KubeClient {
   }
 
   /** Replaces metadata.finalizers, guarded by resourceVersion (409 if the object changed). */
-  async setFinalizers(obj: KubeObject, finalizers: string[]): Promise<void> {
+  async setFinalizers<T extends KubeObject>(obj: T, finalizers: string[]): Promise<T> {
     const { namespace = '', name, resourceVersion } = obj.metadata;
-    await this.mergePatch(resourceOf(obj), namespace, name, { metadata: { finalizers, resourceVersion } });
+    return this.mergePatch<T>(resourceOf(obj), namespace, name, { metadata: { finalizers, resourceVersion } });
   }
 
   /** Deletes (background propagation); a missing object counts as deleted. */

@@ -70,7 +70,7 @@ export class SalesPipelineReconciler {
   constructor(private readonly deps: ReconcilerDeps) {}
 
   reconcile = async (key: string): Promise<ReconcileResult> => {
-    const sp = this.deps.primary.cache.get(key);
+    let sp = this.deps.primary.cache.get(key);
     if (!sp) return {};
     const log = this.deps.logger.child({ salespipeline: key, generation: sp.metadata.generation });
     if (sp.metadata.deletionTimestamp) return this.finalize(sp, log);
@@ -79,7 +79,8 @@ export class SalesPipelineReconciler {
       return { result: 'paused' };
     }
     if (!sp.metadata.finalizers?.includes(finalizer)) {
-      await this.deps.client.setFinalizers(sp, [...(sp.metadata.finalizers ?? []), finalizer]);
+      // The object as patched: its status is written against this version below.
+      sp = await this.deps.client.setFinalizers(sp, [...(sp.metadata.finalizers ?? []), finalizer]);
     }
 
     const spec = this.validSpec(sp);
@@ -199,9 +200,12 @@ export class SalesPipelineReconciler {
     const { autoscaling: _mine, ...status } = full;
     const { autoscaling: _theirs, ...before } = sp.status ?? {};
     if (sameStatus(before, status)) return;
-    // The events first: whoever sees the new phase finds the event that explains it.
+    // The phase and the conditions' transition times follow from the status read with `sp`: from a
+    // stale copy (the informer behind our own last write) they would regress, e.g. a Ready pipeline
+    // whose Kafka fails would turn Provisioning instead of Degraded. So the write is refused (409,
+    // retried once the cache has caught up) if the object changed, and the events wait for it.
+    await this.deps.client.applyStatus(sp, status, { ifUnchanged: true });
     await this.recordTransitions(sp, status);
-    await this.deps.client.applyStatus(sp, status);
   }
 
   /** Events on transitions: the phase, and each condition whose status changed. */
