@@ -18,7 +18,6 @@ import { runLoad, type LoadResult } from '../apps/loadgen/src/sender.js';
 import { quantile } from './results.js';
 import {
   countRows,
-  cpuSeconds,
   dropBenchStores,
   env,
   freePort,
@@ -48,7 +47,7 @@ export interface PipelineRun {
   freshnessP99: number;
   /** CPU seconds by process (processor: all instances together; loadgen_bench: this process). */
   cpu: Record<string, number>;
-  /** The orders `cpu` was spent on: those offered while it was metered (after a steady run's warm-up). */
+  /** The orders `cpu` was spent on: offered while it was metered (steady, after the warm-up) or committed (backlog). */
   meteredOrders: number;
   load: LoadResult;
   /** Seconds from the end of the load (steady) or the processors' start (backlog) to the last commit. */
@@ -295,7 +294,8 @@ function combineLoads(first: LoadResult, second: LoadResult): LoadResult {
 
 /**
  * `orders` accepted (offered at `rate`) with no processor running, then `processors` started and
- * timed while they drain the backlog. CPU is counted over the drain only.
+ * timed while they drain the backlog. CPU is metered from when every processor is ready, per order
+ * committed after that.
  */
 export async function runBacklog(
   opts: PipelineOptions & { orders: number; rate: number },
@@ -315,15 +315,16 @@ export async function runBacklog(
       );
       result = combineLoads(result, more);
     }
-    const meter = new CpuMeter(servicePidLists());
     const started = Date.now();
     const processors = await startProcessors(run, opts.processors);
-    const processorCpu0 = processors.reduce((s, pid) => s + cpuSeconds(pid), 0);
+    // Metered from when every processor is ready: the first ones drain meanwhile, so the orders
+    // committed by then are not the metered ones (their CPU was spent before).
+    const meter = new CpuMeter({ processor: processors, ...servicePidLists() });
+    const processedBefore = await run.count('SELECT COUNT(*) AS n FROM processed_orders');
     const processed = await drain(run, result.totals.accepted);
     const drainSeconds = (Date.now() - started) / 1000;
-    const { loadgen_bench: _idle, ...services } = meter.used();
-    const cpu = { ...services, processor: processors.reduce((s, pid) => s + cpuSeconds(pid), 0) - processorCpu0 };
-    const checked = await check(run, result, processed, cpu, processed, drainSeconds);
+    const { loadgen_bench: _idle, ...cpu } = meter.used();
+    const checked = await check(run, result, processed, cpu, processed - processedBefore, drainSeconds);
     // The drain rate: first to last commit (the processors' start-up and group join excluded).
     const [[span]] = await run.pool.query<RowDataPacket[][]>(
       'SELECT TIMESTAMPDIFF(MICROSECOND, MIN(processed_at), MAX(processed_at)) / 1e6 AS s FROM processed_orders',
