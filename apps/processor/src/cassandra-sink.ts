@@ -16,8 +16,8 @@ import { groupRequests } from './cassandra-requests.js';
 
 export interface RawOrder {
   order: AcceptedOrder;
-  /** JSON bytes that parse to `order` (the Kafka record's value), stored as they are; encoded when absent. */
-  json?: Buffer;
+  /** JSON bytes that parse to `order` (the Kafka record's value), stored as they are. */
+  json: Buffer;
   acceptedAt: number;
   partition: number;
   offset: string;
@@ -102,10 +102,9 @@ const byBytes = (row: Row) => row.bytes;
 
 /** The order's orders_by_id row, in the column order of the insert (its key: see replicaSetOf). */
 export function byIdRow({ order, json, acceptedAt, partition, offset }: RawOrder): Omit<Row, 'key'> {
-  const bytes = json ?? Buffer.from(JSON.stringify(order));
   return {
-    params: [order.order_id, bytes, new Date(acceptedAt), partition, cassandra.types.Long.fromString(offset)],
-    bytes: bytes.length + order.order_id.length + ID_ROW_OVERHEAD_BYTES,
+    params: [order.order_id, json, new Date(acceptedAt), partition, cassandra.types.Long.fromString(offset)],
+    bytes: json.length + order.order_id.length + ID_ROW_OVERHEAD_BYTES,
   };
 }
 

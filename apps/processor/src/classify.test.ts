@@ -80,6 +80,7 @@ describe('sortMessages', () => {
 describe('classifyOrders', () => {
   const raw = (order: AcceptedOrder, acceptedAt: number, offset: number) => ({
     order,
+    json: Buffer.from(encodeOrder(order).value),
     acceptedAt,
     partition: 0,
     offset: String(offset),

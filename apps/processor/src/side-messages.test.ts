@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
+import { encodeOrder } from '@salespipeline/shared';
 import { orderArbitrary } from '@salespipeline/shared/testing';
 import { deadLetter, lateOrder, originId, sideTopicMessages } from './side-messages.js';
 
@@ -37,7 +38,15 @@ describe('side messages', () => {
     const topics = { orders: 'orders', dlq: 'orders.dlq', late: 'orders.late' };
     const [order] = fc.sample(orderArbitrary(), 1);
     const message = { key: null, value: Buffer.from('{'), timestamp: '1', attributes: 0, offset: '7', headers: {} };
-    const late = { order: order!, acceptedAt: 2, partition: 3, offset: '8', lateByMs: 90_000, late: true };
+    const late = {
+      order: order!,
+      json: Buffer.from(encodeOrder(order!).value),
+      acceptedAt: 2,
+      partition: 3,
+      offset: '8',
+      lateByMs: 90_000,
+      late: true,
+    };
     const sent = sideTopicMessages(topics, 3, 1, [{ message, kind: 'unparsable', reason: 'not JSON' }], [late]);
     expect(sent).toEqual([
       {

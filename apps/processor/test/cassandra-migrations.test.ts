@@ -1,6 +1,6 @@
 /** A keyspace of an earlier version is migrated in place: new columns added, rows written before kept. */
 import { afterAll, describe, expect, it } from '@jest/globals';
-import { CASSANDRA_MIGRATIONS, createCassandraClient, createLogger } from '@salespipeline/shared';
+import { CASSANDRA_MIGRATIONS, createCassandraClient, createLogger, encodeOrder } from '@salespipeline/shared';
 import { readRawOrders, testInfra, uniqueName } from '@salespipeline/shared/testing';
 import { CassandraSink } from '../src/cassandra-sink.js';
 import { migrateCassandra } from '../src/migrate.js';
@@ -48,7 +48,7 @@ describe('Cassandra migrations', () => {
       grand_total: 3,
     };
     await new CassandraSink(client, keyspace, { concurrency: 2, hourBatchRows: 10, idBatchRows: 10 }).write([
-      { order, acceptedAt: Date.now(), partition: 0, offset: '0' },
+      { order, json: Buffer.from(encodeOrder(order).value), acceptedAt: Date.now(), partition: 0, offset: '0' },
     ]);
     // The test kit reads the new rows beside the old one, and names an old one it is asked for.
     expect([...(await readRawOrders(client, keyspace, 'after')).values()]).toEqual([order]);

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import fc from 'fast-check';
 import cassandraDriver, { type default as cassandra } from 'cassandra-driver';
-import { createCassandraClient, createLogger, createMysqlPool, loadConfig } from '@salespipeline/shared';
+import { createCassandraClient, createLogger, createMysqlPool, encodeOrder, loadConfig } from '@salespipeline/shared';
 import { freePort, orderArbitrary, testInfra, uniqueName, waitFor } from '@salespipeline/shared/testing';
 import { SalesReader } from '../../dashboard/src/queries.js';
 import { CassandraSink } from '../src/cassandra-sink.js';
@@ -138,7 +138,13 @@ describe('Cassandra roles of the apps (authentication on)', () => {
     const now = Date.now();
     const orders = fc
       .sample(orderArbitrary({ idPrefix: 'roles-', minTime: now - 1800_000, maxTime: now }), 5)
-      .map((order, i) => ({ order, acceptedAt: now, partition: 0, offset: String(i) }));
+      .map((order, i) => ({
+        order,
+        json: Buffer.from(encodeOrder(order).value),
+        acceptedAt: now,
+        partition: 0,
+        offset: String(i),
+      }));
     await new CassandraSink(processor, keyspace, { concurrency: 2, hourBatchRows: 10, idBatchRows: 3 }).write(orders);
     const count = async (c: cassandra.Client) =>
       (await c.execute(`SELECT order_id FROM ${keyspace}.orders_by_id`)).rowLength;

@@ -11,6 +11,7 @@ import {
   createKafka,
   createLogger,
   createMysqlPool,
+  encodeOrder,
   ensureTopics,
   loadConfig,
   type AcceptedOrder,
@@ -141,7 +142,13 @@ export async function createStores(prefix: string): Promise<Stores> {
     seed: async (orders) => {
       const acceptedAt = Date.now();
       await cassandraSink.write(
-        orders.map((order, i) => ({ order, acceptedAt, partition: 0, offset: String(offset + BigInt(i)) })),
+        orders.map((order, i) => ({
+          order,
+          json: Buffer.from(encodeOrder(order).value),
+          acceptedAt,
+          partition: 0,
+          offset: String(offset + BigInt(i)),
+        })),
       );
       const open = await mysqlSink.begin('seed', 0);
       const processed = orders.map((o, i) => ({
