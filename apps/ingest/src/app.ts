@@ -13,7 +13,7 @@ import { ingestMetrics } from './metrics.js';
 import { servedDocument } from './openapi.js';
 import { OrderProducer } from './producer.js';
 import { kafkaReadiness } from './readiness.js';
-import { orderRoutes } from './routes.js';
+import { mountOrderRoutes } from './routes.js';
 
 export interface IngestApp {
   app: express.Express;
@@ -46,11 +46,11 @@ export function createIngestApp(
 
   // The public port answers health checks but keeps the metrics to the ops port.
   const app = withOps(express(), { ...opsOptions, paths: ['/healthz', '/readyz'] });
+  mountOrderRoutes(app, { config, keys: () => keys?.keys() ?? [], producer, metrics, logger });
   const openapi = JSON.stringify(servedDocument());
   app.get('/openapi.json', (_req, res) => {
     res.type('application/json').send(openapi);
   });
-  app.use(orderRoutes({ config, keys: () => keys?.keys() ?? [], producer, metrics, logger }));
   app.use(notFound(), errorHandler({ logger, onReject: (reason) => metrics.rejected.inc({ reason }) }));
 
   return {

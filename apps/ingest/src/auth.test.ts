@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { describe, expect, it } from '@jest/globals';
 import { ConfigError } from '@salespipeline/shared';
-import { apiScopes, loadApiKeys, matchApiKey, parseApiKeys, RateLimiter } from './auth.js';
+import { apiScopes, connectionKeyMatcher, loadApiKeys, matchApiKey, parseApiKeys, RateLimiter } from './auth.js';
 
 describe('API keys', () => {
   const keys = parseApiKeys('alpha:aaaaaaaaaaaaaaaaaaaa, beta:bbbbbbbbbbbbbbbbbbbbbbbb');
@@ -15,6 +15,22 @@ describe('API keys', () => {
       expect(matchApiKey(keys, wrong)).toBeUndefined();
     }
     expect(matchApiKey([], 'aaaaaaaaaaaaaaaaaaaa')).toBeUndefined();
+  });
+
+  it('remembers a match per connection only while the same key list is in force', () => {
+    const match = connectionKeyMatcher();
+    const [one, two] = [{}, {}];
+    expect(match(one, keys, 'aaaaaaaaaaaaaaaaaaaa')?.name).toBe('alpha');
+    expect(match(one, keys, 'aaaaaaaaaaaaaaaaaaaa')?.name).toBe('alpha');
+    // Another key on the same connection is checked, a wrong one rejected (and nothing kept).
+    expect(match(one, keys, 'bbbbbbbbbbbbbbbbbbbbbbbb')?.name).toBe('beta');
+    expect(match(one, keys, 'aaaaaaaaaaaaaaaaaaab')).toBeUndefined();
+    expect(match(one, keys, 'bbbbbbbbbbbbbbbbbbbbbbbb')?.name).toBe('beta');
+    expect(match(two, keys, 'x'.repeat(20))).toBeUndefined();
+    // A reload without the key (a rotation) rejects it on the connection that used it.
+    const rotated = parseApiKeys('alpha:cccccccccccccccccccc');
+    expect(match(one, rotated, 'bbbbbbbbbbbbbbbbbbbbbbbb')).toBeUndefined();
+    expect(match(one, rotated, 'cccccccccccccccccccc')?.name).toBe('alpha');
   });
 
   it('keeps only digests, and never puts a key in a configuration error', () => {

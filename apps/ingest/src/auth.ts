@@ -108,6 +108,36 @@ export function matchApiKey(keys: readonly ApiKey[], presented: string): ApiKey 
   return match;
 }
 
+/** What a connection presented last and the key it matched, while the key list is the same. */
+interface Verified {
+  keys: readonly ApiKey[];
+  presented: string;
+  key: ApiKey;
+}
+
+/**
+ * matchApiKey, remembered per connection: a keep-alive client presents the same key on every request,
+ * and the SHA-256 and the comparison with every key were most of what auth cost per request. The
+ * string remembered is the one this connection itself sent, so comparing with it tells a client
+ * nothing about the configured keys; a failed match is never remembered, and a new key list (a
+ * reload, a rotation) is checked afresh.
+ */
+export function connectionKeyMatcher(): (
+  connection: object,
+  keys: readonly ApiKey[],
+  presented: string,
+) => ApiKey | undefined {
+  const verified = new WeakMap<object, Verified>();
+  return (connection, keys, presented) => {
+    const last = verified.get(connection);
+    if (last !== undefined && last.keys === keys && last.presented === presented) return last.key;
+    const key = matchApiKey(keys, presented);
+    if (key === undefined) verified.delete(connection);
+    else verified.set(connection, { keys, presented, key });
+    return key;
+  };
+}
+
 /** The key a request presents (Bearer token or X-API-Key), or undefined. */
 export function presentedKey(req: Request): string | undefined {
   const header = req.headers.authorization;
@@ -159,11 +189,12 @@ export interface AuthOptions {
 export function authenticate(opts: AuthOptions) {
   const limiter = opts.ratePerSecond > 0 ? new RateLimiter(opts.ratePerSecond, opts.burst) : undefined;
   const unauthorized = JSON.stringify({ error: 'unauthorized', message: 'a valid API key is required' });
+  const match = connectionKeyMatcher();
   return (req: Request, res: Response, next: NextFunction) => {
     let client: string;
     if (opts.required) {
       const presented = presentedKey(req);
-      const key = presented === undefined ? undefined : matchApiKey(opts.keys(), presented);
+      const key = presented === undefined ? undefined : match(req.socket, opts.keys(), presented);
       if (key === undefined) {
         opts.onReject('unauthorized');
         // Failed attempts are limited per address too, so keys cannot be guessed at full speed.

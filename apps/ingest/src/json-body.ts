@@ -47,16 +47,17 @@ export function jsonBody(limit: number): RequestHandler {
   return (req: Request, res: Response, next: NextFunction) => {
     const length = plainJsonLength(req.headers, limit);
     if (length === undefined) return general(req, res, next);
-    const body = Buffer.allocUnsafe(length);
+    // A small body usually arrives in one chunk: parsed as it is, without a copy.
+    const chunks: Buffer[] = [];
     let received = 0;
     req.on('data', (chunk: Buffer) => {
-      chunk.copy(body, received);
+      chunks.push(chunk);
       received += chunk.length;
     });
     req.once('error', () => next(new HttpError(400, 'invalid_json', 'request aborted')));
     req.once('end', () => {
       try {
-        req.body = parseJsonBody(body.subarray(0, received));
+        req.body = parseJsonBody(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, received));
       } catch (err) {
         return next(err);
       }

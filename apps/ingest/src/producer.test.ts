@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterEach, describe, expect, it } from '@jest/globals';
+import { afterEach, describe, expect, it, jest } from '@jest/globals';
 import type { Kafka } from 'kafkajs';
 import { Registry } from 'prom-client';
 import { createLogger, DependencyUnavailableError } from '@salespipeline/shared';
@@ -118,5 +118,53 @@ describe('OrderProducer', () => {
     requests[2]!.ack();
     await until(() => c.state === 'ok');
     expect([a.state, b.state]).toEqual(['ok', DependencyUnavailableError.name]);
+  });
+
+  it('sends a request larger than one produce request over several, answered once all are acknowledged', async () => {
+    // Each record is 1 + 16 bytes: a produce request takes 4 of them.
+    const { producer, requests } = await start(0, 80);
+    const a = track(producer.send(['a', 'b', 'c', 'd', 'e', 'f'].map(record)));
+    const b = track(producer.send(['g'].map(record)));
+    expect(requests.map((r) => r.keys)).toEqual([['a', 'b', 'c', 'd']]);
+    requests[0]!.ack();
+    await until(() => requests.length === 2);
+    expect(requests[1]!.keys).toEqual(['e', 'f', 'g']);
+    expect(a.state).toBe('pending');
+    requests[1]!.ack();
+    await until(() => a.state === 'ok' && b.state === 'ok');
+  });
+
+  it('drops the orders of a request answered 503 at its deadline before they were sent', async () => {
+    jest.useFakeTimers({ doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask'] });
+    const fake = fakeKafka();
+    try {
+      producer = new OrderProducer(fake.kafka, {
+        topic: 'orders',
+        maxRequestBytes: 10_000,
+        maxQueuedBytes: 1_000_000,
+        ackTimeoutMs: 100,
+        lingerMs: 0,
+        compression: 'none',
+        registry: new Registry(),
+        logger: createLogger('test', 'silent'),
+      });
+      await producer.start();
+      const settle = () => new Promise((resolve) => setImmediate(resolve));
+      const a = track(producer.send([record('a')]));
+      const b = track(producer.send([record('b'), record('c')]));
+      jest.advanceTimersByTime(100);
+      await settle();
+      expect([a.state, b.state]).toEqual([DependencyUnavailableError.name, DependencyUnavailableError.name]);
+      const c = track(producer.send([record('d')]));
+      expect(fake.requests.map((r) => r.keys)).toEqual([['a'], ['d']]);
+      fake.requests[1]!.ack();
+      await settle();
+      expect(c.state).toBe('ok');
+    } finally {
+      // Whatever failed, nothing stays in flight for close().
+      for (const request of fake.requests) request.ack();
+      await new Promise((resolve) => setImmediate(resolve));
+      jest.useRealTimers();
+    }
   });
 });

@@ -13,26 +13,32 @@
  * old one disconnects once its last send has ended.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { CompressionTypes, Partitioners, type Kafka, type Producer } from 'kafkajs';
+import { CompressionTypes, type Kafka, type Message, type Producer } from 'kafkajs';
 import type { Counter, Histogram, Registry } from 'prom-client';
 import { Counter as PCounter, Histogram as PHistogram } from 'prom-client';
 import {
   DependencyUnavailableError,
+  keyPartitioner,
   stampAccepted,
   withTimeout,
   type Logger,
   type OrderRecord,
 } from '@salespipeline/shared';
 
+/** One send(): its records, the next one to go to Kafka, and how many Kafka has not acknowledged. */
 interface Pending {
   messages: OrderRecord[];
   bytes: number;
   deadline: number;
+  next: number;
   remaining: number;
   resolve: () => void;
   reject: (err: Error) => void;
   settled: boolean;
 }
+
+/** A record's share of maxRequestBytes and maxQueuedBytes. */
+const recordSize = (record: OrderRecord): number => record.value.length + record.key.length;
 
 export interface OrderProducerOptions {
   topic: string;
@@ -50,7 +56,9 @@ export interface OrderProducerOptions {
 export class OrderProducer {
   private producer: Producer;
   private readonly retired = new Set<Producer>();
-  private readonly queue: Array<{ pending: Pending; message: OrderRecord }> = [];
+  /** The sends with records not yet in a produce request, oldest first from `queueHead`. */
+  private queue: Pending[] = [];
+  private queueHead = 0;
   private queuedBytes = 0;
   private inFlight = false;
   private lingering: NodeJS.Timeout | undefined;
@@ -87,7 +95,7 @@ export class OrderProducer {
 
   private createProducer(): Producer {
     const producer = this.kafka.producer({
-      createPartitioner: Partitioners.DefaultPartitioner, // murmur2 of the key, as Java clients
+      createPartitioner: keyPartitioner, // murmur2 of the key, as kafkajs' DefaultPartitioner and the Java clients
       idempotent: true,
       maxInFlightRequests: 1,
       allowAutoTopicCreation: false,
@@ -146,7 +154,8 @@ export class OrderProducer {
       void this.start();
       return Promise.reject(new DependencyUnavailableError('not connected to Kafka'));
     }
-    const bytes = messages.reduce((s, m) => s + m.value.length + m.key.length, 0);
+    let bytes = 0;
+    for (const m of messages) bytes += recordSize(m);
     if (this.queuedBytes + bytes > this.opts.maxQueuedBytes) {
       return Promise.reject(new DependencyUnavailableError('too many orders waiting for Kafka'));
     }
@@ -155,6 +164,7 @@ export class OrderProducer {
         messages,
         bytes,
         deadline: Date.now() + this.opts.ackTimeoutMs,
+        next: 0,
         remaining: messages.length,
         resolve,
         reject,
@@ -172,7 +182,7 @@ export class OrderProducer {
       pending.resolve = () => (clearTimeout(timer), done());
       const fail = pending.reject;
       pending.reject = (err) => (clearTimeout(timer), fail(err));
-      for (const message of messages) this.queue.push({ pending, message });
+      this.queue.push(pending);
       this.queuedBytes += bytes;
       this.pump();
     });
@@ -186,7 +196,7 @@ export class OrderProducer {
   }
 
   private pump(): void {
-    if (this.inFlight || this.queue.length === 0) return;
+    if (this.inFlight || this.queueHead === this.queue.length) return;
     if (this.opts.lingerMs > 0 && this.queuedBytes < this.opts.maxRequestBytes && !this.closed) {
       this.lingering ??= setTimeout(() => {
         this.lingering = undefined;
@@ -199,7 +209,7 @@ export class OrderProducer {
 
   /** Sends what is queued now, and the orders queued meanwhile once it is acknowledged. */
   private flushNow(): void {
-    if (this.inFlight || this.queue.length === 0) return;
+    if (this.inFlight || this.queueHead === this.queue.length) return;
     clearTimeout(this.lingering);
     this.lingering = undefined;
     this.inFlight = true;
@@ -209,25 +219,47 @@ export class OrderProducer {
     });
   }
 
+  /**
+   * The records of the next produce request, from the oldest sends on: at most maxRequestBytes
+   * (a send larger than that alone goes over several), a send that fits in one never split over
+   * two; the sends already answered (a 503 at their deadline) are dropped, the client retries them.
+   */
+  private take(now: number): { messages: Message[]; parts: Array<{ pending: Pending; count: number }> } {
+    const messages: Message[] = [];
+    const parts: Array<{ pending: Pending; count: number }> = [];
+    const { maxRequestBytes } = this.opts;
+    let bytes = 0;
+    while (this.queueHead < this.queue.length) {
+      const pending = this.queue[this.queueHead]!;
+      const expired = pending.settled || pending.deadline <= now;
+      if (!expired && pending.next === 0 && messages.length > 0 && bytes + pending.bytes > maxRequestBytes) break;
+      const first = pending.next;
+      while (pending.next < pending.messages.length) {
+        const message = pending.messages[pending.next]!;
+        const size = recordSize(message);
+        if (!expired && messages.length > 0 && bytes + size > maxRequestBytes) break;
+        pending.next += 1;
+        this.queuedBytes -= size;
+        if (expired) continue;
+        messages.push(stampAccepted(message, now));
+        bytes += size;
+      }
+      if (!expired && pending.next > first) parts.push({ pending, count: pending.next - first });
+      if (pending.next < pending.messages.length) break;
+      this.queueHead += 1;
+    }
+    // Forget the sends taken (they hold their records) once they are most of the array.
+    if (this.queueHead * 2 >= this.queue.length) {
+      this.queue = this.queue.slice(this.queueHead);
+      this.queueHead = 0;
+    }
+    return { messages, parts };
+  }
+
   private async flush(): Promise<void> {
     const now = Date.now();
-    const batch: Array<{ pending: Pending; message: OrderRecord }> = [];
-    let bytes = 0;
-    while (this.queue.length > 0) {
-      const next = this.queue[0]!;
-      const size = next.message.value.length + next.message.key.length;
-      if (batch.length > 0 && bytes + size > this.opts.maxRequestBytes) break;
-      // A request that fits in one produce request is not split over two (one could fail, one not).
-      const startsRequest = next.message === next.pending.messages[0];
-      if (batch.length > 0 && startsRequest && bytes + next.pending.bytes > this.opts.maxRequestBytes) break;
-      this.queue.shift();
-      this.queuedBytes -= size;
-      // The client already had its 503: do not send what it will retry anyway.
-      if (next.pending.settled || next.pending.deadline <= now) continue;
-      batch.push(next);
-      bytes += size;
-    }
-    if (batch.length === 0) return;
+    const { messages, parts } = this.take(now);
+    if (messages.length === 0) return;
     const end = this.sendDuration.startTimer();
     const producer = this.producer;
     const sending = producer.send({
@@ -235,9 +267,10 @@ export class OrderProducer {
       acks: -1,
       timeout: this.opts.ackTimeoutMs,
       compression: this.opts.compression === 'gzip' ? CompressionTypes.GZIP : CompressionTypes.None,
-      messages: batch.map(({ message }) => stampAccepted(message, now)),
+      messages,
     });
-    const lastDeadline = Math.max(...batch.map(({ pending }) => pending.deadline));
+    let lastDeadline = 0;
+    for (const { pending } of parts) lastDeadline = Math.max(lastDeadline, pending.deadline);
     try {
       await withTimeout(
         sending,
@@ -245,17 +278,17 @@ export class OrderProducer {
         () => new Error(`no acknowledgement within ${this.opts.ackTimeoutMs} ms`),
       );
       end();
-      this.requestSize.observe(batch.length);
-      for (const { pending } of batch) {
-        pending.remaining -= 1;
+      this.requestSize.observe(messages.length);
+      for (const { pending, count } of parts) {
+        pending.remaining -= count;
         if (pending.remaining === 0) this.settle(pending);
       }
     } catch (err) {
       this.retire(producer, sending);
       this.sendErrors.inc();
-      this.opts.logger.warn({ err: String(err), orders: batch.length }, 'produce request failed');
+      this.opts.logger.warn({ err: String(err), orders: messages.length }, 'produce request failed');
       const error = new DependencyUnavailableError(`Kafka did not acknowledge: ${String(err)}`);
-      for (const { pending } of batch) this.settle(pending, error);
+      for (const { pending } of parts) this.settle(pending, error);
     }
   }
 
@@ -263,7 +296,7 @@ export class OrderProducer {
     this.closed = true;
     this.flushNow();
     if (this.connecting) await Promise.race([this.connecting, sleep(3000, undefined, { ref: false })]);
-    while (this.inFlight || this.queue.length > 0) await sleep(10);
+    while (this.inFlight || this.queueHead < this.queue.length) await sleep(10);
     await Promise.all([this.producer, ...this.retired].map((p) => p.disconnect()));
     this.connected = false;
   }

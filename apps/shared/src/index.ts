@@ -8,6 +8,7 @@ export * from './token-bucket.js';
 export * from './clients.js';
 export * from './errors.js';
 export * from './kafka-log.js';
+export * from './key-partitioner.js';
 export * from './store-checks.js';
 export * from './time.js';
 export * from './timeout.js';

@@ -42,8 +42,8 @@ export function createOpsHandler(opts: OpsOptions): (req: IncomingMessage, res: 
     res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
   };
   return (req, res) => {
-    const path = (req.url ?? '/').split('?')[0];
     if (req.method !== 'GET' && req.method !== 'HEAD') return false;
+    const path = (req.url ?? '/').split('?')[0];
     if (opts.paths && !(opts.paths as readonly string[]).includes(path ?? '')) return false;
     switch (path) {
       case '/healthz': {

@@ -24,7 +24,8 @@ export const encodeOrder = (order: AcceptedOrder): OrderRecord => ({
 
 /** The record as sent to Kafka, accepted at `acceptedAtMs`. */
 export const stampAccepted = (record: OrderRecord, acceptedAtMs: number): OrderRecord & { timestamp: string } => ({
-  ...record,
+  key: record.key,
+  value: record.value,
   timestamp: String(acceptedAtMs),
 });
 
