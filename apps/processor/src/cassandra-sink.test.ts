@@ -2,6 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import cassandra from 'cassandra-driver';
 import { centsToDecimal, encodeOrder, LIMITS, type AcceptedOrder } from '@salespipeline/shared';
 import { largestOrder } from '@salespipeline/shared/testing';
+import { datedOrder } from './aggregate.js';
 import { groupRequests } from './cassandra-requests.js';
 import { byHourRow, byIdRow, CassandraSink, cqlDecimal, ID_BATCH_BYTES } from './cassandra-sink.js';
 
@@ -26,7 +27,7 @@ describe('the rows of an order', () => {
   const json = Buffer.from(encodeOrder(order).value);
 
   it('orders_by_id: the id, the JSON bytes as given, the Kafka provenance', () => {
-    const row = byIdRow({ order, json, acceptedAt: 1_700_000_000_000, partition: 3, offset: '9007199254740993' });
+    const row = byIdRow({ order, createdAt: Date.parse(order.created_at), json, acceptedAt: 1_700_000_000_000, partition: 3, offset: '9007199254740993' });
     expect(row.params).toEqual([
       'rows-1',
       json,
@@ -39,7 +40,7 @@ describe('the rows of an order', () => {
   });
 
   it('the largest valid order is more than a batch holds: it is written alone', () => {
-    const row = byIdRow({ order, json, acceptedAt: 0, partition: 0, offset: '0' });
+    const row = byIdRow({ order, createdAt: Date.parse(order.created_at), json, acceptedAt: 0, partition: 0, offset: '0' });
     expect(row.bytes).toBeGreaterThan(ID_BATCH_BYTES);
     expect(
       groupRequests(
@@ -52,7 +53,7 @@ describe('the rows of an order', () => {
   });
 
   it('orders_by_hour: keyed by its UTC day and hour, with what the dashboard shows', () => {
-    const row = byHourRow(order);
+    const row = byHourRow(datedOrder(order));
     expect(row.key).toBe('2026-03-01/18');
     const [day, hour, createdAt, orderId, status, , , currency, total, itemCount] = row.params as unknown[];
     expect({ day: String(day), hour, createdAt, orderId, status, currency, total: String(total), itemCount }).toEqual({
@@ -69,7 +70,7 @@ describe('the rows of an order', () => {
 
   it('orders_by_hour: orders on either side of an hour boundary, in any order, each in its own UTC hour', () => {
     const at = (createdAt: string) => {
-      const [day, hour] = byHourRow({ ...order, created_at: createdAt }).params as unknown[];
+      const [day, hour] = byHourRow(datedOrder({ ...order, created_at: createdAt })).params as unknown[];
       return `${String(day)}/${String(hour)}`;
     };
     const times = ['2026-03-01T23:59:59.999Z', '2026-03-02T00:00:00.000Z', '2026-03-02T05:29:59+05:30'];
@@ -105,7 +106,7 @@ describe('CassandraSink requests', () => {
     return { client: client as unknown as cassandra.Client, sent };
   }
   const raw = (order: AcceptedOrder) => ({
-    order,
+    ...datedOrder(order),
     json: Buffer.from(encodeOrder(order).value),
     acceptedAt: 0,
     partition: 0,

@@ -11,11 +11,11 @@
  *   the same replica set. On one node, or on 3 nodes with 3 replicas, that is every row.
  */
 import cassandra from 'cassandra-driver';
-import { centsOf, hourPartitionOf, type AcceptedOrder } from '@salespipeline/shared';
+import { centsOf, hourPartitionOf } from '@salespipeline/shared';
+import type { DatedOrder } from './aggregate.js';
 import { groupRequests } from './cassandra-requests.js';
 
-export interface RawOrder {
-  order: AcceptedOrder;
+export interface RawOrder extends DatedOrder {
   /** JSON bytes that parse to `order` (the Kafka record's value), stored as they are. */
   json: Buffer;
   acceptedAt: number;
@@ -61,7 +61,7 @@ export class CassandraSink {
   async write(orders: RawOrder[]): Promise<void> {
     if (orders.length === 0) return;
     const idRows = orders.map((raw) => ({ ...byIdRow(raw), key: this.replicaSetOf(raw.order.order_id) }));
-    const hourRows = orders.map((raw) => byHourRow(raw.order));
+    const hourRows = orders.map(byHourRow);
     const requests = [
       ...groupRequests(idRows, { maxRows: this.opts.idBatchRows, maxBytes: ID_BATCH_BYTES }, byKey, byBytes).map(
         (rows) => ({ query: this.byId, rows }),
@@ -131,8 +131,8 @@ function hourPartition(created: Date): HourPartition {
 }
 
 /** The order's orders_by_hour row, keyed by its Cassandra partition (day/hour). */
-export function byHourRow(order: AcceptedOrder): Row {
-  const created = new Date(order.created_at);
+export function byHourRow({ order, createdAt }: DatedOrder): Row {
+  const created = new Date(createdAt);
   const { day, hour, key } = hourPartition(created);
   return {
     key,

@@ -8,7 +8,7 @@
  */
 import type { KafkaMessage, Producer } from 'kafkajs';
 import type { Logger, topicsOf } from '@salespipeline/shared';
-import { aggregate, minuteOf } from './aggregate.js';
+import { aggregate, minuteStart } from './aggregate.js';
 import type { CassandraSink } from './cassandra-sink.js';
 import { classifyOrders, sortMessages, type ClassifiedOrders, type SortedMessages } from './classify.js';
 import type { ProcessorMetrics } from './metrics.js';
@@ -131,13 +131,13 @@ export class ChunkApplier {
       orderId: o.order.order_id,
       partition: o.partition,
       offset: o.offset,
-      minute: minuteOf(o.order.created_at),
+      minute: minuteStart(o.createdAt),
       late: o.late,
       acceptedAt: o.acceptedAt,
     }));
     const last = chunk.messages[chunk.messages.length - 1]!;
     const next = { nextOffset: BigInt(last.offset) + 1n, fingerprint: fingerprintOf(last), skipped };
-    await this.step('mysql', () => open.commit(processed, aggregate(classified.onTime.map((o) => o.order)), next));
+    await this.step('mysql', () => open.commit(processed, aggregate(classified.onTime), next));
     return { sorted, classified };
   }
 

@@ -35,8 +35,8 @@ describe('sortMessages', () => {
       deadLetters: [],
       duplicates: 0,
       orders: [
-        { order: a, json: messages[0]!.value, acceptedAt: AT, partition: 3, offset: '10' },
-        { order: b, json: messages[1]!.value, acceptedAt: AT + 5, partition: 3, offset: '11' },
+        { order: a, createdAt: Date.parse(a!.created_at), json: messages[0]!.value, acceptedAt: AT, partition: 3, offset: '10' },
+        { order: b, createdAt: Date.parse(b!.created_at), json: messages[1]!.value, acceptedAt: AT + 5, partition: 3, offset: '11' },
       ],
     });
   });
@@ -80,6 +80,7 @@ describe('sortMessages', () => {
 describe('classifyOrders', () => {
   const raw = (order: AcceptedOrder, acceptedAt: number, offset: number) => ({
     order,
+    createdAt: Date.parse(order.created_at),
     json: Buffer.from(encodeOrder(order).value),
     acceptedAt,
     partition: 0,

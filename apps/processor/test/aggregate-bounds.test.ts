@@ -10,7 +10,7 @@ import {
   SALES_COUNTER_COLUMNS,
 } from '@salespipeline/shared';
 import { largestOrder, testInfra, uniqueName } from '@salespipeline/shared/testing';
-import { aggregate, minuteOf } from '../src/aggregate.js';
+import { aggregate, datedOrder, minuteOf } from '../src/aggregate.js';
 import { migrateMysql } from '../src/migrate.js';
 import { fingerprintOf } from '../src/offset-check.js';
 import { MysqlSink } from '../src/mysql-sink.js';
@@ -90,7 +90,7 @@ describe('sales_by_minute counters at the bounds of the schema (real MariaDB)', 
       acceptedAt: Date.now(),
     }));
     // The first order brings the largest revenue; the second, fully discounted, the largest discount.
-    const rows = aggregate([order]).concat(aggregate([discounted]));
+    const rows = aggregate([datedOrder(order)]).concat(aggregate([datedOrder(discounted)]));
     const totals = rows.filter((r) => r.dim === 'total');
     await batch.commit(processed, totals, { nextOffset: 2n, fingerprint: fingerprintOf(lastMessage), skipped: 0n });
     const [[row]] = await pool.query<RowDataPacket[]>(

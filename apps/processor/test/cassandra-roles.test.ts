@@ -13,6 +13,7 @@ import cassandraDriver, { type default as cassandra } from 'cassandra-driver';
 import { createCassandraClient, createLogger, createMysqlPool, encodeOrder, loadConfig } from '@salespipeline/shared';
 import { freePort, orderArbitrary, testInfra, uniqueName, waitFor } from '@salespipeline/shared/testing';
 import { SalesReader } from '../../dashboard/src/queries.js';
+import { datedOrder } from '../src/aggregate.js';
 import { CassandraSink } from '../src/cassandra-sink.js';
 import { storageSpec } from '../src/config.js';
 import { migrateCassandra } from '../src/migrate.js';
@@ -139,7 +140,7 @@ describe('Cassandra roles of the apps (authentication on)', () => {
     const orders = fc
       .sample(orderArbitrary({ idPrefix: 'roles-', minTime: now - 1800_000, maxTime: now }), 5)
       .map((order, i) => ({
-        order,
+        ...datedOrder(order),
         json: Buffer.from(encodeOrder(order).value),
         acceptedAt: now,
         partition: 0,

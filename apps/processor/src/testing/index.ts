@@ -18,7 +18,7 @@ import {
   topicsOf,
 } from '@salespipeline/shared';
 import { testInfra, uniqueName } from '@salespipeline/shared/testing';
-import { aggregate, minuteOf } from '../aggregate.js';
+import { aggregate, datedOrder, minuteStart } from '../aggregate.js';
 import { CassandraSink } from '../cassandra-sink.js';
 import { processorSpec } from '../config.js';
 import { migrateCassandra, migrateMysql } from '../migrate.js';
@@ -141,9 +141,11 @@ export async function createStores(prefix: string): Promise<Stores> {
     },
     seed: async (orders) => {
       const acceptedAt = Date.now();
+      const dated = orders.map(datedOrder);
       await cassandraSink.write(
-        orders.map((order, i) => ({
+        dated.map(({ order, createdAt }, i) => ({
           order,
+          createdAt,
           json: Buffer.from(encodeOrder(order).value),
           acceptedAt,
           partition: 0,
@@ -151,16 +153,16 @@ export async function createStores(prefix: string): Promise<Stores> {
         })),
       );
       const open = await mysqlSink.begin('seed', 0);
-      const processed = orders.map((o, i) => ({
-        orderId: o.order_id,
+      const processed = dated.map(({ order, createdAt }, i) => ({
+        orderId: order.order_id,
         partition: 0,
         offset: String(offset + BigInt(i)),
-        minute: minuteOf(o.created_at),
+        minute: minuteStart(createdAt),
         late: false,
         acceptedAt,
       }));
       offset += BigInt(orders.length);
-      await open.commit(processed, aggregate(orders), { nextOffset: offset, fingerprint: 'seed', skipped: 0n });
+      await open.commit(processed, aggregate(dated), { nextOffset: offset, fingerprint: 'seed', skipped: 0n });
     },
     cleanup: async () => {
       await pool.query(`DROP DATABASE IF EXISTS ${database}`);
