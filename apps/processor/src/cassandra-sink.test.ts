@@ -27,7 +27,14 @@ describe('the rows of an order', () => {
   const json = Buffer.from(encodeOrder(order).value);
 
   it('orders_by_id: the id, the JSON bytes as given, the Kafka provenance', () => {
-    const row = byIdRow({ order, createdAt: Date.parse(order.created_at), json, acceptedAt: 1_700_000_000_000, partition: 3, offset: '9007199254740993' });
+    const row = byIdRow({
+      order,
+      createdAt: Date.parse(order.created_at),
+      json,
+      acceptedAt: 1_700_000_000_000,
+      partition: 3,
+      offset: '9007199254740993',
+    });
     expect(row.params).toEqual([
       'rows-1',
       json,
@@ -40,7 +47,14 @@ describe('the rows of an order', () => {
   });
 
   it('the largest valid order is more than a batch holds: it is written alone', () => {
-    const row = byIdRow({ order, createdAt: Date.parse(order.created_at), json, acceptedAt: 0, partition: 0, offset: '0' });
+    const row = byIdRow({
+      order,
+      createdAt: Date.parse(order.created_at),
+      json,
+      acceptedAt: 0,
+      partition: 0,
+      offset: '0',
+    });
     expect(row.bytes).toBeGreaterThan(ID_BATCH_BYTES);
     expect(
       groupRequests(

@@ -60,7 +60,7 @@ export class CassandraSink {
 
   async write(orders: RawOrder[]): Promise<void> {
     if (orders.length === 0) return;
-    const idRows = orders.map((raw) => ({ ...byIdRow(raw), key: this.replicaSetOf(raw.order.order_id) }));
+    const idRows = orders.map((raw) => byIdRow(raw, this.replicaSetOf(raw.order.order_id)));
     const hourRows = orders.map(byHourRow);
     const requests = [
       ...groupRequests(idRows, { maxRows: this.opts.idBatchRows, maxBytes: ID_BATCH_BYTES }, byKey, byBytes).map(
@@ -100,9 +100,10 @@ export class CassandraSink {
 const byKey = (row: Row) => row.key;
 const byBytes = (row: Row) => row.bytes;
 
-/** The order's orders_by_id row, in the column order of the insert (its key: see replicaSetOf). */
-export function byIdRow({ order, json, acceptedAt, partition, offset }: RawOrder): Omit<Row, 'key'> {
+/** The order's orders_by_id row, in the column order of the insert; `key`: its replica set (see replicaSetOf). */
+export function byIdRow({ order, json, acceptedAt, partition, offset }: RawOrder, key = ''): Row {
   return {
+    key,
     params: [order.order_id, json, new Date(acceptedAt), partition, cassandra.types.Long.fromString(offset)],
     bytes: json.length + order.order_id.length + ID_ROW_OVERHEAD_BYTES,
   };

@@ -49,7 +49,13 @@ describe('Cassandra migrations', () => {
       grand_total: 3,
     };
     await new CassandraSink(client, keyspace, { concurrency: 2, hourBatchRows: 10, idBatchRows: 10 }).write([
-      { ...datedOrder(order), json: Buffer.from(encodeOrder(order).value), acceptedAt: Date.now(), partition: 0, offset: '0' },
+      {
+        ...datedOrder(order),
+        json: Buffer.from(encodeOrder(order).value),
+        acceptedAt: Date.now(),
+        partition: 0,
+        offset: '0',
+      },
     ]);
     // The test kit reads the new rows beside the old one, and names an old one it is asked for.
     expect([...(await readRawOrders(client, keyspace, 'after')).values()]).toEqual([order]);

@@ -43,6 +43,18 @@ export interface TestEnv {
   cleanup: () => Promise<void>;
 }
 
+/** A new, empty MySQL database named after `prefix`, and its URL. */
+export async function createTestDatabase(prefix: string): Promise<{ database: string; mysqlUrl: string }> {
+  const infra = testInfra();
+  const database = uniqueName(`sp_test_${prefix}`);
+  const admin = createMysqlPool(infra, { connectionLimit: 1 });
+  await admin.query(`CREATE DATABASE ${database}`);
+  await admin.end();
+  const url = new URL(infra.mysqlUrl);
+  url.pathname = `/${database}`;
+  return { database, mysqlUrl: url.toString() };
+}
+
 export async function createTestEnv(
   prefix: string,
   partitions = 3,
@@ -50,19 +62,14 @@ export async function createTestEnv(
 ): Promise<TestEnv> {
   const infra = testInfra();
   const topic = uniqueName(`${prefix}_orders`);
-  const database = uniqueName(`sp_test_${prefix}`);
   const keyspace = uniqueName(`sp_${prefix}`);
   const kafka = createKafka(infra, createLogger('test', 'warn'));
   await ensureTopics(kafka, topic, { partitions, ...topicConfig });
-  const admin = createMysqlPool(infra, { connectionLimit: 1 });
-  await admin.query(`CREATE DATABASE ${database}`);
-  await admin.end();
-  const url = new URL(infra.mysqlUrl);
-  url.pathname = `/${database}`;
+  const { database, mysqlUrl } = await createTestDatabase(prefix);
   const env = {
     KAFKA_BROKERS: infra.kafkaBrokers.join(','),
     CASSANDRA_CONTACT_POINTS: infra.cassandraContactPoints.join(','),
-    MYSQL_URL: url.toString(),
+    MYSQL_URL: mysqlUrl,
     ORDERS_TOPIC: topic,
     CASSANDRA_KEYSPACE: keyspace,
     PROCESSOR_GROUP_ID: `${topic}_group`,
@@ -70,7 +77,7 @@ export async function createTestEnv(
     PROCESSOR_OPS_HOST: '127.0.0.1',
     LOG_LEVEL: 'warn',
   };
-  const pool = createMysqlPool({ mysqlUrl: url.toString() }, { connectionLimit: 4 });
+  const pool = createMysqlPool({ mysqlUrl }, { connectionLimit: 4 });
   const client = createCassandraClient(infra);
   const logger = createLogger('test', 'warn');
   await migrateMysql(pool, logger);
@@ -112,14 +119,8 @@ export interface Stores {
 
 export async function createStores(prefix: string): Promise<Stores> {
   const infra = testInfra();
-  const database = uniqueName(`sp_test_${prefix}`);
   const keyspace = uniqueName(`sp_${prefix}`);
-  const admin = createMysqlPool(infra, { connectionLimit: 1 });
-  await admin.query(`CREATE DATABASE ${database}`);
-  await admin.end();
-  const url = new URL(infra.mysqlUrl);
-  url.pathname = `/${database}`;
-  const mysqlUrl = url.toString();
+  const { database, mysqlUrl } = await createTestDatabase(prefix);
   const pool = createMysqlPool({ mysqlUrl }, { connectionLimit: 4, multipleStatements: true });
   const client = createCassandraClient(infra);
   await migrateMysql(pool, quietLogger());
@@ -162,7 +163,8 @@ export async function createStores(prefix: string): Promise<Stores> {
         acceptedAt,
       }));
       offset += BigInt(orders.length);
-      await open.commit(processed, aggregate(dated), { nextOffset: offset, fingerprint: 'seed', skipped: 0n });
+      await open.claim(processed);
+      await open.commit(aggregate(dated), { nextOffset: offset, fingerprint: 'seed', skipped: 0n });
     },
     cleanup: async () => {
       await pool.query(`DROP DATABASE IF EXISTS ${database}`);
