@@ -11,9 +11,10 @@
  *   the same replica set. On one node, or on 3 nodes with 3 replicas, that is every row.
  */
 import cassandra from 'cassandra-driver';
-import { centsOf, hourPartitionOf } from '@salespipeline/shared';
+import { hourPartitionOf } from '@salespipeline/shared';
 import type { DatedOrder } from './aggregate.js';
 import { groupRequests } from './cassandra-requests.js';
+import { cqlBigint, cqlDecimal, cqlTimestamp } from './cql-values.js';
 
 export interface RawOrder extends DatedOrder {
   /** JSON bytes that parse to `order` (the Kafka record's value), stored as they are. */
@@ -22,9 +23,6 @@ export interface RawOrder extends DatedOrder {
   partition: number;
   offset: string;
 }
-
-/** The amount as a CQL decimal: its cents unscaled, scale 2 (no detour through a string). */
-export const cqlDecimal = (amount: number) => new cassandra.types.BigDecimal(centsOf(amount), 2);
 
 /**
  * Most data per orders_by_id batch, a third of the default batch_size_fail_threshold, so Cassandra's
@@ -104,7 +102,7 @@ const byBytes = (row: Row) => row.bytes;
 export function byIdRow({ order, json, acceptedAt, partition, offset }: RawOrder, key = ''): Row {
   return {
     key,
-    params: [order.order_id, json, new Date(acceptedAt), partition, cassandra.types.Long.fromString(offset)],
+    params: [order.order_id, json, cqlTimestamp(acceptedAt), partition, cqlBigint(offset)],
     bytes: json.length + order.order_id.length + ID_ROW_OVERHEAD_BYTES,
   };
 }
@@ -122,10 +120,10 @@ interface HourPartition {
 /** The last hour partition built: nearly every order of a batch falls in the same one. */
 let lastHour: HourPartition | undefined;
 
-function hourPartition(created: Date): HourPartition {
-  const index = Math.floor(created.getTime() / HOUR_MS);
+function hourPartition(createdAt: number): HourPartition {
+  const index = Math.floor(createdAt / HOUR_MS);
   if (lastHour?.index !== index) {
-    const { day, hour } = hourPartitionOf(created);
+    const { day, hour } = hourPartitionOf(new Date(createdAt));
     lastHour = { index, day: cassandra.types.LocalDate.fromString(day), hour, key: `${day}/${hour}` };
   }
   return lastHour;
@@ -133,15 +131,14 @@ function hourPartition(created: Date): HourPartition {
 
 /** The order's orders_by_hour row, keyed by its Cassandra partition (day/hour). */
 export function byHourRow({ order, createdAt }: DatedOrder): Row {
-  const created = new Date(createdAt);
-  const { day, hour, key } = hourPartition(created);
+  const { day, hour, key } = hourPartition(createdAt);
   return {
     key,
     bytes: 0,
     params: [
       day,
       hour,
-      created,
+      cqlTimestamp(createdAt),
       order.order_id,
       order.status,
       order.customer_id,
