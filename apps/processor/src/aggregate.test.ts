@@ -1,8 +1,10 @@
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
-import { LIMITS, SALES_DIMENSIONS } from '@salespipeline/shared';
+import { LIMITS, SALES_DIMENSIONS, type AcceptedOrder } from '@salespipeline/shared';
 import { expectedAggregates, largestOrder, orderArbitrary } from '@salespipeline/shared/testing';
-import { aggregate, compareCodePoints } from './aggregate.js';
+import { aggregate as aggregateDated, compareCodePoints, datedOrder } from './aggregate.js';
+
+const aggregate = (orders: AcceptedOrder[]) => aggregateDated(orders.map(datedOrder));
 
 describe('aggregate', () => {
   it('sums money exactly beyond 2^53 cents', () => {

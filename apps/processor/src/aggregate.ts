@@ -19,7 +19,18 @@ export interface AggregateRow {
   discountCents: bigint;
 }
 
-export const minuteOf = (createdAt: string): number => Math.floor(Date.parse(createdAt) / 60_000) * 60_000;
+/** An order with its created_at in ms since the epoch, parsed once for every step that needs it. */
+export interface DatedOrder {
+  order: AcceptedOrder;
+  createdAt: number;
+}
+
+export const datedOrder = (order: AcceptedOrder): DatedOrder => ({ order, createdAt: Date.parse(order.created_at) });
+
+/** Start of the UTC minute of an instant (ms since the epoch). */
+export const minuteStart = (ms: number): number => Math.floor(ms / 60_000) * 60_000;
+
+export const minuteOf = (createdAt: string): number => minuteStart(Date.parse(createdAt));
 
 /** Above this a number sum is carried into the BigInt: adding one order's amount (≤ 10^15) stays exact. */
 const CARRY_ABOVE = Number.MAX_SAFE_INTEGER - 2 ** 51;
@@ -95,10 +106,10 @@ class MinuteRows {
  * category/sku rows count an order once per distinct value, with the net amount of its lines there.
  * Rows come sorted by primary key, so concurrent transactions lock them in the same order.
  */
-export function aggregate(orders: AcceptedOrder[]): AggregateRow[] {
+export function aggregate(orders: readonly DatedOrder[]): AggregateRow[] {
   const minutes = new Map<number, MinuteRows>();
-  orders.forEach((order, n) => {
-    const minute = minuteOf(order.created_at);
+  orders.forEach(({ order, createdAt }, n) => {
+    const minute = minuteStart(createdAt);
     let rows = minutes.get(minute);
     if (!rows) minutes.set(minute, (rows = new MinuteRows(minute)));
     let items = 0;

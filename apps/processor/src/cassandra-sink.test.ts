@@ -1,45 +1,39 @@
 import { describe, expect, it } from '@jest/globals';
-import cassandra from 'cassandra-driver';
-import { centsToDecimal, encodeOrder, LIMITS, type AcceptedOrder } from '@salespipeline/shared';
+import type cassandra from 'cassandra-driver';
+import { encodeOrder, LIMITS, type AcceptedOrder } from '@salespipeline/shared';
 import { largestOrder } from '@salespipeline/shared/testing';
+import { datedOrder } from './aggregate.js';
 import { groupRequests } from './cassandra-requests.js';
-import { byHourRow, byIdRow, CassandraSink, cqlDecimal, ID_BATCH_BYTES } from './cassandra-sink.js';
-
-describe('cqlDecimal', () => {
-  it('is the decimal the amount reads as, to the cent, up to the largest valid total', () => {
-    const largest = LIMITS.maxItems * LIMITS.maxPrice * LIMITS.maxQty - 0.01;
-    for (const amount of [0, 0.01, 0.1, 12.3, 499.99, -7.05, LIMITS.maxPrice, largest]) {
-      const viaString = cassandra.types.BigDecimal.fromString(centsToDecimal(Math.round(amount * 100)));
-      const d = cqlDecimal(amount);
-      expect(d.toString()).toBe(viaString.toString());
-      expect(d.equals(viaString)).toBe(true);
-    }
-  });
-
-  it('refuses an amount with more than 2 decimals', () => {
-    expect(() => cqlDecimal(1.005)).toThrow(RangeError);
-  });
-});
+import { byHourRow, byIdRow, CassandraSink, ID_BATCH_BYTES } from './cassandra-sink.js';
+import { cqlBigint, cqlDecimal, cqlTimestamp } from './cql-values.js';
 
 describe('the rows of an order', () => {
   const order = largestOrder('rows-1', '2026-03-01T23:40:00+05:30');
   const json = Buffer.from(encodeOrder(order).value);
 
   it('orders_by_id: the id, the JSON bytes as given, the Kafka provenance', () => {
-    const row = byIdRow({ order, json, acceptedAt: 1_700_000_000_000, partition: 3, offset: '9007199254740993' });
-    expect(row.params).toEqual([
-      'rows-1',
+    const row = byIdRow({
+      order,
+      createdAt: Date.parse(order.created_at),
       json,
-      new Date(1_700_000_000_000),
-      3,
-      cassandra.types.Long.fromString('9007199254740993'),
-    ]);
+      acceptedAt: 1_700_000_000_000,
+      partition: 3,
+      offset: '9007199254740993',
+    });
+    expect(row.params).toEqual(['rows-1', json, cqlTimestamp(1_700_000_000_000), 3, cqlBigint('9007199254740993')]);
     expect((row.params as unknown[])[1]).toBe(json);
     expect(row.bytes).toBeGreaterThan(json.length);
   });
 
   it('the largest valid order is more than a batch holds: it is written alone', () => {
-    const row = byIdRow({ order, json, acceptedAt: 0, partition: 0, offset: '0' });
+    const row = byIdRow({
+      order,
+      createdAt: Date.parse(order.created_at),
+      json,
+      acceptedAt: 0,
+      partition: 0,
+      offset: '0',
+    });
     expect(row.bytes).toBeGreaterThan(ID_BATCH_BYTES);
     expect(
       groupRequests(
@@ -52,24 +46,24 @@ describe('the rows of an order', () => {
   });
 
   it('orders_by_hour: keyed by its UTC day and hour, with what the dashboard shows', () => {
-    const row = byHourRow(order);
+    const row = byHourRow(datedOrder(order));
     expect(row.key).toBe('2026-03-01/18');
     const [day, hour, createdAt, orderId, status, , , currency, total, itemCount] = row.params as unknown[];
-    expect({ day: String(day), hour, createdAt, orderId, status, currency, total: String(total), itemCount }).toEqual({
+    expect({ day: String(day), hour, createdAt, orderId, status, currency, total, itemCount }).toEqual({
       day: '2026-03-01',
       hour: 18,
-      createdAt: new Date('2026-03-01T18:10:00Z'),
+      createdAt: cqlTimestamp(Date.parse('2026-03-01T18:10:00Z')),
       orderId: 'rows-1',
       status: 'complete',
       currency: 'USD',
-      total: centsToDecimal(LIMITS.maxItems * LIMITS.maxQty * LIMITS.maxPrice * 100),
+      total: cqlDecimal(LIMITS.maxItems * LIMITS.maxQty * LIMITS.maxPrice),
       itemCount: LIMITS.maxItems * LIMITS.maxQty,
     });
   });
 
   it('orders_by_hour: orders on either side of an hour boundary, in any order, each in its own UTC hour', () => {
     const at = (createdAt: string) => {
-      const [day, hour] = byHourRow({ ...order, created_at: createdAt }).params as unknown[];
+      const [day, hour] = byHourRow(datedOrder({ ...order, created_at: createdAt })).params as unknown[];
       return `${String(day)}/${String(hour)}`;
     };
     const times = ['2026-03-01T23:59:59.999Z', '2026-03-02T00:00:00.000Z', '2026-03-02T05:29:59+05:30'];
@@ -105,7 +99,7 @@ describe('CassandraSink requests', () => {
     return { client: client as unknown as cassandra.Client, sent };
   }
   const raw = (order: AcceptedOrder) => ({
-    order,
+    ...datedOrder(order),
     json: Buffer.from(encodeOrder(order).value),
     acceptedAt: 0,
     partition: 0,

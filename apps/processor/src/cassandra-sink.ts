@@ -11,20 +11,18 @@
  *   the same replica set. On one node, or on 3 nodes with 3 replicas, that is every row.
  */
 import cassandra from 'cassandra-driver';
-import { centsOf, hourPartitionOf, type AcceptedOrder } from '@salespipeline/shared';
+import { hourPartitionOf } from '@salespipeline/shared';
+import type { DatedOrder } from './aggregate.js';
 import { groupRequests } from './cassandra-requests.js';
+import { cqlBigint, cqlDecimal, cqlTimestamp } from './cql-values.js';
 
-export interface RawOrder {
-  order: AcceptedOrder;
+export interface RawOrder extends DatedOrder {
   /** JSON bytes that parse to `order` (the Kafka record's value), stored as they are. */
   json: Buffer;
   acceptedAt: number;
   partition: number;
   offset: string;
 }
-
-/** The amount as a CQL decimal: its cents unscaled, scale 2 (no detour through a string). */
-export const cqlDecimal = (amount: number) => new cassandra.types.BigDecimal(centsOf(amount), 2);
 
 /**
  * Most data per orders_by_id batch, a third of the default batch_size_fail_threshold, so Cassandra's
@@ -60,8 +58,8 @@ export class CassandraSink {
 
   async write(orders: RawOrder[]): Promise<void> {
     if (orders.length === 0) return;
-    const idRows = orders.map((raw) => ({ ...byIdRow(raw), key: this.replicaSetOf(raw.order.order_id) }));
-    const hourRows = orders.map((raw) => byHourRow(raw.order));
+    const idRows = orders.map((raw) => byIdRow(raw, this.replicaSetOf(raw.order.order_id)));
+    const hourRows = orders.map(byHourRow);
     const requests = [
       ...groupRequests(idRows, { maxRows: this.opts.idBatchRows, maxBytes: ID_BATCH_BYTES }, byKey, byBytes).map(
         (rows) => ({ query: this.byId, rows }),
@@ -100,10 +98,11 @@ export class CassandraSink {
 const byKey = (row: Row) => row.key;
 const byBytes = (row: Row) => row.bytes;
 
-/** The order's orders_by_id row, in the column order of the insert (its key: see replicaSetOf). */
-export function byIdRow({ order, json, acceptedAt, partition, offset }: RawOrder): Omit<Row, 'key'> {
+/** The order's orders_by_id row, in the column order of the insert; `key`: its replica set (see replicaSetOf). */
+export function byIdRow({ order, json, acceptedAt, partition, offset }: RawOrder, key = ''): Row {
   return {
-    params: [order.order_id, json, new Date(acceptedAt), partition, cassandra.types.Long.fromString(offset)],
+    key,
+    params: [order.order_id, json, cqlTimestamp(acceptedAt), partition, cqlBigint(offset)],
     bytes: json.length + order.order_id.length + ID_ROW_OVERHEAD_BYTES,
   };
 }
@@ -121,26 +120,25 @@ interface HourPartition {
 /** The last hour partition built: nearly every order of a batch falls in the same one. */
 let lastHour: HourPartition | undefined;
 
-function hourPartition(created: Date): HourPartition {
-  const index = Math.floor(created.getTime() / HOUR_MS);
+function hourPartition(createdAt: number): HourPartition {
+  const index = Math.floor(createdAt / HOUR_MS);
   if (lastHour?.index !== index) {
-    const { day, hour } = hourPartitionOf(created);
+    const { day, hour } = hourPartitionOf(new Date(createdAt));
     lastHour = { index, day: cassandra.types.LocalDate.fromString(day), hour, key: `${day}/${hour}` };
   }
   return lastHour;
 }
 
 /** The order's orders_by_hour row, keyed by its Cassandra partition (day/hour). */
-export function byHourRow(order: AcceptedOrder): Row {
-  const created = new Date(order.created_at);
-  const { day, hour, key } = hourPartition(created);
+export function byHourRow({ order, createdAt }: DatedOrder): Row {
+  const { day, hour, key } = hourPartition(createdAt);
   return {
     key,
     bytes: 0,
     params: [
       day,
       hour,
-      created,
+      cqlTimestamp(createdAt),
       order.order_id,
       order.status,
       order.customer_id,

@@ -8,9 +8,16 @@
  */
 import type { KafkaMessage, Producer } from 'kafkajs';
 import type { Logger, topicsOf } from '@salespipeline/shared';
-import { aggregate, minuteOf } from './aggregate.js';
+import { aggregate, minuteStart } from './aggregate.js';
 import type { CassandraSink } from './cassandra-sink.js';
-import { classifyOrders, sortMessages, type ClassifiedOrders, type SortedMessages } from './classify.js';
+import {
+  classifyOrders,
+  sortMessages,
+  withLateness,
+  type ClassifiedOrders,
+  type NewOrder,
+  type SortedMessages,
+} from './classify.js';
 import type { ProcessorMetrics } from './metrics.js';
 import type { MysqlSink, OpenBatch, ProcessedOrder } from './mysql-sink.js';
 import { checkPosition, fingerprintOf, type OffsetVerdict } from './offset-check.js';
@@ -58,8 +65,7 @@ export class ChunkApplier {
     const endBatch = metrics.batchDuration.startTimer();
     // Decoded before the partition is locked: the lock is held for the writes only.
     const decoded = sortMessages(chunk.messages, chunk.partition, chunk.refused);
-    const orderIds = decoded.orders.map((o) => o.order.order_id);
-    const open = await this.step('mysql', () => mysqlSink.begin(topics.orders, chunk.partition, orderIds));
+    const open = await this.step('mysql', () => mysqlSink.begin(topics.orders, chunk.partition));
     let committed = false;
     try {
       const position = await this.position(open, chunk);
@@ -120,24 +126,21 @@ export class ChunkApplier {
     return unapplied;
   }
 
-  /** Writes the new orders and the side messages, then commits the aggregates and the next offset. */
+  /**
+   * Claims the orders (the ones counted before are duplicates), writes the new ones and the side
+   * messages, then commits the aggregates and the next offset.
+   */
   private async write(open: OpenBatch, chunk: Chunk, sorted: SortedMessages, skipped: bigint): Promise<Written> {
     const { topics, cassandraSink, producer, lateBoundMs } = this.deps;
-    const classified = classifyOrders(sorted.orders, open.alreadyProcessed, lateBoundMs);
+    const orders = withLateness(sorted.orders, lateBoundMs);
+    const processedBefore = await this.step('mysql', () => open.claim(orders.map(processedRow)));
+    const classified = classifyOrders(orders, processedBefore);
     await this.step('cassandra', () => cassandraSink.write(classified.counted));
     const side = sideTopicMessages(topics, chunk.partition, open.resets, sorted.deadLetters, classified.late);
     if (side.length > 0) await this.step('kafka', () => producer.sendBatch({ acks: -1, topicMessages: side }));
-    const processed: ProcessedOrder[] = classified.counted.map((o) => ({
-      orderId: o.order.order_id,
-      partition: o.partition,
-      offset: o.offset,
-      minute: minuteOf(o.order.created_at),
-      late: o.late,
-      acceptedAt: o.acceptedAt,
-    }));
     const last = chunk.messages[chunk.messages.length - 1]!;
     const next = { nextOffset: BigInt(last.offset) + 1n, fingerprint: fingerprintOf(last), skipped };
-    await this.step('mysql', () => open.commit(processed, aggregate(classified.onTime.map((o) => o.order)), next));
+    await this.step('mysql', () => open.commit(aggregate(classified.onTime), next));
     return { sorted, classified };
   }
 
@@ -164,3 +167,12 @@ export class ChunkApplier {
     metrics.batchSize.observe(chunk.messages.length);
   }
 }
+
+const processedRow = (o: NewOrder): ProcessedOrder => ({
+  orderId: o.order.order_id,
+  partition: o.partition,
+  offset: o.offset,
+  minute: minuteStart(o.createdAt),
+  late: o.late,
+  acceptedAt: o.acceptedAt,
+});

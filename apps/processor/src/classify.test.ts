@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import type { KafkaMessage } from 'kafkajs';
 import { encodeOrder, stampAccepted, type AcceptedOrder } from '@salespipeline/shared';
 import { orderArbitrary } from '@salespipeline/shared/testing';
-import { classifyOrders, sortMessages } from './classify.js';
+import { classifyOrders, sortMessages, withLateness } from './classify.js';
 
 const AT = Date.parse('2026-03-01T12:00:00Z');
 const LATE_BOUND_MS = 60_000;
@@ -35,8 +35,22 @@ describe('sortMessages', () => {
       deadLetters: [],
       duplicates: 0,
       orders: [
-        { order: a, json: messages[0]!.value, acceptedAt: AT, partition: 3, offset: '10' },
-        { order: b, json: messages[1]!.value, acceptedAt: AT + 5, partition: 3, offset: '11' },
+        {
+          order: a,
+          createdAt: Date.parse(a!.created_at),
+          json: messages[0]!.value,
+          acceptedAt: AT,
+          partition: 3,
+          offset: '10',
+        },
+        {
+          order: b,
+          createdAt: Date.parse(b!.created_at),
+          json: messages[1]!.value,
+          acceptedAt: AT + 5,
+          partition: 3,
+          offset: '11',
+        },
       ],
     });
   });
@@ -80,6 +94,7 @@ describe('sortMessages', () => {
 describe('classifyOrders', () => {
   const raw = (order: AcceptedOrder, acceptedAt: number, offset: number) => ({
     order,
+    createdAt: Date.parse(order.created_at),
     json: Buffer.from(encodeOrder(order).value),
     acceptedAt,
     partition: 0,
@@ -88,7 +103,7 @@ describe('classifyOrders', () => {
 
   it('orders counted by an earlier batch are duplicates; the others are counted once, in order', () => {
     const orders = ordersOf(3).map((o, i) => raw(o, AT, i));
-    const classified = classifyOrders(orders, new Set(['o1']), LATE_BOUND_MS);
+    const classified = classifyOrders(withLateness(orders, LATE_BOUND_MS), new Set(['o1']));
     expect(classified.counted.map((o) => o.order.order_id)).toEqual(['o0', 'o2']);
     expect(classified.duplicates).toBe(1);
   });
@@ -97,7 +112,7 @@ describe('classifyOrders', () => {
     const [a, b] = ordersOf(2);
     const messages = [orderMessage(1, a!), orderMessage(2, b!)];
     const { orders } = sortMessages(messages, 0, new Map());
-    const classified = classifyOrders(orders, new Set(), LATE_BOUND_MS);
+    const classified = classifyOrders(withLateness(orders, LATE_BOUND_MS), new Set());
     expect(classified.counted.map((o) => o.json)).toEqual([messages[0]!.value, messages[1]!.value]);
   });
 
@@ -106,7 +121,7 @@ describe('classifyOrders', () => {
     const created = Date.parse(order!.created_at);
     const onBound = raw(order!, created + LATE_BOUND_MS, 0);
     const beyond = raw({ ...order!, order_id: 'late' }, created + LATE_BOUND_MS + 1, 1);
-    const classified = classifyOrders([onBound, beyond], new Set(), LATE_BOUND_MS);
+    const classified = classifyOrders(withLateness([onBound, beyond], LATE_BOUND_MS), new Set());
     expect(classified.onTime).toEqual([{ ...onBound, lateByMs: LATE_BOUND_MS, late: false }]);
     expect(classified.late).toEqual([{ ...beyond, lateByMs: LATE_BOUND_MS + 1, late: true }]);
     expect(classified.counted).toEqual([...classified.onTime, ...classified.late]);
@@ -123,7 +138,7 @@ describe('classifyOrders', () => {
           const created = Date.parse(template!.created_at);
           const orders = specs.map((s, i) => raw({ ...template!, order_id: `o${i}` }, created + s.lateBy, i));
           const seen = new Set(specs.flatMap((s, i) => (s.seen ? [`o${i}`] : [])));
-          const c = classifyOrders(orders, seen, LATE_BOUND_MS);
+          const c = classifyOrders(withLateness(orders, LATE_BOUND_MS), seen);
           expect(c.counted.length + c.duplicates).toBe(orders.length);
           expect(c.onTime.length + c.late.length).toBe(c.counted.length);
           expect(c.late.every((o) => o.lateByMs > LATE_BOUND_MS)).toBe(true);

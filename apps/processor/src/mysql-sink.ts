@@ -1,14 +1,15 @@
 /**
  * The exactly-once sink. One transaction per partition batch:
- *   1. lock the partition's row in stream_offsets (SELECT ... FOR UPDATE) and read which of the
- *      batch's order ids processed_orders holds already (dedupe);
+ *   1. lock the partition's row in stream_offsets (SELECT ... FOR UPDATE);
  *   2. fence: messages below the stored next offset were applied already (a restart, a rebalance or
  *      a zombie consumer re-reading them) and are skipped;
- *   3. the caller writes the raw orders (Cassandra, idempotent) and the side topics;
- *   4. insert the new order ids, add the aggregate deltas, store the new next offset, commit.
+ *   3. claim the batch's order ids (dedupe): insert them into processed_orders; the ids it holds
+ *      already were counted by an earlier batch (see `claim`);
+ *   4. the caller writes the raw orders (Cassandra, idempotent) and the side topics;
+ *   5. add the aggregate deltas, store the new next offset, commit.
  * A crash anywhere before the commit leaves MySQL untouched and the batch is re-read; after it,
- * the fence skips the batch. Steps 1 and 4 are one round trip each (multi-statement queries: the
- * server stops at the first statement that fails, so COMMIT never runs after a failed insert).
+ * the fence skips the batch. Steps 1, 3 and 5 are one round trip each (multi-statement queries: the
+ * server stops at the first statement that fails, so COMMIT never runs after a failed statement).
  * Every query has a timeout: a hung connection fails the batch (to be retried) instead of holding
  * the partition, and any error destroys the connection (MySQL rolls the transaction back when it
  * sees the connection close).
@@ -44,9 +45,12 @@ export interface OpenBatch {
   fingerprint: string | null;
   /** How often the partition's topic was found deleted and created again. */
   resets: number;
-  /** Which of the order ids given to `begin` were counted already (by an earlier batch). */
-  alreadyProcessed: ReadonlySet<string>;
-  commit(processed: ProcessedOrder[], rows: AggregateRow[], next: NextPosition): Promise<void>;
+  /**
+   * Records the batch's orders (distinct ids) as processed; returns the ids of those an earlier batch
+   * counted already, which are not recorded again.
+   */
+  claim(orders: readonly ProcessedOrder[]): Promise<ReadonlySet<string>>;
+  commit(rows: AggregateRow[], next: NextPosition): Promise<void>;
   /** The topic was created anew: its offsets start again from 0; commits that and ends the batch. */
   reset(): Promise<void>;
   rollback(): Promise<void>;
@@ -120,13 +124,13 @@ export class MysqlSink {
     }
   }
 
-  /** Opens the partition's transaction; `orderIds`: the ids to look up in processed_orders. */
-  async begin(topic: string, partition: number, orderIds: readonly string[] = []): Promise<OpenBatch> {
+  /** Opens the partition's transaction. */
+  async begin(topic: string, partition: number): Promise<OpenBatch> {
     const conn = await this.connection();
     const batch = new PartitionBatch(conn, this.timeoutMs, topic, partition);
     try {
       const session = conn.connection;
-      await batch.open(orderIds, !this.readCommitted.has(session));
+      await batch.open(!this.readCommitted.has(session));
       this.readCommitted.add(session);
       return batch;
     } catch (err) {
@@ -137,6 +141,10 @@ export class MysqlSink {
 }
 
 type Result = RowDataPacket[] | ResultSetHeader;
+
+/** ER_DUP_ENTRY: a row with the same primary key exists. */
+const DUPLICATE_KEY = 1062;
+const isDuplicateKey = (err: unknown) => (err as { errno?: unknown }).errno === DUPLICATE_KEY;
 
 const processedTuple = (p: ProcessedOrder) =>
   `(${escape(p.orderId)},${p.partition},${BigInt(p.offset)},${sqlDatetime(p.minute)},${p.late ? 1 : 0},${sqlDatetime(p.acceptedAt)})`;
@@ -149,7 +157,6 @@ class PartitionBatch implements OpenBatch {
   nextOffset = 0n;
   fingerprint: string | null = null;
   resets = 0;
-  alreadyProcessed: ReadonlySet<string> = new Set();
   private released = false;
 
   constructor(
@@ -159,8 +166,11 @@ class PartitionBatch implements OpenBatch {
     private readonly partition: number,
   ) {}
 
-  /** Runs the statements in as few round trips as their size allows; one result per statement. */
-  private async run(statements: readonly string[]): Promise<Result[]> {
+  /**
+   * Runs the statements in as few round trips as their size allows; one result per statement. A
+   * failed statement discards the connection, unless `survivable` says the error leaves it usable.
+   */
+  private async run(statements: readonly string[], survivable = (_err: unknown) => false): Promise<Result[]> {
     const results: Result[] = [];
     try {
       for (const trip of roundTrips(statements)) {
@@ -171,38 +181,59 @@ class PartitionBatch implements OpenBatch {
       }
       return results;
     } catch (err) {
-      this.discard();
+      if (!survivable(err)) this.discard();
       throw err;
     }
   }
 
-  /**
-   * Starts the transaction, locks the partition's offset row (created first if missing) and reads
-   * which of `orderIds` were processed, in one round trip.
-   */
-  async open(orderIds: readonly string[], newSession: boolean): Promise<void> {
+  /** Starts the transaction and locks the partition's offset row (created first if missing), in one round trip. */
+  async open(newSession: boolean): Promise<void> {
     const session = newSession ? ['SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED'] : [];
     const start = [...session, 'START TRANSACTION'];
-    let results = await this.run([...start, this.lockOffsetRow(), ...this.lookUp(orderIds)]);
-    let offsetRows = results[start.length] as RowDataPacket[];
+    let offsetRows = (await this.run([...start, this.lockOffsetRow()]))[start.length] as RowDataPacket[];
     if (offsetRows.length === 0) {
-      // Looked up before the lock was held: looked up again under it.
-      results = await this.run([
+      const results = await this.run([
         `INSERT IGNORE INTO stream_offsets (topic, kafka_partition, next_offset) VALUES (${escape(this.topic)}, ${this.partition}, 0)`,
         this.lockOffsetRow(),
-        ...this.lookUp(orderIds),
       ]);
       offsetRows = results[1] as RowDataPacket[];
-      results = results.slice(2);
-    } else {
-      results = results.slice(start.length + 1);
     }
     const row = offsetRows[0]!;
     this.nextOffset = BigInt(row.next_offset as string);
     this.fingerprint = (row.last_fingerprint as string | null) ?? null;
     this.resets = Number(row.resets);
-    this.alreadyProcessed = new Set(
-      results.flatMap((rows) => (rows as RowDataPacket[]).map((r) => r.order_id as string)),
+  }
+
+  /**
+   * Inserts every id at once, assuming none was processed before (re-sent orders are rare): one
+   * pass over the index instead of a look-up and then an insert. A duplicate fails the insert
+   * (a plain INSERT: INSERT IGNORE would also truncate a value too long instead of failing): its
+   * rows are undone to the savepoint, the ids are looked up and only the new ones inserted. No other
+   * transaction inserts this partition's ids meanwhile (the offset row's lock), so the second
+   * insert cannot meet a duplicate; if it did, the batch would fail and be retried.
+   */
+  async claim(orders: readonly ProcessedOrder[]): Promise<ReadonlySet<string>> {
+    if (orders.length === 0) return new Set();
+    try {
+      await this.run(['SAVEPOINT claim', ...this.insertProcessed(orders)], isDuplicateKey);
+      return new Set();
+    } catch (err) {
+      if (!isDuplicateKey(err)) throw err;
+    }
+    const results = await this.run(['ROLLBACK TO SAVEPOINT claim', ...this.lookUp(orders.map((o) => o.orderId))]);
+    const before = new Set(
+      results.slice(1).flatMap((rows) => (rows as RowDataPacket[]).map((r) => r.order_id as string)),
+    );
+    const fresh = orders.filter((o) => !before.has(o.orderId));
+    if (fresh.length > 0) await this.run(this.insertProcessed(fresh));
+    return before;
+  }
+
+  private insertProcessed(orders: readonly ProcessedOrder[]): string[] {
+    return multiRow(
+      'INSERT INTO processed_orders (order_id, kafka_partition, kafka_offset, event_minute, late, accepted_at) VALUES',
+      orders,
+      processedTuple,
     );
   }
 
@@ -215,15 +246,9 @@ class PartitionBatch implements OpenBatch {
     return multiRow('SELECT order_id FROM processed_orders WHERE order_id IN (', orderIds, (id) => escape(id), ')');
   }
 
-  async commit(processed: ProcessedOrder[], rows: AggregateRow[], next: NextPosition): Promise<void> {
+  async commit(rows: AggregateRow[], next: NextPosition): Promise<void> {
     try {
-      // A plain INSERT: an id counted meanwhile (impossible under the partition's lock) fails the batch.
       await this.run([
-        ...multiRow(
-          'INSERT INTO processed_orders (order_id, kafka_partition, kafka_offset, event_minute, late, accepted_at) VALUES',
-          processed,
-          processedTuple,
-        ),
         ...multiRow(
           'INSERT INTO sales_by_minute (dim, minute, dim_value, orders, items, revenue, discount) VALUES',
           rows,

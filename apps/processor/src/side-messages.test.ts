@@ -40,6 +40,7 @@ describe('side messages', () => {
     const message = { key: null, value: Buffer.from('{'), timestamp: '1', attributes: 0, offset: '7', headers: {} };
     const late = {
       order: order!,
+      createdAt: Date.parse(order!.created_at),
       json: Buffer.from(encodeOrder(order!).value),
       acceptedAt: 2,
       partition: 3,

@@ -42,12 +42,10 @@ export function multiRow<T>(
 ): string[] {
   const statements: string[] = [];
   for (let i = 0; i < rows.length; i += rowsPerStatement) {
-    statements.push(
-      `${head} ${rows
-        .slice(i, i + rowsPerStatement)
-        .map(tuple)
-        .join(',')}${tail}`,
-    );
+    const end = Math.min(i + rowsPerStatement, rows.length);
+    let statement = `${head} ${tuple(rows[i]!)}`;
+    for (let j = i + 1; j < end; j++) statement += `,${tuple(rows[j]!)}`;
+    statements.push(statement + tail);
   }
   return statements;
 }

@@ -9,9 +9,10 @@ import {
   ORDER_MAXIMA,
   SALES_COUNTER_COLUMNS,
 } from '@salespipeline/shared';
-import { largestOrder, testInfra, uniqueName } from '@salespipeline/shared/testing';
-import { aggregate, minuteOf } from '../src/aggregate.js';
+import { largestOrder } from '@salespipeline/shared/testing';
+import { aggregate, datedOrder, minuteOf } from '../src/aggregate.js';
 import { migrateMysql } from '../src/migrate.js';
+import { createTestDatabase } from '../src/testing/index.js';
 import { fingerprintOf } from '../src/offset-check.js';
 import { MysqlSink } from '../src/mysql-sink.js';
 
@@ -21,17 +22,13 @@ jest.setTimeout(120_000);
 const capacity = ({ precision }: { precision: number }) => 10n ** BigInt(precision) - 1n;
 
 describe('sales_by_minute counters at the bounds of the schema (real MariaDB)', () => {
-  const database = uniqueName('sp_test_bounds');
+  let database: string;
   let pool: mysql.Pool;
 
   beforeAll(async () => {
-    const infra = testInfra();
-    const admin = createMysqlPool(infra, { connectionLimit: 1 });
-    await admin.query(`CREATE DATABASE ${database}`);
-    await admin.end();
-    const url = new URL(infra.mysqlUrl);
-    url.pathname = `/${database}`;
-    pool = createMysqlPool({ mysqlUrl: url.toString() }, { connectionLimit: 2, multipleStatements: true });
+    const created = await createTestDatabase('bounds');
+    database = created.database;
+    pool = createMysqlPool({ mysqlUrl: created.mysqlUrl }, { connectionLimit: 2, multipleStatements: true });
     await migrateMysql(pool, createLogger('test', 'warn'));
   });
   afterAll(async () => {
@@ -90,9 +87,10 @@ describe('sales_by_minute counters at the bounds of the schema (real MariaDB)', 
       acceptedAt: Date.now(),
     }));
     // The first order brings the largest revenue; the second, fully discounted, the largest discount.
-    const rows = aggregate([order]).concat(aggregate([discounted]));
+    const rows = aggregate([datedOrder(order)]).concat(aggregate([datedOrder(discounted)]));
     const totals = rows.filter((r) => r.dim === 'total');
-    await batch.commit(processed, totals, { nextOffset: 2n, fingerprint: fingerprintOf(lastMessage), skipped: 0n });
+    await batch.claim(processed);
+    await batch.commit(totals, { nextOffset: 2n, fingerprint: fingerprintOf(lastMessage), skipped: 0n });
     const [[row]] = await pool.query<RowDataPacket[]>(
       `SELECT CAST(orders AS CHAR) AS orders, CAST(items AS CHAR) AS items, CAST(revenue AS CHAR) AS revenue,
               CAST(discount AS CHAR) AS discount FROM sales_by_minute WHERE dim = 'total' AND minute = ?`,

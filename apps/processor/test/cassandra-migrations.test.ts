@@ -2,6 +2,7 @@
 import { afterAll, describe, expect, it } from '@jest/globals';
 import { CASSANDRA_MIGRATIONS, createCassandraClient, createLogger, encodeOrder } from '@salespipeline/shared';
 import { readRawOrders, testInfra, uniqueName } from '@salespipeline/shared/testing';
+import { datedOrder } from '../src/aggregate.js';
 import { CassandraSink } from '../src/cassandra-sink.js';
 import { migrateCassandra } from '../src/migrate.js';
 
@@ -48,7 +49,13 @@ describe('Cassandra migrations', () => {
       grand_total: 3,
     };
     await new CassandraSink(client, keyspace, { concurrency: 2, hourBatchRows: 10, idBatchRows: 10 }).write([
-      { order, json: Buffer.from(encodeOrder(order).value), acceptedAt: Date.now(), partition: 0, offset: '0' },
+      {
+        ...datedOrder(order),
+        json: Buffer.from(encodeOrder(order).value),
+        acceptedAt: Date.now(),
+        partition: 0,
+        offset: '0',
+      },
     ]);
     // The test kit reads the new rows beside the old one, and names an old one it is asked for.
     expect([...(await readRawOrders(client, keyspace, 'after')).values()]).toEqual([order]);

@@ -13,6 +13,7 @@ import cassandraDriver, { type default as cassandra } from 'cassandra-driver';
 import { createCassandraClient, createLogger, createMysqlPool, encodeOrder, loadConfig } from '@salespipeline/shared';
 import { freePort, orderArbitrary, testInfra, uniqueName, waitFor } from '@salespipeline/shared/testing';
 import { SalesReader } from '../../dashboard/src/queries.js';
+import { datedOrder } from '../src/aggregate.js';
 import { CassandraSink } from '../src/cassandra-sink.js';
 import { storageSpec } from '../src/config.js';
 import { migrateCassandra } from '../src/migrate.js';
@@ -136,15 +137,22 @@ describe('Cassandra roles of the apps (authentication on)', () => {
     // The processor's start-up migration is a no-op under its role (it may not create anything).
     await migrateCassandra(processor, keyspace, loadConfig(storageSpec, {}).cassandraReplication, logger);
     const now = Date.now();
-    const orders = fc
-      .sample(orderArbitrary({ idPrefix: 'roles-', minTime: now - 1800_000, maxTime: now }), 5)
-      .map((order, i) => ({
-        order,
-        json: Buffer.from(encodeOrder(order).value),
-        acceptedAt: now,
-        partition: 0,
-        offset: String(i),
-      }));
+    // Distinct ids: the generator's short ids repeat often enough that 5 samples may share one.
+    const [sample] = fc.sample(
+      fc.uniqueArray(orderArbitrary({ idPrefix: 'roles-', minTime: now - 1800_000, maxTime: now }), {
+        minLength: 5,
+        maxLength: 5,
+        selector: (o) => o.order_id,
+      }),
+      1,
+    );
+    const orders = sample!.map((order, i) => ({
+      ...datedOrder(order),
+      json: Buffer.from(encodeOrder(order).value),
+      acceptedAt: now,
+      partition: 0,
+      offset: String(i),
+    }));
     await new CassandraSink(processor, keyspace, { concurrency: 2, hourBatchRows: 10, idBatchRows: 3 }).write(orders);
     const count = async (c: cassandra.Client) =>
       (await c.execute(`SELECT order_id FROM ${keyspace}.orders_by_id`)).rowLength;

@@ -18,7 +18,7 @@ import {
   topicsOf,
 } from '@salespipeline/shared';
 import { testInfra, uniqueName } from '@salespipeline/shared/testing';
-import { aggregate, minuteOf } from '../aggregate.js';
+import { aggregate, datedOrder, minuteStart } from '../aggregate.js';
 import { CassandraSink } from '../cassandra-sink.js';
 import { processorSpec } from '../config.js';
 import { migrateCassandra, migrateMysql } from '../migrate.js';
@@ -43,6 +43,18 @@ export interface TestEnv {
   cleanup: () => Promise<void>;
 }
 
+/** A new, empty MySQL database named after `prefix`, and its URL. */
+export async function createTestDatabase(prefix: string): Promise<{ database: string; mysqlUrl: string }> {
+  const infra = testInfra();
+  const database = uniqueName(`sp_test_${prefix}`);
+  const admin = createMysqlPool(infra, { connectionLimit: 1 });
+  await admin.query(`CREATE DATABASE ${database}`);
+  await admin.end();
+  const url = new URL(infra.mysqlUrl);
+  url.pathname = `/${database}`;
+  return { database, mysqlUrl: url.toString() };
+}
+
 export async function createTestEnv(
   prefix: string,
   partitions = 3,
@@ -50,19 +62,14 @@ export async function createTestEnv(
 ): Promise<TestEnv> {
   const infra = testInfra();
   const topic = uniqueName(`${prefix}_orders`);
-  const database = uniqueName(`sp_test_${prefix}`);
   const keyspace = uniqueName(`sp_${prefix}`);
   const kafka = createKafka(infra, createLogger('test', 'warn'));
   await ensureTopics(kafka, topic, { partitions, ...topicConfig });
-  const admin = createMysqlPool(infra, { connectionLimit: 1 });
-  await admin.query(`CREATE DATABASE ${database}`);
-  await admin.end();
-  const url = new URL(infra.mysqlUrl);
-  url.pathname = `/${database}`;
+  const { database, mysqlUrl } = await createTestDatabase(prefix);
   const env = {
     KAFKA_BROKERS: infra.kafkaBrokers.join(','),
     CASSANDRA_CONTACT_POINTS: infra.cassandraContactPoints.join(','),
-    MYSQL_URL: url.toString(),
+    MYSQL_URL: mysqlUrl,
     ORDERS_TOPIC: topic,
     CASSANDRA_KEYSPACE: keyspace,
     PROCESSOR_GROUP_ID: `${topic}_group`,
@@ -70,7 +77,7 @@ export async function createTestEnv(
     PROCESSOR_OPS_HOST: '127.0.0.1',
     LOG_LEVEL: 'warn',
   };
-  const pool = createMysqlPool({ mysqlUrl: url.toString() }, { connectionLimit: 4 });
+  const pool = createMysqlPool({ mysqlUrl }, { connectionLimit: 4 });
   const client = createCassandraClient(infra);
   const logger = createLogger('test', 'warn');
   await migrateMysql(pool, logger);
@@ -112,14 +119,8 @@ export interface Stores {
 
 export async function createStores(prefix: string): Promise<Stores> {
   const infra = testInfra();
-  const database = uniqueName(`sp_test_${prefix}`);
   const keyspace = uniqueName(`sp_${prefix}`);
-  const admin = createMysqlPool(infra, { connectionLimit: 1 });
-  await admin.query(`CREATE DATABASE ${database}`);
-  await admin.end();
-  const url = new URL(infra.mysqlUrl);
-  url.pathname = `/${database}`;
-  const mysqlUrl = url.toString();
+  const { database, mysqlUrl } = await createTestDatabase(prefix);
   const pool = createMysqlPool({ mysqlUrl }, { connectionLimit: 4, multipleStatements: true });
   const client = createCassandraClient(infra);
   await migrateMysql(pool, quietLogger());
@@ -141,9 +142,11 @@ export async function createStores(prefix: string): Promise<Stores> {
     },
     seed: async (orders) => {
       const acceptedAt = Date.now();
+      const dated = orders.map(datedOrder);
       await cassandraSink.write(
-        orders.map((order, i) => ({
+        dated.map(({ order, createdAt }, i) => ({
           order,
+          createdAt,
           json: Buffer.from(encodeOrder(order).value),
           acceptedAt,
           partition: 0,
@@ -151,16 +154,17 @@ export async function createStores(prefix: string): Promise<Stores> {
         })),
       );
       const open = await mysqlSink.begin('seed', 0);
-      const processed = orders.map((o, i) => ({
-        orderId: o.order_id,
+      const processed = dated.map(({ order, createdAt }, i) => ({
+        orderId: order.order_id,
         partition: 0,
         offset: String(offset + BigInt(i)),
-        minute: minuteOf(o.created_at),
+        minute: minuteStart(createdAt),
         late: false,
         acceptedAt,
       }));
       offset += BigInt(orders.length);
-      await open.commit(processed, aggregate(orders), { nextOffset: offset, fingerprint: 'seed', skipped: 0n });
+      await open.claim(processed);
+      await open.commit(aggregate(dated), { nextOffset: offset, fingerprint: 'seed', skipped: 0n });
     },
     cleanup: async () => {
       await pool.query(`DROP DATABASE IF EXISTS ${database}`);
