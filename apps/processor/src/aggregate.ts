@@ -30,8 +30,6 @@ export const datedOrder = (order: AcceptedOrder): DatedOrder => ({ order, create
 /** Start of the UTC minute of an instant (ms since the epoch). */
 export const minuteStart = (ms: number): number => Math.floor(ms / 60_000) * 60_000;
 
-export const minuteOf = (createdAt: string): number => minuteStart(Date.parse(createdAt));
-
 /** Above this a number sum is carried into the BigInt: adding one order's amount (≤ 10^15) stays exact. */
 const CARRY_ABOVE = Number.MAX_SAFE_INTEGER - 2 ** 51;
 

@@ -10,7 +10,7 @@ import {
   SALES_COUNTER_COLUMNS,
 } from '@salespipeline/shared';
 import { largestOrder } from '@salespipeline/shared/testing';
-import { aggregate, datedOrder, minuteOf } from '../src/aggregate.js';
+import { aggregate, datedOrder, minuteStart } from '../src/aggregate.js';
 import { migrateMysql } from '../src/migrate.js';
 import { createTestDatabase } from '../src/testing/index.js';
 import { fingerprintOf } from '../src/offset-check.js';
@@ -58,7 +58,7 @@ describe('sales_by_minute counters at the bounds of the schema (real MariaDB)', 
 
   it('adds the largest order to a row that already counts all but one order of a topic, exactly', async () => {
     const order = largestOrder('bound-1', '2026-03-01T17:29:59.999+05:30');
-    const minute = new Date(minuteOf(order.created_at));
+    const minute = new Date(minuteStart(Date.parse(order.created_at)));
     const before = MAX_ORDERS_PER_TOPIC - 1n;
     await pool.query(
       `INSERT INTO sales_by_minute (dim, minute, dim_value, orders, items, revenue, discount) VALUES ('total', ?, '', ?, ?, ?, ?)`,
