@@ -26,6 +26,7 @@ import {
   kafkaSettings,
   loadConfig,
   mysqlSettings,
+  processorNodeOptions,
 } from '@salespipeline/shared';
 import { OrderGenerator } from '../apps/loadgen/src/generate.js';
 import { writeResult, type Figure } from './results.js';
@@ -86,7 +87,7 @@ const processor = startApp(
     PROCESSOR_OPS_HOST: '127.0.0.1',
     PROCESSOR_GROUP_ID: `${topic}_group`,
   },
-  [...benchNodeArgs(), ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${resolve(profileDir)}`] : [])],
+  [...processorNodeOptions.split(' '), ...benchNodeArgs(), ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${resolve(profileDir)}`] : [])],
 );
 const exited = new Promise((r) => processor.once('exit', r));
 await Promise.race([
