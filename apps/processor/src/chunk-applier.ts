@@ -10,14 +10,7 @@ import type { KafkaMessage, Producer } from 'kafkajs';
 import type { Logger, topicsOf } from '@salespipeline/shared';
 import { aggregate, minuteStart } from './aggregate.js';
 import type { CassandraSink } from './cassandra-sink.js';
-import {
-  classifyOrders,
-  sortMessages,
-  withLateness,
-  type ClassifiedOrders,
-  type NewOrder,
-  type SortedMessages,
-} from './classify.js';
+import { classifyOrders, sortMessages, type ClassifiedOrders, type NewOrder, type SortedMessages } from './classify.js';
 import type { ProcessorMetrics } from './metrics.js';
 import type { MysqlSink, OpenBatch, ProcessedOrder } from './mysql-sink.js';
 import { checkPosition, fingerprintOf, type OffsetVerdict } from './offset-check.js';
@@ -64,7 +57,7 @@ export class ChunkApplier {
     const { mysqlSink, topics, metrics } = this.deps;
     const endBatch = metrics.batchDuration.startTimer();
     // Decoded before the partition is locked: the lock is held for the writes only.
-    const decoded = sortMessages(chunk.messages, chunk.partition, chunk.refused);
+    const decoded = sortMessages(chunk.messages, chunk.partition, chunk.refused, this.deps.lateBoundMs);
     const open = await this.step('mysql', () => mysqlSink.begin(topics.orders, chunk.partition));
     let committed = false;
     try {
@@ -80,7 +73,9 @@ export class ChunkApplier {
       const skipped = position.kind === 'gap' ? position.missed : 0n;
       // (Decoded again when the fence took messages away: a copy of an order there may be the first one now.)
       const sorted =
-        unapplied.length === chunk.messages.length ? decoded : sortMessages(unapplied, chunk.partition, chunk.refused);
+        unapplied.length === chunk.messages.length
+          ? decoded
+          : sortMessages(unapplied, chunk.partition, chunk.refused, this.deps.lateBoundMs);
       const written = await this.write(open, chunk, sorted, skipped);
       committed = true;
       this.report(open, chunk, skipped, written);
@@ -131,8 +126,8 @@ export class ChunkApplier {
    * messages, then commits the aggregates and the next offset.
    */
   private async write(open: OpenBatch, chunk: Chunk, sorted: SortedMessages, skipped: bigint): Promise<Written> {
-    const { topics, cassandraSink, producer, lateBoundMs } = this.deps;
-    const orders = withLateness(sorted.orders, lateBoundMs);
+    const { topics, cassandraSink, producer } = this.deps;
+    const { orders } = sorted;
     const processedBefore = await this.step('mysql', () => open.claim(orders.map(processedRow)));
     const classified = classifyOrders(orders, processedBefore);
     await this.step('cassandra', () => cassandraSink.write(classified.counted));
