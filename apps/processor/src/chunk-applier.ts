@@ -87,11 +87,14 @@ export class ChunkApplier {
   }
 
   private async position(open: OpenBatch, chunk: Chunk): Promise<OffsetVerdict> {
+    const firstOffset = BigInt(chunk.messages[0]!.offset);
     const verdictAt = (logEnd: bigint) =>
       checkPosition(open, {
-        firstOffset: BigInt(chunk.messages[0]!.offset),
+        firstOffset,
         highWatermark: logEnd,
         fingerprintAt: (offset) => {
+          // (Offsets rise within a chunk: one before the first is not in it, the usual case.)
+          if (offset < firstOffset) return undefined;
           const message = chunk.messages.find((m) => BigInt(m.offset) === offset);
           return message && fingerprintOf(message);
         },
@@ -114,7 +117,10 @@ export class ChunkApplier {
 
   /** The messages at or after the stored offset; the others were applied by an earlier batch. */
   private fence(open: OpenBatch, messages: KafkaMessage[]): KafkaMessage[] {
-    const unapplied = messages.filter((m) => BigInt(m.offset) >= open.nextOffset);
+    const unapplied =
+      BigInt(messages[0]!.offset) >= open.nextOffset
+        ? messages
+        : messages.filter((m) => BigInt(m.offset) >= open.nextOffset);
     // The message before the stored offset, read back to check the partition, is not fenced.
     const probe = BigInt(messages[0]!.offset) === open.nextOffset - 1n ? 1 : 0;
     this.deps.metrics.fenced.inc(messages.length - unapplied.length - probe);
