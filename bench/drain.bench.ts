@@ -30,7 +30,17 @@ import {
 } from '@salespipeline/shared';
 import { OrderGenerator } from '../apps/loadgen/src/generate.js';
 import { writeResult, type Figure } from './results.js';
-import { benchNodeArgs, countRows, cpuSeconds, dropBenchStores, env, freePort, servicePids, startApp, waitReady } from './common.js';
+import {
+  benchNodeArgs,
+  countRows,
+  cpuSeconds,
+  dropBenchStores,
+  env,
+  freePort,
+  servicePids,
+  startApp,
+  waitReady,
+} from './common.js';
 
 const orders = env('BENCH_DRAIN_ORDERS', 300_000);
 const partitions = env('BENCH_DRAIN_PARTITIONS', 6);
@@ -87,7 +97,11 @@ const processor = startApp(
     PROCESSOR_OPS_HOST: '127.0.0.1',
     PROCESSOR_GROUP_ID: `${topic}_group`,
   },
-  [...processorNodeOptions.split(' '), ...benchNodeArgs(), ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${resolve(profileDir)}`] : [])],
+  [
+    ...processorNodeOptions.split(' '),
+    ...benchNodeArgs(),
+    ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${resolve(profileDir)}`] : []),
+  ],
 );
 const exited = new Promise((r) => processor.once('exit', r));
 await Promise.race([

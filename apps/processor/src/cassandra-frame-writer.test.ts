@@ -61,13 +61,9 @@ function frames(): Buffer[] {
     out.push(batch(1, options({ payload: { k: Buffer.from('v') } })).write(encoder, 0));
     out.push(new requests.ExecuteRequest!('INSERT …', queryId, idParams(3), options(), idMeta).write(encoder, 12));
     out.push(
-      new requests.ExecuteRequest!(
-        'INSERT …',
-        queryId,
-        [null, cqlDecimal(-1234.5), 'ü'],
-        options(),
-        { columns: [idColumns[1], { type: { code: dataTypes.decimal, info: null } }, idColumns[0]] },
-      ).write(encoder, 13),
+      new requests.ExecuteRequest!('INSERT …', queryId, [null, cqlDecimal(-1234.5), 'ü'], options(), {
+        columns: [idColumns[1], { type: { code: dataTypes.decimal, info: null } }, idColumns[0]],
+      }).write(encoder, 13),
     );
     out.push(
       new requests.QueryRequest!('SELECT * FROM t WHERE k = ?', ['ß'], options({ keyspace: 'ks' }), false).write(

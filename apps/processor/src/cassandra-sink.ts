@@ -62,9 +62,10 @@ export class CassandraSink {
     const hourRows = orders.map(byHourRow);
     const requests: Request[] = [
       // Grouped as orders; each row's values are made when its request is sent (see byIdParams).
-      ...groupRequests(orders, idLimits, (raw) => this.replicaSetOf(raw.order.order_id), idRowBytes).map(
-        (group) => ({ query: this.byId, orders: group }),
-      ),
+      ...groupRequests(orders, idLimits, (raw) => this.replicaSetOf(raw.order.order_id), idRowBytes).map((group) => ({
+        query: this.byId,
+        orders: group,
+      })),
       ...groupRequests(hourRows, { maxRows: this.opts.hourBatchRows, maxBytes: Infinity }, byKey, byBytes).map(
         (rows) => ({ query: this.byHour, rows }),
       ),
