@@ -1,4 +1,10 @@
-import { appPortVariables, cassandraSettings, mysqlSettings, setting } from '@salespipeline/shared';
+import {
+  appPortVariables,
+  cassandraSettings,
+  LATEST_ORDERS_PER_HOUR,
+  mysqlSettings,
+  setting,
+} from '@salespipeline/shared';
 
 export const dashboardSpec = {
   ...mysqlSettings,
@@ -34,8 +40,8 @@ export const dashboardSpec = {
     env: 'DASHBOARD_LATEST_ORDERS',
     default: 20,
     min: 1,
-    max: 200,
-    doc: 'Rows of the latest-orders table',
+    max: LATEST_ORDERS_PER_HOUR,
+    doc: 'Rows of the latest-orders table (at most the newest orders of each hour the processor keeps in Cassandra)',
   }),
   latestOrdersLookbackHours: setting.int({
     env: 'DASHBOARD_LATEST_LOOKBACK_HOURS',

@@ -24,6 +24,7 @@ import {
   type Logger,
   type OrderRecord,
 } from '@salespipeline/shared';
+import { patchKafkaProduceEncoding } from './produce-request.js';
 
 /** One send(): its records, the next one to go to Kafka, and how many Kafka has not acknowledged. */
 interface Pending {
@@ -73,6 +74,7 @@ export class OrderProducer {
     private readonly kafka: Kafka,
     private readonly opts: OrderProducerOptions,
   ) {
+    patchKafkaProduceEncoding();
     this.producer = this.createProducer();
     this.sendDuration = new PHistogram({
       name: 'ingest_kafka_send_duration_seconds',

@@ -1,8 +1,9 @@
 /**
  * Raw orders to Cassandra: prepared upserts (idempotent: the same order writes the same cells) sent
  * with bounded concurrency, several rows per request (groupRequests):
- * - orders_by_hour: unlogged batches within one hour partition (a single-partition batch is one
- *   mutation: Cassandra applies it as one write and checks no batch size threshold on it).
+ * - orders_by_hour: the "latest orders", only the newest of each hour of every batch
+ *   (latest-orders.ts), in unlogged batches within one hour partition (a single-partition batch is
+ *   one mutation: Cassandra applies it as one write and checks no batch size threshold on it).
  * - orders_by_id: one partition per order, so a batch of them is a multi-partition unlogged batch.
  *   Cassandra rejects one whose data exceeds batch_size_fail_threshold (50 KiB by default; the largest
  *   valid order alone is over 100 KB): a batch holds at most ID_BATCH_BYTES, a larger order is written
@@ -11,10 +12,11 @@
  *   the same replica set. On one node, or on 3 nodes with 3 replicas, that is every row.
  */
 import cassandra from 'cassandra-driver';
-import { hourPartitionOf } from '@salespipeline/shared';
+import { hourPartitionOf, LATEST_ORDERS_PER_HOUR } from '@salespipeline/shared';
 import type { DatedOrder } from './aggregate.js';
 import { groupRequests } from './cassandra-requests.js';
 import { cqlBigint, cqlDecimal, cqlTimestamp } from './cql-values.js';
+import { hourIndex, newestOfEachHour } from './latest-orders.js';
 
 export interface RawOrder extends DatedOrder {
   /** JSON bytes that parse to `order` (the Kafka record's value), stored as they are. */
@@ -59,7 +61,7 @@ export class CassandraSink {
   async write(orders: RawOrder[]): Promise<void> {
     if (orders.length === 0) return;
     const idLimits = { maxRows: this.opts.idBatchRows, maxBytes: ID_BATCH_BYTES };
-    const hourRows = orders.map(byHourRow);
+    const hourRows = newestOfEachHour(orders, LATEST_ORDERS_PER_HOUR).map(byHourRow);
     const requests: Request[] = [
       // Grouped as orders; each row's values are made when its request is sent (see byIdParams).
       ...groupRequests(orders, idLimits, (raw) => this.replicaSetOf(raw.order.order_id), idRowBytes).map((group) => ({
@@ -121,10 +123,7 @@ export function byIdParams({ order, json, acceptedAt, partition, offset }: RawOr
 export const idRowBytes = ({ order, json }: RawOrder): number =>
   json.length + order.order_id.length + ID_ROW_OVERHEAD_BYTES;
 
-const HOUR_MS = 3600_000;
-
 interface HourPartition {
-  /** Hours since the epoch: a UTC hour starts at a multiple of HOUR_MS. */
   index: number;
   day: cassandra.types.LocalDate;
   hour: number;
@@ -135,7 +134,7 @@ interface HourPartition {
 let lastHour: HourPartition | undefined;
 
 function hourPartition(createdAt: number): HourPartition {
-  const index = Math.floor(createdAt / HOUR_MS);
+  const index = hourIndex(createdAt);
   if (lastHour?.index !== index) {
     const { day, hour } = hourPartitionOf(new Date(createdAt));
     lastHour = { index, day: cassandra.types.LocalDate.fromString(day), hour, key: `${day}/${hour}` };

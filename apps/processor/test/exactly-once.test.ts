@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import fc from 'fast-check';
 import type { RowDataPacket } from 'mysql2';
-import type { AcceptedOrder } from '@salespipeline/shared';
+import { LATEST_ORDERS_PER_HOUR, type AcceptedOrder } from '@salespipeline/shared';
 import { orderArbitrary, uniqueName, waitFor } from '@salespipeline/shared/testing';
 import { startProcessor, type RunningProcessor } from '../src/processor.js';
 import {
@@ -115,6 +115,38 @@ describe('processor: exact aggregates and raw orders (real Kafka, Cassandra, Mar
     expect(Number(message!.headers['late-by-ms'])).toBeGreaterThan(LATE_BOUND_MS);
     expect((await readRawOrders(env.cassandra, env.keyspace)).get(order.order_id)).toEqual(normalise(order));
     expect(mapDiff(await readAggregates(env.pool), expectedAggregates(produced))).toEqual([]);
+  });
+
+  it('keeps the newest orders of an hour in orders_by_hour, as many as the dashboard may read', async () => {
+    // A past hour of its own, so the orders are late: raw only, the aggregates checked above stay as they are.
+    const hourStart = Date.parse('2026-01-01T10:00:00Z');
+    // Sent at once, so each of the 3 partitions is fetched as one chunk of more than are kept.
+    const count = 6 * LATEST_ORDERS_PER_HOUR;
+    // Few distinct instants, so the newest are decided by order id as often as by time.
+    const orders = fc.sample(orderArbitrary({ minTime: hourStart, maxTime: hourStart }), count).map((o, i) => ({
+      ...o,
+      order_id: `latest-${(i * 7919) % 10007}`,
+      created_at: new Date(hourStart + (i % 40) * 60_000).toISOString(),
+    }));
+    const before = await countProcessed(env.pool);
+    await produceOrders(env.kafka, env.topic, orders);
+    await waitFor(async () => (await countProcessed(env.pool)) === before + count, { what: 'the orders of one hour' });
+    const newest = orders
+      .map((o) => ({ id: o.order_id, at: Date.parse(o.created_at) }))
+      .sort((a, b) => b.at - a.at || (a.id < b.id ? -1 : 1))
+      .slice(0, LATEST_ORDERS_PER_HOUR)
+      .map((o) => o.id);
+    const rs = await env.cassandra.execute(
+      `SELECT order_id FROM ${env.keyspace}.orders_by_hour WHERE day = '2026-01-01' AND hour = 10 LIMIT ?`,
+      [LATEST_ORDERS_PER_HOUR],
+      { prepare: true },
+    );
+    expect(rs.rows.map((r) => r.get('order_id') as string)).toEqual(newest);
+    const stored = await env.cassandra.execute(
+      `SELECT COUNT(*) AS n FROM ${env.keyspace}.orders_by_hour WHERE day = '2026-01-01' AND hour = 10`,
+    );
+    expect(Number(stored.first().get('n'))).toBeLessThan(count);
+    expect((await readRawOrders(env.cassandra, env.keyspace)).get(orders[0]!.order_id)).toEqual(normalise(orders[0]!));
   });
 
   it('commits the offsets stored with the aggregates to its consumer group, the last ones as it stops', async () => {

@@ -111,6 +111,13 @@ export const MYSQL_MIGRATIONS_TABLE = `CREATE TABLE IF NOT EXISTS schema_migrati
   applied_at DATETIME(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3)
 ) ENGINE=InnoDB`;
 
+/**
+ * orders_by_hour holds the "latest orders", not every order (orders_by_id does): each batch the
+ * processor writes keeps its newest this many orders of every hour, so the newest this many of any
+ * hour are always there, and the dashboard shows at most this many.
+ */
+export const LATEST_ORDERS_PER_HOUR = 200;
+
 /** The orders_by_hour partition of an instant: its UTC date (YYYY-MM-DD) and UTC hour, whatever the process's zone. */
 export function hourPartitionOf(at: Date): { day: string; hour: number } {
   return { day: at.toISOString().slice(0, 10), hour: at.getUTCHours() };
