@@ -9,6 +9,7 @@
  *   BENCH_DRAIN_ORDERS=300000      size of the backlog
  *   BENCH_DRAIN_PARTITIONS=6       partitions of the topic
  *   BENCH_DRAIN_CPU_PROF=<dir>     write a V8 CPU profile of the processor there (node --cpu-prof)
+ *   BENCH_NODE_ARGS="…"            more node flags of the processor, e.g. "--trace-gc"
  *   PROCESSOR_* / KAFKA_* / CASSANDRA_* settings are passed on to the processor.
  */
 import { mkdirSync } from 'node:fs';
@@ -25,10 +26,21 @@ import {
   kafkaSettings,
   loadConfig,
   mysqlSettings,
+  processorNodeOptions,
 } from '@salespipeline/shared';
 import { OrderGenerator } from '../apps/loadgen/src/generate.js';
 import { writeResult, type Figure } from './results.js';
-import { countRows, cpuSeconds, dropBenchStores, env, freePort, servicePids, startApp, waitReady } from './common.js';
+import {
+  benchNodeArgs,
+  countRows,
+  cpuSeconds,
+  dropBenchStores,
+  env,
+  freePort,
+  servicePids,
+  startApp,
+  waitReady,
+} from './common.js';
 
 const orders = env('BENCH_DRAIN_ORDERS', 300_000);
 const partitions = env('BENCH_DRAIN_PARTITIONS', 6);
@@ -85,7 +97,11 @@ const processor = startApp(
     PROCESSOR_OPS_HOST: '127.0.0.1',
     PROCESSOR_GROUP_ID: `${topic}_group`,
   },
-  profileDir ? ['--cpu-prof', `--cpu-prof-dir=${resolve(profileDir)}`] : [],
+  [
+    ...processorNodeOptions.split(' '),
+    ...benchNodeArgs(),
+    ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${resolve(profileDir)}`] : []),
+  ],
 );
 const exited = new Promise((r) => processor.once('exit', r));
 await Promise.race([

@@ -11,7 +11,14 @@ import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import type { RowDataPacket } from 'mysql2';
-import { createCassandraClient, createKafka, createLogger, createMysqlPool, ensureTopics } from '@salespipeline/shared';
+import {
+  createCassandraClient,
+  createKafka,
+  createLogger,
+  createMysqlPool,
+  ensureTopics,
+  processorNodeOptions,
+} from '@salespipeline/shared';
 import { testInfra } from '@salespipeline/shared/testing';
 import { OrderGenerator } from '../apps/loadgen/src/generate.js';
 import { runLoad, type LoadResult } from '../apps/loadgen/src/sender.js';
@@ -144,7 +151,7 @@ async function startProcessors(run: Run, count: number): Promise<number[]> {
           PROCESSOR_OPS_HOST: '127.0.0.1',
           PROCESSOR_GROUP_ID: `${run.topic}_group`,
         },
-        cpuProfileArgs(),
+        [...processorNodeOptions.split(' '), ...cpuProfileArgs()],
       );
       run.children.push(child);
       await waitReady(`http://127.0.0.1:${opsPort}`, 120_000);

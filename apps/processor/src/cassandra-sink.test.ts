@@ -4,7 +4,7 @@ import { encodeOrder, LIMITS, type AcceptedOrder } from '@salespipeline/shared';
 import { largestOrder } from '@salespipeline/shared/testing';
 import { datedOrder } from './aggregate.js';
 import { groupRequests } from './cassandra-requests.js';
-import { byHourRow, byIdRow, CassandraSink, ID_BATCH_BYTES } from './cassandra-sink.js';
+import { byHourRow, byIdParams, CassandraSink, ID_BATCH_BYTES, idRowBytes } from './cassandra-sink.js';
 import { cqlBigint, cqlDecimal, cqlTimestamp } from './cql-values.js';
 
 describe('the rows of an order', () => {
@@ -12,37 +12,27 @@ describe('the rows of an order', () => {
   const json = Buffer.from(encodeOrder(order).value);
 
   it('orders_by_id: the id, the JSON bytes as given, the Kafka provenance', () => {
-    const row = byIdRow({
+    const raw = {
       order,
       createdAt: Date.parse(order.created_at),
       json,
       acceptedAt: 1_700_000_000_000,
       partition: 3,
       offset: '9007199254740993',
-    });
-    expect(row.params).toEqual(['rows-1', json, cqlTimestamp(1_700_000_000_000), 3, cqlBigint('9007199254740993')]);
-    expect((row.params as unknown[])[1]).toBe(json);
-    expect(row.bytes).toBeGreaterThan(json.length);
+    };
+    const params = byIdParams(raw);
+    expect(params).toEqual(['rows-1', json, cqlTimestamp(1_700_000_000_000), 3, cqlBigint('9007199254740993')]);
+    expect((params as unknown[])[1]).toBe(json);
+    expect(idRowBytes(raw)).toBeGreaterThan(json.length);
   });
 
   it('the largest valid order is more than a batch holds: it is written alone', () => {
-    const row = byIdRow({
-      order,
-      createdAt: Date.parse(order.created_at),
-      json,
-      acceptedAt: 0,
-      partition: 0,
-      offset: '0',
-    });
-    expect(row.bytes).toBeGreaterThan(ID_BATCH_BYTES);
-    expect(
-      groupRequests(
-        [row, row],
-        { maxRows: 20, maxBytes: ID_BATCH_BYTES },
-        () => '',
-        (r) => r.bytes,
-      ),
-    ).toEqual([[row], [row]]);
+    const raw = { order, createdAt: Date.parse(order.created_at), json, acceptedAt: 0, partition: 0, offset: '0' };
+    expect(idRowBytes(raw)).toBeGreaterThan(ID_BATCH_BYTES);
+    expect(groupRequests([raw, raw], { maxRows: 20, maxBytes: ID_BATCH_BYTES }, () => '', idRowBytes)).toEqual([
+      [raw],
+      [raw],
+    ]);
   });
 
   it('orders_by_hour: keyed by its UTC day and hour, with what the dashboard shows', () => {

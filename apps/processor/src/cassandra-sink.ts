@@ -60,24 +60,31 @@ export class CassandraSink {
 
   async write(orders: RawOrder[]): Promise<void> {
     if (orders.length === 0) return;
-    const idRows = orders.map((raw) => byIdRow(raw, this.replicaSetOf(raw.order.order_id)));
+    const idLimits = { maxRows: this.opts.idBatchRows, maxBytes: ID_BATCH_BYTES };
     const hourRows = newestOfEachHour(orders, LATEST_ORDERS_PER_HOUR).map(byHourRow);
-    const requests = [
-      ...groupRequests(idRows, { maxRows: this.opts.idBatchRows, maxBytes: ID_BATCH_BYTES }, byKey, byBytes).map(
-        (rows) => ({ query: this.byId, rows }),
-      ),
+    const requests: Request[] = [
+      // Grouped as orders; each row's values are made when its request is sent (see byIdParams).
+      ...groupRequests(orders, idLimits, (raw) => this.replicaSetOf(raw.order.order_id), idRowBytes).map((group) => ({
+        query: this.byId,
+        orders: group,
+      })),
       ...groupRequests(hourRows, { maxRows: this.opts.hourBatchRows, maxBytes: Infinity }, byKey, byBytes).map(
         (rows) => ({ query: this.byHour, rows }),
       ),
     ];
-    await runBounded(requests, this.opts.concurrency, async ({ query, rows }) => {
-      if (rows.length === 1) await this.client.execute(query, rows[0]!.params, { prepare: true });
-      else
-        await this.client.batch(
-          rows.map(({ params }) => ({ query, params })),
-          { prepare: true, logged: false },
-        );
-    });
+    await runBounded(requests, this.opts.concurrency, (request) =>
+      this.send(request.query, 'orders' in request ? request.orders.map(byIdParams) : request.rows.map(paramsOf)),
+    );
+  }
+
+  /** One row as a plain write, several as an unlogged batch. */
+  private async send(query: string, rows: cassandra.ArrayOrObject[]): Promise<void> {
+    if (rows.length === 1) await this.client.execute(query, rows[0]!, { prepare: true });
+    else
+      await this.client.batch(
+        rows.map((params) => ({ query, params })),
+        { prepare: true, logged: false },
+      );
   }
 
   /** The replicas of an order's orders_by_id partition, as a key ('' on a single node: all the same). */
@@ -97,17 +104,24 @@ export class CassandraSink {
   }
 }
 
+type Request = { query: string; rows: Row[] } | { query: string; orders: RawOrder[] };
+
 const byKey = (row: Row) => row.key;
 const byBytes = (row: Row) => row.bytes;
+const paramsOf = (row: Row) => row.params;
 
-/** The order's orders_by_id row, in the column order of the insert; `key`: its replica set (see replicaSetOf). */
-export function byIdRow({ order, json, acceptedAt, partition, offset }: RawOrder, key = ''): Row {
-  return {
-    key,
-    params: [order.order_id, json, cqlTimestamp(acceptedAt), partition, cqlBigint(offset)],
-    bytes: json.length + order.order_id.length + ID_ROW_OVERHEAD_BYTES,
-  };
+/**
+ * The order's orders_by_id values, in the column order of the insert. Made as its request is sent,
+ * not with the chunk: a chunk's orders wait for the requests before theirs, and values made early
+ * (an array and two Buffers per order) would be copied by every young-generation collection meanwhile.
+ */
+export function byIdParams({ order, json, acceptedAt, partition, offset }: RawOrder): cassandra.ArrayOrObject {
+  return [order.order_id, json, cqlTimestamp(acceptedAt), partition, cqlBigint(offset)];
 }
+
+/** The order's orders_by_id row's data, as counted against a batch's size limit. */
+export const idRowBytes = ({ order, json }: RawOrder): number =>
+  json.length + order.order_id.length + ID_ROW_OVERHEAD_BYTES;
 
 interface HourPartition {
   index: number;

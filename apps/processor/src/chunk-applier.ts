@@ -10,14 +10,7 @@ import type { KafkaMessage, Producer } from 'kafkajs';
 import type { Logger, topicsOf } from '@salespipeline/shared';
 import { aggregate, minuteStart } from './aggregate.js';
 import type { CassandraSink } from './cassandra-sink.js';
-import {
-  classifyOrders,
-  sortMessages,
-  withLateness,
-  type ClassifiedOrders,
-  type NewOrder,
-  type SortedMessages,
-} from './classify.js';
+import { classifyOrders, sortMessages, type ClassifiedOrders, type NewOrder, type SortedMessages } from './classify.js';
 import type { ProcessorMetrics } from './metrics.js';
 import type { MysqlSink, OpenBatch, ProcessedOrder } from './mysql-sink.js';
 import { checkPosition, fingerprintOf, type OffsetVerdict } from './offset-check.js';
@@ -64,7 +57,7 @@ export class ChunkApplier {
     const { mysqlSink, topics, metrics } = this.deps;
     const endBatch = metrics.batchDuration.startTimer();
     // Decoded before the partition is locked: the lock is held for the writes only.
-    const decoded = sortMessages(chunk.messages, chunk.partition, chunk.refused);
+    const decoded = sortMessages(chunk.messages, chunk.partition, chunk.refused, this.deps.lateBoundMs);
     const open = await this.step('mysql', () => mysqlSink.begin(topics.orders, chunk.partition));
     let committed = false;
     try {
@@ -80,7 +73,9 @@ export class ChunkApplier {
       const skipped = position.kind === 'gap' ? position.missed : 0n;
       // (Decoded again when the fence took messages away: a copy of an order there may be the first one now.)
       const sorted =
-        unapplied.length === chunk.messages.length ? decoded : sortMessages(unapplied, chunk.partition, chunk.refused);
+        unapplied.length === chunk.messages.length
+          ? decoded
+          : sortMessages(unapplied, chunk.partition, chunk.refused, this.deps.lateBoundMs);
       const written = await this.write(open, chunk, sorted, skipped);
       committed = true;
       this.report(open, chunk, skipped, written);
@@ -92,11 +87,14 @@ export class ChunkApplier {
   }
 
   private async position(open: OpenBatch, chunk: Chunk): Promise<OffsetVerdict> {
+    const firstOffset = BigInt(chunk.messages[0]!.offset);
     const verdictAt = (logEnd: bigint) =>
       checkPosition(open, {
-        firstOffset: BigInt(chunk.messages[0]!.offset),
+        firstOffset,
         highWatermark: logEnd,
         fingerprintAt: (offset) => {
+          // (Offsets rise within a chunk: one before the first is not in it, the usual case.)
+          if (offset < firstOffset) return undefined;
           const message = chunk.messages.find((m) => BigInt(m.offset) === offset);
           return message && fingerprintOf(message);
         },
@@ -119,7 +117,10 @@ export class ChunkApplier {
 
   /** The messages at or after the stored offset; the others were applied by an earlier batch. */
   private fence(open: OpenBatch, messages: KafkaMessage[]): KafkaMessage[] {
-    const unapplied = messages.filter((m) => BigInt(m.offset) >= open.nextOffset);
+    const unapplied =
+      BigInt(messages[0]!.offset) >= open.nextOffset
+        ? messages
+        : messages.filter((m) => BigInt(m.offset) >= open.nextOffset);
     // The message before the stored offset, read back to check the partition, is not fenced.
     const probe = BigInt(messages[0]!.offset) === open.nextOffset - 1n ? 1 : 0;
     this.deps.metrics.fenced.inc(messages.length - unapplied.length - probe);
@@ -131,8 +132,8 @@ export class ChunkApplier {
    * messages, then commits the aggregates and the next offset.
    */
   private async write(open: OpenBatch, chunk: Chunk, sorted: SortedMessages, skipped: bigint): Promise<Written> {
-    const { topics, cassandraSink, producer, lateBoundMs } = this.deps;
-    const orders = withLateness(sorted.orders, lateBoundMs);
+    const { topics, cassandraSink, producer } = this.deps;
+    const { orders } = sorted;
     const processedBefore = await this.step('mysql', () => open.claim(orders.map(processedRow)));
     const classified = classifyOrders(orders, processedBefore);
     await this.step('cassandra', () => cassandraSink.write(classified.counted));

@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import type { KafkaMessage } from 'kafkajs';
 import { encodeOrder, stampAccepted, type AcceptedOrder } from '@salespipeline/shared';
 import { orderArbitrary } from '@salespipeline/shared/testing';
-import { classifyOrders, sortMessages, withLateness } from './classify.js';
+import { classifyOrders, sortMessages, type NewOrder } from './classify.js';
 
 const AT = Date.parse('2026-03-01T12:00:00Z');
 const LATE_BOUND_MS = 60_000;
@@ -30,7 +30,7 @@ describe('sortMessages', () => {
   it('decodes the orders, in offset order, each with its partition, offset and acceptance time', () => {
     const [a, b] = ordersOf(2);
     const messages = [orderMessage(10, a!), orderMessage(11, b!, AT + 5)];
-    const sorted = sortMessages(messages, 3, new Map());
+    const sorted = sortMessages(messages, 3, new Map(), LATE_BOUND_MS);
     expect(sorted).toEqual({
       deadLetters: [],
       duplicates: 0,
@@ -42,6 +42,8 @@ describe('sortMessages', () => {
           acceptedAt: AT,
           partition: 3,
           offset: '10',
+          lateByMs: AT - Date.parse(a!.created_at),
+          late: false,
         },
         {
           order: b,
@@ -50,6 +52,8 @@ describe('sortMessages', () => {
           acceptedAt: AT + 5,
           partition: 3,
           offset: '11',
+          lateByMs: AT + 5 - Date.parse(b!.created_at),
+          late: true, // created at the bound before AT
         },
       ],
     });
@@ -63,7 +67,7 @@ describe('sortMessages', () => {
       messageOf(3, JSON.stringify({ ...b!, status: 'lost' })),
       messageOf(4, null),
     ];
-    const sorted = sortMessages(messages, 0, new Map([['2', 'mysql rejected the message: too long']]));
+    const sorted = sortMessages(messages, 0, new Map([['2', 'mysql rejected the message: too long']]), LATE_BOUND_MS);
     expect(sorted.orders).toEqual([]);
     expect(sorted.deadLetters.map((d) => [d.message.offset, d.kind])).toEqual([
       ['1', 'unparsable'],
@@ -82,6 +86,7 @@ describe('sortMessages', () => {
       [orderMessage(5, a!), orderMessage(6, b!), orderMessage(7, a!, AT + 1), orderMessage(8, a!)],
       0,
       new Map(),
+      LATE_BOUND_MS,
     );
     expect(sorted.orders.map((o) => [o.order.order_id, o.offset])).toEqual([
       ['o0', '5'],
@@ -89,21 +94,46 @@ describe('sortMessages', () => {
     ]);
     expect(sorted.duplicates).toBe(2);
   });
+
+  it('an order accepted more than the bound after its creation is late; at the bound it is on time', () => {
+    const [order] = ordersOf(1);
+    const created = Date.parse(order!.created_at);
+    const messages = [
+      orderMessage(0, order!, created + LATE_BOUND_MS),
+      orderMessage(1, { ...order!, order_id: 'late' }, created + LATE_BOUND_MS + 1),
+    ];
+    const { orders } = sortMessages(messages, 0, new Map(), LATE_BOUND_MS);
+    expect(orders.map((o) => [o.lateByMs, o.late])).toEqual([
+      [LATE_BOUND_MS, false],
+      [LATE_BOUND_MS + 1, true],
+    ]);
+    const classified = classifyOrders(orders, new Set());
+    expect(classified.onTime).toEqual([orders[0]]);
+    expect(classified.late).toEqual([orders[1]]);
+    expect(classified.counted).toEqual(orders);
+  });
 });
 
 describe('classifyOrders', () => {
-  const raw = (order: AcceptedOrder, acceptedAt: number, offset: number) => ({
-    order,
-    createdAt: Date.parse(order.created_at),
-    json: Buffer.from(encodeOrder(order).value),
-    acceptedAt,
-    partition: 0,
-    offset: String(offset),
-  });
+  const raw = (order: AcceptedOrder, acceptedAt: number, offset: number): NewOrder => {
+    const createdAt = Date.parse(order.created_at);
+    const lateByMs = acceptedAt - createdAt;
+    const json = Buffer.from(encodeOrder(order).value);
+    return {
+      order,
+      createdAt,
+      json,
+      acceptedAt,
+      partition: 0,
+      offset: String(offset),
+      lateByMs,
+      late: lateByMs > LATE_BOUND_MS,
+    };
+  };
 
   it('orders counted by an earlier batch are duplicates; the others are counted once, in order', () => {
     const orders = ordersOf(3).map((o, i) => raw(o, AT, i));
-    const classified = classifyOrders(withLateness(orders, LATE_BOUND_MS), new Set(['o1']));
+    const classified = classifyOrders(orders, new Set(['o1']));
     expect(classified.counted.map((o) => o.order.order_id)).toEqual(['o0', 'o2']);
     expect(classified.duplicates).toBe(1);
   });
@@ -111,20 +141,9 @@ describe('classifyOrders', () => {
   it("each counted order keeps its record's JSON bytes, which Cassandra stores as they are", () => {
     const [a, b] = ordersOf(2);
     const messages = [orderMessage(1, a!), orderMessage(2, b!)];
-    const { orders } = sortMessages(messages, 0, new Map());
-    const classified = classifyOrders(withLateness(orders, LATE_BOUND_MS), new Set());
+    const { orders } = sortMessages(messages, 0, new Map(), LATE_BOUND_MS);
+    const classified = classifyOrders(orders, new Set());
     expect(classified.counted.map((o) => o.json)).toEqual([messages[0]!.value, messages[1]!.value]);
-  });
-
-  it('an order accepted more than the bound after its creation is late; at the bound it is on time', () => {
-    const [order] = ordersOf(1);
-    const created = Date.parse(order!.created_at);
-    const onBound = raw(order!, created + LATE_BOUND_MS, 0);
-    const beyond = raw({ ...order!, order_id: 'late' }, created + LATE_BOUND_MS + 1, 1);
-    const classified = classifyOrders(withLateness([onBound, beyond], LATE_BOUND_MS), new Set());
-    expect(classified.onTime).toEqual([{ ...onBound, lateByMs: LATE_BOUND_MS, late: false }]);
-    expect(classified.late).toEqual([{ ...beyond, lateByMs: LATE_BOUND_MS + 1, late: true }]);
-    expect(classified.counted).toEqual([...classified.onTime, ...classified.late]);
   });
 
   it('every order is counted, late or on time, or a duplicate: exactly one of them', () => {
@@ -138,7 +157,7 @@ describe('classifyOrders', () => {
           const created = Date.parse(template!.created_at);
           const orders = specs.map((s, i) => raw({ ...template!, order_id: `o${i}` }, created + s.lateBy, i));
           const seen = new Set(specs.flatMap((s, i) => (s.seen ? [`o${i}`] : [])));
-          const c = classifyOrders(withLateness(orders, LATE_BOUND_MS), seen);
+          const c = classifyOrders(orders, seen);
           expect(c.counted.length + c.duplicates).toBe(orders.length);
           expect(c.onTime.length + c.late.length).toBe(c.counted.length);
           expect(c.late.every((o) => o.lateByMs > LATE_BOUND_MS)).toBe(true);

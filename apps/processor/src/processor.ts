@@ -34,6 +34,7 @@ import {
   type Logger,
   type ReadinessCheck,
 } from '@salespipeline/shared';
+import { patchCassandraFrameWriter } from './cassandra-frame-writer.js';
 import { CassandraSink } from './cassandra-sink.js';
 import { ChunkApplier } from './chunk-applier.js';
 import type { processorSpec } from './config.js';
@@ -66,6 +67,7 @@ interface Stores {
 }
 
 async function openStores(config: ProcessorConfig, logger: Logger, migrate: boolean): Promise<Stores> {
+  patchCassandraFrameWriter();
   const cassandraClient = createCassandraClient(config, { readTimeoutMs: config.sinkTimeoutMs });
   const pool = createMysqlPool(config, { connectionLimit: config.mysqlPoolSize, multipleStatements: true });
   if (migrate) {

@@ -3,6 +3,7 @@ export * from './infra.js';
 export * from './logger.js';
 export * from './metrics.js';
 export * from './ops.js';
+export * from './node-options.js';
 export * from './process.js';
 export * from './token-bucket.js';
 export * from './clients.js';

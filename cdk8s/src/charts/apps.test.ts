@@ -55,8 +55,8 @@ describe.each<[string, ConfigSpec, string, string]>([
     expect(config[probedKey]).toBe(port(c.livenessProbe.httpGet.port));
   });
 
-  it('sets no variable the app does not read', () => {
-    const read = new Set(Object.values(spec).map((s) => s.env));
+  it('sets no variable that neither the app nor node reads', () => {
+    const read = new Set([...Object.values(spec).map((s) => s.env), 'NODE_OPTIONS']);
     const unknown = container(name)
       .env.filter((e) => !read.has(e.name))
       .map((e) => e.name);

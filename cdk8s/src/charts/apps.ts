@@ -1,5 +1,5 @@
 /** The data-plane apps: ingest, processor (with its schema migration) and dashboard, wired to the stores. */
-import { appPortVariables, opsPortVariables, replicationCql } from '@salespipeline/shared';
+import { appPortVariables, opsPortVariables, processorNodeOptions, replicationCql } from '@salespipeline/shared';
 import { Chart } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-33';
 import type { Construct } from 'constructs';
@@ -344,7 +344,7 @@ function processorApp(chart: Chart, ctx: Context) {
     replicas: processorReplicas(ctx),
     image: processor.image,
     imagePullPolicy: processor.imagePullPolicy,
-    env: processorEnv('processor'),
+    env: [...processorEnv('processor'), { name: 'NODE_OPTIONS', value: processorNodeOptions }],
     resources: processor.resources,
     // Schema init (Cassandra keyspace/tables and the apps' roles, MySQL aggregates) before any processor
     // starts; idempotent. The only container that logs in to Cassandra as the superuser.
