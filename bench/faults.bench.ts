@@ -346,6 +346,7 @@ try {
       signal,
       reportIntervalMs: 100,
       source: nextOrder,
+      keepAcceptedIds: true,
       onReport: (r) => {
         if (r.accepted > (latest.get(name)?.accepted ?? 0)) lastAcceptedAt = Date.now();
         latest.set(name, r);

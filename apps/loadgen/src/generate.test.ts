@@ -1,6 +1,7 @@
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from '@jest/globals';
 import { validateOrder, ORDER_STATUSES } from '@salespipeline/shared';
-import { OrderGenerator } from './generate.js';
+import { OrderGenerator, weightedPicker } from './generate.js';
 
 describe('OrderGenerator', () => {
   it('generates valid orders with unique ids, the status mix and skewed products', () => {
@@ -30,5 +31,25 @@ describe('OrderGenerator', () => {
     const a = new OrderGenerator(1, 'x').next(now);
     const b = new OrderGenerator(1, 'x').next(now);
     expect(a).toEqual(b);
+  });
+
+  it('generates, for a seed, the very orders it always has (ids, items, timestamps, text)', () => {
+    const gen = new OrderGenerator(42, 'golden-');
+    const t0 = Date.parse('2026-11-30T08:00:00Z');
+    const hash = createHash('sha256');
+    // Several orders per millisecond, as at 10,000/s.
+    for (let i = 0; i < 20_000; i++) hash.update(JSON.stringify(gen.next(t0 + Math.floor(i / 7))));
+    expect(hash.digest('hex')).toBe('fc2b089ffc0efb8a291a50773280b12d78d0d93a19457014e43bd7f9ff5c167e');
+  });
+});
+
+describe('weightedPicker', () => {
+  it('picks each value for its share of [0, 1)', () => {
+    const pick = weightedPicker([
+      ['a', 1],
+      ['b', 2],
+      ['c', 1],
+    ]);
+    expect([0, 0.2499, 0.25, 0.7499, 0.75, 0.9999999].map(pick)).toEqual(['a', 'a', 'b', 'b', 'c', 'c']);
   });
 });

@@ -61,15 +61,23 @@ export const STATUS_MIX: Array<[OrderStatus, number]> = [
   ['processing', 1],
 ];
 
-const pick = <T>(weighted: Array<[T, number]>, r: number): T => {
-  const total = weighted.reduce((s, [, w]) => s + w, 0);
-  let x = r * total;
-  for (const [v, w] of weighted) {
-    x -= w;
-    if (x < 0) return v;
-  }
-  return weighted[weighted.length - 1]![0];
-};
+/** Picks from `weighted` by a uniform r in [0, 1): each value with its share of the weights. */
+export function weightedPicker<T>(weighted: Array<[T, number]>): (r: number) => T {
+  const values = weighted.map(([v]) => v);
+  const weights = weighted.map(([, w]) => w);
+  const total = weights.reduce((s, w) => s + w, 0);
+  return (r) => {
+    let x = r * total;
+    for (let i = 0; i < weights.length; i++) {
+      x -= weights[i]!;
+      if (x < 0) return values[i]!;
+    }
+    return values[values.length - 1]!;
+  };
+}
+
+const pickStatus = weightedPicker(STATUS_MIX);
+const pickPaymentMethod = weightedPicker(PAYMENT_METHODS);
 
 interface Product {
   sku: string;
@@ -83,6 +91,9 @@ export class OrderGenerator {
   /** Cumulative Zipf(s=1.1) weights over the catalogue, for skewed popularity. */
   private readonly cumulative: number[];
   private n = 0;
+  /** The ISO text of the last on-time `created_at`: orders of one millisecond share it. */
+  private lastNow = NaN;
+  private lastNowIso = '';
 
   constructor(
     seed: number,
@@ -136,13 +147,22 @@ export class OrderGenerator {
     return {
       order_id: `${this.idPrefix}${id}`,
       // Mostly "now", a few late by up to 10 minutes: late orders update their own minute.
-      created_at: new Date(now - (this.random() < 0.05 ? Math.floor(this.random() * 600_000) : 0)).toISOString(),
-      status: pick(STATUS_MIX, this.random()),
+      created_at:
+        this.random() < 0.05 ? new Date(now - Math.floor(this.random() * 600_000)).toISOString() : this.isoOf(now),
+      status: pickStatus(this.random()),
       customer_id: `C${Math.floor(this.random() * 100_000)}`,
-      payment_method: pick(PAYMENT_METHODS, this.random()),
+      payment_method: pickPaymentMethod(this.random()),
       currency: 'PKR',
       items,
       grand_total: total / 100,
     };
+  }
+
+  private isoOf(now: number): string {
+    if (now !== this.lastNow) {
+      this.lastNow = now;
+      this.lastNowIso = new Date(now).toISOString();
+    }
+    return this.lastNowIso;
   }
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
-import { ordersDue, planTick, type ScheduleOptions } from './schedule.js';
+import { nextDueSeconds, ordersDue, planTick, type ScheduleOptions } from './schedule.js';
 
 /** Runs the schedule over ticks at the given times, with each request finishing `holdTicks` (≥ 1) ticks after it started. */
 function simulate(opts: ScheduleOptions, ticks: number[], holdTicks: number) {
@@ -77,6 +77,45 @@ describe('planTick', () => {
           const ticks = gaps.map((g) => (t += g));
           const state = simulate(opts, ticks, holdTicks);
           expect(state.sent + state.behind).toBe(ordersDue(opts));
+        },
+      ),
+    );
+  });
+});
+
+describe('nextDueSeconds', () => {
+  it('is when the next full batch is due, the rest at the end, then never', () => {
+    const opts = { rate: 100, durationSeconds: 1, batchSize: 20, concurrency: 4 };
+    expect(nextDueSeconds(opts, { sent: 0, behind: 0 })).toBeCloseTo(0.2);
+    expect(nextDueSeconds(opts, { sent: 40, behind: 20 })).toBeCloseTo(0.8);
+    expect(nextDueSeconds(opts, { sent: 90, behind: 0 })).toBeCloseTo(1);
+    expect(nextDueSeconds(opts, { sent: 90, behind: 10 })).toBe(Infinity);
+  });
+
+  it('is the next single order below two batches a second', () => {
+    const opts = { rate: 10, durationSeconds: 0, batchSize: 100, concurrency: 1 };
+    expect(nextDueSeconds(opts, { sent: 7, behind: 0 })).toBeCloseTo(0.8);
+  });
+
+  it('names the tick that starts the next request: none before it, one at it', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 20000 }),
+        fc.integer({ min: 0, max: 5 }),
+        fc.integer({ min: 1, max: 200 }),
+        fc.integer({ min: 0, max: 100000 }),
+        (rate, durationSeconds, batchSize, accounted) => {
+          const opts = { rate, durationSeconds, batchSize, concurrency: 1 };
+          const state = { sent: Math.min(accounted, ordersDue(opts)), behind: 0, inFlight: 0 };
+          const due = nextDueSeconds(opts, state);
+          if (due === Infinity) {
+            expect(state.sent).toBe(ordersDue(opts));
+            return;
+          }
+          // A tick comes at the millisecond after (timers fire late, never early).
+          expect(planTick(opts, state, due + 0.001).requests).toHaveLength(1);
+          const earlier = Math.max(0, state.sent / rate, due - 0.5 / rate);
+          if (earlier < due) expect(planTick(opts, state, earlier).requests).toEqual([]);
         },
       ),
     );

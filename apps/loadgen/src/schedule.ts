@@ -33,6 +33,22 @@ export interface TickPlan {
 export const ordersDue = (opts: ScheduleOptions): number =>
   opts.durationSeconds > 0 ? Math.floor(opts.rate * opts.durationSeconds) : Infinity;
 
+/** Below two batches a second, waiting for a full batch would distort the rate: send what is due. */
+const smallestRequest = (opts: ScheduleOptions): number =>
+  opts.batchSize > 1 && opts.rate < opts.batchSize * 2 ? 1 : opts.batchSize;
+
+/**
+ * When (in seconds since the start) the next request falls due, given what was sent and given up on
+ * so far: the first tick at or after it starts that request (a full batch, or the rest at the end).
+ * Infinity when nothing more is due.
+ */
+export function nextDueSeconds(opts: ScheduleOptions, state: Pick<ScheduleState, 'sent' | 'behind'>): number {
+  const total = ordersDue(opts);
+  const accounted = state.sent + state.behind;
+  if (accounted >= total) return Infinity;
+  return Math.min(total, accounted + smallestRequest(opts)) / opts.rate;
+}
+
 export function planTick(opts: ScheduleOptions, state: ScheduleState, elapsedSeconds: number): TickPlan {
   const total = ordersDue(opts);
   const scheduled = Math.min(total, Math.floor(elapsedSeconds * opts.rate));
@@ -41,9 +57,8 @@ export function planTick(opts: ScheduleOptions, state: ScheduleState, elapsedSec
   let inFlight = state.inFlight;
   const requests: number[] = [];
   let behind = 0;
-  // Below two batches a second, waiting for a full batch would distort the rate: send what is due.
-  const sendPartial = lastTick || (opts.batchSize > 1 && opts.rate < opts.batchSize * 2);
-  while (due > 0 && (due >= opts.batchSize || sendPartial)) {
+  const smallest = lastTick ? 1 : smallestRequest(opts);
+  while (due > 0 && due >= smallest) {
     if (inFlight >= opts.concurrency) {
       // Cannot keep up: give up on what is overdue by more than a second instead of bursting later,
       // keeping a tenth of a second's worth to send as soon as a request finishes.

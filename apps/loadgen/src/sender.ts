@@ -1,13 +1,13 @@
 /**
  * Sends orders to the ingest API at a fixed rate: every tick, the schedule (./schedule.ts) says how
  * many requests to start and how many orders to count as `behind`, so the offered rate stays honest
- * and, when the run ends, sent + behind is exactly rate × duration.
+ * and, when the run ends, sent + behind is exactly rate × duration. The next tick comes when the next
+ * request falls due, when a request finishes while every slot is busy, or at the next report.
  */
 import { Agent, request } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
-import { setTimeout } from 'node:timers/promises';
 import type { AcceptedOrder } from '@salespipeline/shared';
-import { planTick } from './schedule.js';
+import { nextDueSeconds, planTick } from './schedule.js';
 
 export interface LoadOptions {
   target: string;
@@ -22,6 +22,8 @@ export interface LoadOptions {
   onReport?: (report: LoadReport) => void;
   reportIntervalMs?: number;
   signal?: AbortSignal;
+  /** Collect the ids of the accepted orders in `LoadResult.acceptedIds` (default: not kept). */
+  keepAcceptedIds?: boolean;
 }
 
 export interface LoadTotals {
@@ -47,6 +49,7 @@ export interface LoadResult {
   /** Latency of every request, in ms. */
   latencies: number[];
   elapsedSeconds: number;
+  /** With `keepAcceptedIds`; otherwise empty. */
   acceptedIds: string[];
 }
 
@@ -62,6 +65,9 @@ export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
     batchSize: opts.batchSize,
     concurrency: opts.concurrency,
   };
+  const reportIntervalMs = opts.reportIntervalMs ?? 5000;
+  const wakeOnAbort = () => run.wake();
+  opts.signal?.addEventListener('abort', wakeOnAbort, { once: true });
   while (!run.exhausted && !opts.signal?.aborted) {
     const now = performance.now();
     const plan = planTick(schedule, { ...run.totals, inFlight: run.inFlight }, (now - run.start) / 1000);
@@ -74,9 +80,13 @@ export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
       void p.then(() => pending.delete(p));
     }
     if (plan.done) break;
-    if (opts.onReport && now - run.lastReport >= (opts.reportIntervalMs ?? 5000)) run.report(now);
-    await setTimeout(2);
+    if (opts.onReport && now - run.lastReport >= reportIntervalMs) run.report(now);
+    // Every slot busy: the next request starts when one finishes (post wakes the run).
+    const dueMs = run.inFlight >= opts.concurrency ? Infinity : nextDueSeconds(schedule, run.totals) * 1000;
+    const reportMs = opts.onReport ? run.lastReport + reportIntervalMs - run.start : Infinity;
+    await run.sleep(Math.min(dueMs, reportMs) - (performance.now() - run.start));
   }
+  opts.signal?.removeEventListener('abort', wakeOnAbort);
   await Promise.all(pending);
   const end = performance.now();
   if (opts.onReport) run.report(end);
@@ -112,6 +122,7 @@ class LoadRun {
   lastReport = this.start;
   private intervalLatencies: number[] = [];
   private lastAccepted = 0;
+  private wakeSleeper: (() => void) | undefined;
 
   constructor(private readonly opts: LoadOptions) {
     this.url = new URL(opts.target);
@@ -122,11 +133,29 @@ class LoadRun {
     this.path = opts.batchSize > 1 ? '/v1/orders/batch' : '/v1/orders';
   }
 
+  /** Resolves after `ms` (at least 1 ms, at most a timer's longest) or at `wake()`, whichever comes first. */
+  sleep(ms: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(() => this.wake(), Math.min(2 ** 31 - 1, Math.max(1, Math.ceil(ms))));
+      this.wakeSleeper = () => {
+        clearTimeout(timer);
+        this.wakeSleeper = undefined;
+        resolve();
+      };
+    });
+  }
+
+  wake(): void {
+    this.wakeSleeper?.();
+  }
+
   /** Up to `size` orders from the source; fewer once it is exhausted. */
   async nextOrders(size: number): Promise<AcceptedOrder[]> {
     const orders: AcceptedOrder[] = [];
     while (orders.length < size) {
-      const order = await this.opts.source();
+      const next = this.opts.source();
+      // A synchronous source (the generator) is not awaited: an await per order costs a microtask each.
+      const order = next instanceof Promise ? await next : next;
       if (!order) {
         this.exhausted = true;
         break;
@@ -175,10 +204,10 @@ class LoadRun {
   private record(orders: AcceptedOrder[], status: number, ms: number): void {
     this.latencies.push(ms);
     this.intervalLatencies.push(ms);
-    this.inFlight -= 1;
+    if (this.inFlight-- >= this.opts.concurrency) this.wake();
     if (status === 202) {
       this.totals.accepted += orders.length;
-      for (const o of orders) this.acceptedIds.push(o.order_id);
+      if (this.opts.keepAcceptedIds) for (const o of orders) this.acceptedIds.push(o.order_id);
     } else if (status === 503) this.totals.unavailable += orders.length;
     else if (status >= 400 && status < 500) this.totals.rejected += orders.length;
     else this.totals.failed += orders.length;
