@@ -5,7 +5,8 @@
  * metered), waits for the processor to drain, then checks exactness (accepted = in Kafka = processed =
  * in Cassandra = counted, over every order) and reports throughput, freshness and CPU per process.
  *   npx tsx bench/pipeline.bench.ts
- * Environment: BENCH_PIPELINE_SECONDS (120), BENCH_PIPELINE_WARMUP (20), BENCH_PIPELINE_RATE (10000), BENCH_PIPELINE_BATCH (100
+ * Environment: BENCH_PIPELINE_SECONDS (120), BENCH_PIPELINE_WARMUP (20), BENCH_PIPELINE_RATE (10500:
+ * above the 10,000/s goal, which the end-to-end figure, never above the offered rate, could not show otherwise), BENCH_PIPELINE_BATCH (100
  * orders per request), BENCH_PIPELINE_PARTITIONS (6), BENCH_PIPELINE_PROCESSORS (1),
  * BENCH_PIPELINE_CPU_PROF=<dir> (each processor writes a V8 CPU profile there: node --cpu-prof).
  * The cost curve over rates and processor counts: bench/cost-curve.bench.ts.
@@ -15,7 +16,7 @@ import { env } from './common.js';
 import { cpuPer1000, runSteady, warmupSeconds } from './pipeline-run.js';
 
 const seconds = env('BENCH_PIPELINE_SECONDS', 120);
-const rate = env('BENCH_PIPELINE_RATE', 10_000);
+const rate = env('BENCH_PIPELINE_RATE', 10_500);
 const batchSize = env('BENCH_PIPELINE_BATCH', 100);
 const partitions = env('BENCH_PIPELINE_PARTITIONS', 6);
 const processors = env('BENCH_PIPELINE_PROCESSORS', 1);
