@@ -34,11 +34,9 @@ export const ID_BATCH_BYTES = 16 * 1024;
 /** An orders_by_id row's data besides its JSON as Cassandra counts it: cell headers, timestamps, the other values. */
 const ID_ROW_OVERHEAD_BYTES = 160;
 
+/** An orders_by_hour row: its values, and its partition as the key of the rows that may share a batch. */
 export interface Row {
   params: cassandra.ArrayOrObject;
-  /** Its data, as counted against a batch's size limit (multi-partition batches only). */
-  bytes: number;
-  /** Rows with the same key may share a batch. */
   key: unknown;
 }
 
@@ -68,7 +66,7 @@ export class CassandraSink {
         query: this.byId,
         orders: group,
       })),
-      ...groupRequests(hourRows, { maxRows: this.opts.hourBatchRows, maxBytes: Infinity }, byKey, byBytes).map(
+      ...groupRequests(hourRows, { maxRows: this.opts.hourBatchRows, maxBytes: Infinity }, byKey, noBytes).map(
         (rows) => ({ query: this.byHour, rows }),
       ),
     ];
@@ -107,7 +105,8 @@ export class CassandraSink {
 type Request = { query: string; rows: Row[] } | { query: string; orders: RawOrder[] };
 
 const byKey = (row: Row) => row.key;
-const byBytes = (row: Row) => row.bytes;
+/** A single-partition batch has no size threshold. */
+const noBytes = () => 0;
 const paramsOf = (row: Row) => row.params;
 
 /**
@@ -147,7 +146,6 @@ export function byHourRow({ order, createdAt }: DatedOrder): Row {
   const { day, hour, key } = hourPartition(createdAt);
   return {
     key,
-    bytes: 0,
     params: [
       day,
       hour,
