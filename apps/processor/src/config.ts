@@ -178,10 +178,10 @@ export const processorSpec = {
   }),
   fetchMinBytes: setting.int({
     env: 'KAFKA_FETCH_MIN_BYTES',
-    default: 262_144,
+    default: 1_048_576,
     min: 1,
     max: 16_777_216,
-    doc: "Bytes a Kafka fetch waits for (at most KAFKA_FETCH_MAX_WAIT_MS) before it returns: what one batch costs (a MySQL transaction per partition, the sinks' round trips) is then shared by more orders at low rates; 1 returns at the first message",
+    doc: "Bytes a Kafka fetch waits for (at most KAFKA_FETCH_MAX_WAIT_MS) before it returns: what one batch costs (a MySQL transaction per partition, the sinks' round trips, the aggregate rows it upserts) is then shared by more orders, at low rates and under load alike; 1 returns at the first message",
   }),
   offsetHintIntervalMs: setting.int({
     env: 'PROCESSOR_OFFSET_HINT_INTERVAL_MS',
