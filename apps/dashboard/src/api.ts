@@ -81,7 +81,8 @@ export function createApi(
   });
   route('/latest-orders', 'latest-orders', async () => {
     const s = await live.snapshot('15m');
-    if (s.latestOrders === null) throw new DependencyUnavailableError(live.currentStatus.error ?? 'Cassandra unavailable');
+    if (s.latestOrders === null)
+      throw new DependencyUnavailableError(live.currentStatus.error ?? 'Cassandra unavailable');
     return { orders: s.latestOrders };
   });
   router.get(

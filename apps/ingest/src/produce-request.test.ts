@@ -80,7 +80,18 @@ describe('encodeProduceRequest', () => {
         acks: -1,
         timeout: 5000,
         topicData: [
-          { topic: 'orders', partitions: [{ partition: 2, messages: [{ key: 'a', value: '{"x":1}' }, { key: 'b', value: 'é' }] }] },
+          {
+            topic: 'orders',
+            partitions: [
+              {
+                partition: 2,
+                messages: [
+                  { key: 'a', value: '{"x":1}' },
+                  { key: 'b', value: 'é' },
+                ],
+              },
+            ],
+          },
         ],
       };
       expect(encodeProduceRequest(d, now).equals(await kafkajsBytes(d))).toBe(true);

@@ -48,7 +48,8 @@ export function encodable(data: ProduceRequestData): boolean {
       for (const m of messages) {
         if (!isBytes(m.key) || !isBytes(m.value) || hasHeaders(m)) return false;
         // kafkajs takes 0 and '' for "no timestamp" in one place and for a timestamp in another.
-        if (m.timestamp != null && !(Number(m.timestamp) > 0 && Number.isSafeInteger(Number(m.timestamp)))) return false;
+        if (m.timestamp != null && !(Number(m.timestamp) > 0 && Number.isSafeInteger(Number(m.timestamp))))
+          return false;
       }
     }
   }
@@ -140,7 +141,8 @@ function measureBatch(p: ProducePartition, now: number): Batch {
     const keyLength = byteLength(m.key);
     const valueLength = byteLength(m.value);
     // attributes, timestamp delta, offset delta, key, value, header count (0)
-    const body = 1 + uvarintSize(zigzag(delta)) + uvarintSize(zigzag(i)) + sizedBytes(keyLength) + sizedBytes(valueLength) + 1;
+    const body =
+      1 + uvarintSize(zigzag(delta)) + uvarintSize(zigzag(i)) + sizedBytes(keyLength) + sizedBytes(valueLength) + 1;
     batch.deltas[i] = delta;
     batch.keyLengths[i] = keyLength;
     batch.valueLengths[i] = valueLength;
@@ -225,7 +227,10 @@ interface KafkaRequest {
   apiVersion: number;
   encode: () => Promise<unknown>;
 }
-type BuildRequest = (args: ProduceRequestData & { compression?: number }) => { request: KafkaRequest; response: unknown };
+type BuildRequest = (args: ProduceRequestData & { compression?: number }) => {
+  request: KafkaRequest;
+  response: unknown;
+};
 interface ProduceDefinitions {
   protocol: (v: { version: number }) => BuildRequest;
 }
