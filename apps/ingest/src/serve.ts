@@ -1,7 +1,6 @@
-import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
-import { createKafka, listen, type Logger, type OpsOptions } from '@salespipeline/shared';
+import { createKafka, serve, type Logger, type OpsOptions } from '@salespipeline/shared';
 import { createIngestApp } from './app.js';
 import type { IngestConfig } from './config.js';
 
@@ -17,9 +16,7 @@ export interface ServingApi {
 export async function serveApi(config: IngestConfig, logger: Logger, registry: Registry): Promise<ServingApi> {
   const kafka = createKafka(config, logger);
   const ingest = createIngestApp(config, { kafka, registry, logger });
-  const server = createServer(ingest.app);
-  server.keepAliveTimeout = 65_000;
-  await listen(server, config.port, config.host);
+  const server = await serve(ingest.app, config.port, config.host);
   return {
     address: server.address() as AddressInfo,
     opsOptions: ingest.opsOptions,

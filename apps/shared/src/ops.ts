@@ -1,4 +1,4 @@
-import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Registry } from 'prom-client';
 import type { Logger } from './logger.js';
 import { withTimeout } from './timeout.js';
@@ -81,13 +81,6 @@ export function listen(server: Server, port: number, host: string): Promise<Serv
       resolve(server);
     });
   });
-}
-
-/** The app's HTTP server, listening; keep-alive outlasts a load balancer's 60 s idle timeout. */
-export function serve(handler: RequestListener, port: number, host: string): Promise<Server> {
-  const server = createServer(handler);
-  server.keepAliveTimeout = 65_000;
-  return listen(server, port, host);
 }
 
 /**

@@ -1,7 +1,9 @@
 import { request } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from '@jest/globals';
-import { closeServer, serve } from './ops.js';
+import express from 'express';
+import { serve } from './http/server.js';
+import { closeServer } from './ops.js';
 
 const get = (port: number, path: string) =>
   new Promise<{ status: number; body: string }>((resolve, reject) => {
@@ -16,15 +18,15 @@ const get = (port: number, path: string) =>
   });
 
 describe('serve and closeServer', () => {
-  it('serves the handler with a keep-alive longer than 60 s, and closes with a stream still open', async () => {
-    const server = await serve(
-      (req, res) => {
-        if (req.url === '/stream') res.writeHead(200).write('open');
-        else res.end('ok');
-      },
-      0,
-      '127.0.0.1',
-    );
+  it('serves the app with a keep-alive longer than 60 s, and closes with a stream still open', async () => {
+    const app = express();
+    app.get('/stream', (_req, res) => {
+      res.writeHead(200).write('open');
+    });
+    app.get('/', (_req, res) => {
+      res.end('ok');
+    });
+    const server = await serve(app, 0, '127.0.0.1');
     const { port } = server.address() as AddressInfo;
     expect(server.keepAliveTimeout).toBe(65_000);
     expect(await get(port, '/')).toEqual({ status: 200, body: 'ok' });
