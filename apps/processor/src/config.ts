@@ -171,7 +171,7 @@ export const processorSpec = {
   mysqlPoolSize: setting.int({ env: 'MYSQL_POOL_SIZE', default: 8, min: 1, max: 200, doc: 'MySQL connections' }),
   fetchMaxWaitMs: setting.int({
     env: 'KAFKA_FETCH_MAX_WAIT_MS',
-    default: 300,
+    default: 200,
     min: 0,
     max: 10_000,
     doc: 'Longest a Kafka fetch waits for KAFKA_FETCH_MIN_BYTES: at low rates the latency a fetch adds, and how often an idle processor asks (shorter = more idle fetches for the broker to answer)',
