@@ -7,7 +7,7 @@
  * Environment:
  *   BENCH_CURVE_SECONDS     seconds of metered load per rate (60), after BENCH_PIPELINE_WARMUP (20) unmetered
  *   BENCH_CURVE_RATES       the fixed rates, orders/s (1000,5000)
- *   BENCH_CURVE_MAX_RATES   rates tried in turn for the highest sustained, until one is not (7500,10000,12500,15000)
+ *   BENCH_CURVE_MAX_RATES   rates tried in turn for the highest sustained, until one is not (10000,12500,15000,17500,20000)
  *   BENCH_CURVE_BACKLOG     orders of the backlog the processors drain (200000)
  *   BENCH_CURVE_PROCESSORS  processor counts of the backlog runs (1,2,3)
  *   BENCH_PIPELINE_BATCH (100 orders per request), BENCH_PIPELINE_PARTITIONS (6)
@@ -22,7 +22,7 @@ import { cpuPer1000, runBacklog, runSteady, warmupSeconds, type PipelineRun } fr
 const list = (name: string, fallback: string) => (process.env[name] ?? fallback).split(',').map(Number);
 const seconds = env('BENCH_CURVE_SECONDS', 60);
 const rates = list('BENCH_CURVE_RATES', '1000,5000');
-const maxRates = list('BENCH_CURVE_MAX_RATES', '7500,10000,12500,15000');
+const maxRates = list('BENCH_CURVE_MAX_RATES', '10000,12500,15000,17500,20000');
 const backlog = env('BENCH_CURVE_BACKLOG', 200_000);
 const processorCounts = list('BENCH_CURVE_PROCESSORS', '1,2,3');
 const batchSize = env('BENCH_PIPELINE_BATCH', 100);
