@@ -76,9 +76,15 @@ describe('processor: processed_orders retention, and side messages sent again', 
        VALUES ('old-1', 0, 0, NOW(), 0, NOW(3), NOW(3) - INTERVAL 3 HOUR),
               ('inside-1', 0, 0, NOW(), 0, NOW(3), NOW(3) - INTERVAL 90 MINUTE)`,
     );
-    await waitFor(async () => !(await idExists('old-1')), { what: 'the id older than the retention pruned' });
+    // The row is gone as soon as the DELETE commits; the counter follows when the pruner has its
+    // answer, so the two are awaited together.
+    await waitFor(
+      async () =>
+        !(await idExists('old-1')) &&
+        (await metricValue(processor!.opsUrl, 'processor_processed_orders_pruned_total')) >= 1,
+      { what: 'the id older than the retention pruned, and counted' },
+    );
     expect(await idExists('inside-1')).toBe(true);
-    expect(await metricValue(processor.opsUrl, 'processor_processed_orders_pruned_total')).toBeGreaterThanOrEqual(1);
 
     // A client re-sends orders it was not sure about: counted once.
     await produceOrders(env.kafka, env.topic, first.slice(0, 5));
