@@ -203,7 +203,12 @@ export function run(cmd: string, args: string[], opts: { input?: string; env?: N
     child.stderr.on('data', (d) => (stderr += d));
     child.on('error', reject);
     child.on('close', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(opts.input ?? '');
+    // A command may exit without reading all its input (EPIPE): its exit code tells what happened.
+    child.stdin.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code !== 'EPIPE') reject(err);
+    });
+    if (opts.input === undefined) child.stdin.end();
+    else child.stdin.end(opts.input);
   });
 }
 /** Runs a command; its stdout, or an error with its output when it exits non-zero. */
