@@ -207,8 +207,7 @@ export function run(cmd: string, args: string[], opts: { input?: string; env?: N
     child.stdin.on('error', (err: NodeJS.ErrnoException) => {
       if (err.code !== 'EPIPE') reject(err);
     });
-    if (opts.input === undefined) child.stdin.end();
-    else child.stdin.end(opts.input);
+    child.stdin.end(opts.input);
   });
 }
 /** Runs a command; its stdout, or an error with its output when it exits non-zero. */
