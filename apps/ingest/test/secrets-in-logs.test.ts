@@ -141,6 +141,11 @@ describe('no secret in any log line (ingest and processor as processes)', () => 
       what: 'ingest ready',
       timeoutMs: 60_000,
     });
+    // Its broker unreachable, this one is never ready: alive is what it can be, and it answers from then on.
+    await waitFor(async () => (await fetch(`${deadUrl}/healthz`)).status === 200, {
+      what: 'the ingest without Kafka listening',
+      timeoutMs: 60_000,
+    });
     const orders = fc.sample(orderArbitrary({ idPrefix: 'logs-' }), 5).map((o, i) => ({ ...o, order_id: `logs-${i}` }));
     const statuses: number[] = [];
     const send = async (target: string, body: unknown, headers: object, type = 'application/json') =>
