@@ -3,6 +3,7 @@ import type { Registry } from 'prom-client';
 import { createKafka, serve, type Logger, type OpsOptions } from '@salespipeline/shared';
 import { createIngestApp } from './app.js';
 import type { IngestConfig } from './config.js';
+import type { OrderProducer } from './producer.js';
 
 export interface ServingApi {
   address: AddressInfo;
@@ -12,10 +13,16 @@ export interface ServingApi {
   stop: () => Promise<void>;
 }
 
-/** The ingest API listening on the configured port, with its own Kafka producer. */
-export async function serveApi(config: IngestConfig, logger: Logger, registry: Registry): Promise<ServingApi> {
+/** The ingest API listening on the configured port (after `beforeListen`), with its own Kafka producer. */
+export async function serveApi(
+  config: IngestConfig,
+  logger: Logger,
+  registry: Registry,
+  beforeListen?: (producer: OrderProducer) => Promise<void>,
+): Promise<ServingApi> {
   const kafka = createKafka(config, logger);
   const ingest = createIngestApp(config, { kafka, registry, logger });
+  await beforeListen?.(ingest.producer);
   const server = await serve(ingest.app, config.port, config.host);
   return {
     address: server.address() as AddressInfo,

@@ -6,6 +6,7 @@
  * and process, as configured). The primary serves the ops port: /metrics sums
  * every worker's metrics with its own (prom-client's AggregatorRegistry.aggregate), /readyz is ready
  * when every worker is listening and ready, /healthz while one is. A worker that dies is replaced.
+ * A worker listens once its producer is connected (see connectWaitMs).
  * On SIGTERM/SIGINT the primary tells every worker to drain (close its server, answer the requests
  * in flight, close its producer) and exits once they all have; workers ignore those signals
  * themselves (a terminal's Ctrl-C reaches them too) and take the order from the primary only.
@@ -29,6 +30,20 @@ import { serveApi, type ServingApi } from './serve.js';
 const drainTimeoutMs = 25_000;
 const answerTimeoutMs = 5000;
 const restartDelayMs = 1000;
+/**
+ * How long a worker waits for its producer to connect before it listens. The primary hands
+ * connections only to listening workers, so one that starts (in place of one that died, say) leaves
+ * them to its siblings instead of answering 503 to its share until connected. Without Kafka it
+ * listens after that anyway: clients get 503 and Retry-After, not a refused connection.
+ */
+const connectWaitMs = 10_000;
+
+/** Resolves once `connected` has, or after `ms`. */
+export function connectedOrAfter(connected: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const limit = new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)));
+  return Promise.race([connected.then(() => undefined), limit]).finally(() => clearTimeout(timer));
+}
 
 /**
  * V8 flags of the workers. A request allocates its body, the parsed order and its record, all dead
@@ -221,7 +236,9 @@ export async function runWorker(): Promise<void> {
   const config = await configured;
   const logger = createLogger('ingest').child({ worker: cluster.worker?.id });
   serving.registry = createRegistry('ingest');
-  serving.api = await serveApi(config, logger, serving.registry);
+  serving.api = await serveApi(config, logger, serving.registry, (producer) =>
+    connectedOrAfter(producer.start(), connectWaitMs),
+  );
   serving.stop = onShutdown(logger, [serving.api.stop], drainTimeoutMs, []);
   if (stopRequested) serving.stop('primary');
 }

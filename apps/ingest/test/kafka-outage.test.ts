@@ -24,7 +24,8 @@ describe('ingest API while Kafka stops and starts again', () => {
     const r = spawnSync('bash', [`${repo}scripts/infra/kafka.sh`, command], { env, encoding: 'utf8' });
     if (r.status !== 0) throw new Error(`kafka.sh ${command} failed: ${r.stderr}`);
   };
-  const orders = fc.sample(orderArbitrary({ minTime: Date.now() - 3600_000 }), 40).map((o, i) => ({
+  // Enough for every attempt the wait for a 202 after the outage can make within its time limit.
+  const orders = fc.sample(orderArbitrary({ minTime: Date.now() - 3600_000 }), 200).map((o, i) => ({
     ...o,
     order_id: `outage-${i}`,
   }));
@@ -50,7 +51,10 @@ describe('ingest API while Kafka stops and starts again', () => {
       createLogger('test', 'fatal'),
     );
     await ensureTopics(kafka, topic, { partitions: 1 });
-    ingest = await startIngest(kafka, { ORDERS_TOPIC: topic, INGEST_ACK_TIMEOUT_MS: '1500' });
+    // The default acknowledgement timeout: the first send to a fresh broker fetches metadata first.
+    // In the outage only the first send can wait that long: a failed send marks the producer
+    // disconnected, and the later ones are refused at once.
+    ingest = await startIngest(kafka, { ORDERS_TOPIC: topic });
     await waitFor(async () => (await fetch(`${ingest.url}/readyz`)).status === 200, { what: 'ingest ready' });
   });
   afterAll(async () => {
@@ -98,7 +102,11 @@ describe('ingest API while Kafka stops and starts again', () => {
         seen.add(String(message.key));
       },
     });
-    await waitFor(async () => accepted.every((id) => seen.has(id)), { what: 'the accepted orders in Kafka' });
+    // A consumer group's first join on a fresh broker creates its offsets topic first.
+    await waitFor(async () => accepted.every((id) => seen.has(id)), {
+      what: 'the accepted orders in Kafka',
+      timeoutMs: 60_000,
+    });
     await consumer.disconnect();
   });
 });

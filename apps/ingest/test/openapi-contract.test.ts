@@ -56,7 +56,6 @@ describe('ingest API conforms to its OpenAPI document (schemathesis, real Kafka)
     kafka = kafkaVia(proxyPort, 'contract');
     ingest = await startIngest(kafka, {
       ORDERS_TOPIC: topic,
-      INGEST_ACK_TIMEOUT_MS: '1500',
       INGEST_MAX_BODY_BYTES: String(maxBodyBytes),
     });
     await waitFor(async () => (await fetch(`${ingest.url}/readyz`)).status === 200, { what: 'ingest ready' });

@@ -43,7 +43,8 @@ function start(name: string, app: string, env: Record<string, string>, args: str
   const chunks: Buffer[] = [];
   proc.stdout!.on('data', (c: Buffer) => chunks.push(c));
   proc.stderr!.on('data', (c: Buffer) => chunks.push(c));
-  const exited = new Promise<number | null>((r) => proc.once('exit', (code) => r(code)));
+  // 'close', not 'exit': by then everything it wrote has been read.
+  const exited = new Promise<number | null>((r) => proc.once('close', (code) => r(code)));
   const child = { name, proc, output: () => Buffer.concat(chunks).toString('utf8'), exited };
   children.push(child);
   return child;

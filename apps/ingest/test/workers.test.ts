@@ -196,7 +196,8 @@ describe('ingest with INGEST_WORKERS=2', () => {
     });
     let stderr = '';
     bad.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-    const code = await new Promise((resolve) => bad.once('exit', resolve));
+    // 'close': its exit code once stderr is read to the end too.
+    const code = await new Promise((resolve) => bad.once('close', resolve));
     expect(code).toBe(2);
     expect(stderr).toContain(setting);
   });
