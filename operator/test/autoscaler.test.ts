@@ -38,6 +38,7 @@ jest.setTimeout(170_000);
 const PARTITIONS = 3;
 const THRESHOLD = 20;
 const WINDOW_S = 4;
+const PERIOD_S = 5;
 const ORDERS = 300;
 
 const infra = testInfra();
@@ -165,14 +166,17 @@ describe('processor autoscaling from consumer lag (real Kafka, real apiserver)',
         group,
         lagThreshold: THRESHOLD,
         pollingSeconds: 1,
-        scaleDown: { stabilizationSeconds: WINDOW_S, step: 1 },
+        // Steps down far enough apart that the Deployment follows each one (its reconcile applies the
+        // decision of the moment it runs).
+        scaleDown: { stabilizationSeconds: WINDOW_S, step: 1, periodSeconds: PERIOD_S },
       }),
       { [kafkaBootstrapAnnotation]: infra.kafkaBrokers.join(',') },
     );
     await waitFor(async () => (await get(rest, spPath(ns, 'auto')))?.status?.autoscaling?.partitions === PARTITIONS, {
       what: 'status.autoscaling',
     });
-    expect(await replicasOf('auto')).toBe(1);
+    // The autoscaler writes its status, the reconcile applies the Deployment: either may come first.
+    await waitReplicas('auto', 1);
 
     await produce(ORDERS, 'a');
     await waitReplicas('auto', PARTITIONS);

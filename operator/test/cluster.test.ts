@@ -108,7 +108,19 @@ describe('the platform on a real node', () => {
       writeFileSync(join(artifacts, 'not-ready.json'), JSON.stringify(state, null, 2));
       throw err;
     });
-    const running = await cluster.pods(spNs);
+    // Ready does not wait for the dashboard (nor for a pod's latest readiness probe): wait for every pod.
+    const running = await waitFor(
+      async () => {
+        const pods = await cluster.pods(spNs);
+        const ready = (p: any) =>
+          p.status.phase === 'Running' && p.status.containerStatuses?.every((c: any) => c.ready);
+        return pods.length === 4 && pods.every(ready) && pods;
+      },
+      { timeoutMs: 10 * 60_000, intervalMs: 2_000, what: 'the four pods running and ready' },
+    ).catch(async (err: unknown) => {
+      writeFileSync(join(artifacts, 'pods-not-ready.json'), JSON.stringify(await cluster.pods(spNs), null, 2));
+      throw err;
+    });
     expect(running.map((p) => p.metadata.labels['app.kubernetes.io/name']).sort()).toEqual(
       ['dashboard', 'ingest', 'mysql', 'processor'].sort(),
     );
@@ -188,8 +200,13 @@ describe('the platform on a real node', () => {
       intervalMs: 2_000,
       what: 'the pipeline pods gone',
     });
-    const claims = await get<{ items: unknown[] }>(rest, `/api/v1/namespaces/${spNs}/persistentvolumeclaims`);
-    expect(claims!.items).toEqual([]);
+    // A claim's pvc-protection finalizer goes (kube-controller-manager) only after its pod is gone.
+    await waitFor(
+      async () =>
+        (await get<{ items: unknown[] }>(rest, `/api/v1/namespaces/${spNs}/persistentvolumeclaims`))!.items.length ===
+        0,
+      { timeoutMs: 5 * 60_000, intervalMs: 2_000, what: 'the claims gone' },
+    );
     await waitFor(async () => (await cluster.pods(opNs)).length === 0, {
       timeoutMs: 5 * 60_000,
       what: 'the operator pod gone',

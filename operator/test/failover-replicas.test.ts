@@ -66,7 +66,8 @@ describe('processor replicas across a leader change', () => {
       what: `the leader scales the processor to ${PARTITIONS} for the backlog`,
       timeoutMs: 60_000,
     });
-    const leader = replicas.find((r) => r.isLeader())!;
+    // While the lease changes hands (a busy machine may miss a renew deadline), nobody leads for a moment.
+    const leader = await waitFor(() => replicas.find((r) => r.isLeader()), { what: 'a leader' });
     const follower = replicas.find((r) => r !== leader)!;
 
     // Every spec.replicas the Deployment has from here on, from the apiserver's watch.

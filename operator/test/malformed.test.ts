@@ -35,6 +35,35 @@ const reconciles = async (result?: string) =>
   (await operator.registry.getSingleMetric('controller_reconcile_total')!.get()).values
     .filter((v) => result === undefined || v.labels.result === result)
     .reduce((n, v) => n + v.value, 0);
+const hasEvent = async (name: string, reason: string) =>
+  (await rest.request<any>('GET', `/api/v1/namespaces/${ns}/events`)).items.some(
+    (e: any) => e.involvedObject.name === name && e.reason === reason,
+  );
+
+/**
+ * Waits until the children's churn is over: every Deployment rolled out (each status change of a child
+ * queues a reconcile), then no reconcile for two seconds (those queued have run).
+ */
+async function settle(): Promise<void> {
+  await waitFor(
+    async () =>
+      (await rest.request<any>('GET', `/apis/apps/v1/namespaces/${ns}/deployments`)).items.every(
+        (d: any) =>
+          d.status?.observedGeneration === d.metadata.generation && d.status?.availableReplicas === d.spec.replicas,
+      ),
+    { what: 'the Deployments rolled out', timeoutMs: 60_000 },
+  );
+  let last = -1;
+  let since = 0;
+  await waitFor(
+    async () => {
+      const now = await reconciles();
+      if (now !== last) [last, since] = [now, Date.now()];
+      return Date.now() - since >= 2_000;
+    },
+    { what: 'no more reconciles queued', timeoutMs: 60_000 },
+  );
+}
 
 beforeAll(async () => {
   ({ rest, ns } = await setUpNamespace('malformed'));
@@ -120,11 +149,13 @@ describe('malformed SalesPipelines (real kube-apiserver)', () => {
       expect(condition(sp, 'Ready').message).toMatch(message);
       expect(sp.status.observedGeneration).toBe(sp.metadata.generation);
     }
-    const events = await rest.request<any>('GET', `/api/v1/namespaces/${ns}/events`);
-    expect(events.items.some((e: any) => e.involvedObject.name === 'limits' && e.reason === 'PhaseInvalid')).toBe(true);
+    // The Event follows the status write (recorded just after it).
+    await waitFor(() => hasEvent('limits', 'PhaseInvalid'), { what: 'PhaseInvalid event' });
 
     // No hot loop: over a 12 s window, a handful of reconciles at most per object (requeue after 30 s
-    // for a missing Secret, none for a rejected child; child events may add one or two).
+    // for a missing Secret, none for a rejected child; child events may add one or two). Measured once
+    // the children of the valid parts have settled: their rollout is not a retry.
+    await settle();
     const objects = reported.length + 1; // + the pruned-but-valid `unknown`
     const before = await reconciles();
     const errorsBefore = await reconciles('error');
@@ -163,8 +194,13 @@ describe('malformed SalesPipelines (real kube-apiserver)', () => {
       operations: ['Read', 'Describe'],
       host: '*',
     });
-    expect(await get(rest, objectPath('kafka.strimzi.io/v1beta2', 'kafkausers', ns, 'ok-ingest'))).toBeDefined();
-    const kafka = await get(rest, objectPath('kafka.strimzi.io/v1beta2', 'kafkas', ns, 'ok'));
+    // The children are applied in parallel: each one is waited for.
+    await waitFor(() => get(rest, objectPath('kafka.strimzi.io/v1beta2', 'kafkausers', ns, 'ok-ingest')), {
+      what: 'KafkaUser ok-ingest',
+    });
+    const kafka = await waitFor(() => get(rest, objectPath('kafka.strimzi.io/v1beta2', 'kafkas', ns, 'ok')), {
+      what: 'Kafka ok',
+    });
     expect(kafka.spec.kafka.authorization).toEqual({ type: 'simple' });
     expect(kafka.spec.kafka.listeners[0].authentication).toEqual({ type: 'scram-sha-512' });
     expect(kafka.spec.kafka.listeners[0].networkPolicyPeers).toHaveLength(3);
@@ -182,7 +218,9 @@ describe('malformed SalesPipelines (real kube-apiserver)', () => {
       'monitoring',
       ns,
     ]);
-    const ingest = await get(rest, objectPath('apps/v1', 'deployments', ns, 'ok-ingest'));
+    const ingest = await waitFor(() => get(rest, objectPath('apps/v1', 'deployments', ns, 'ok-ingest')), {
+      what: 'Deployment ok-ingest',
+    });
     const env = ingest.spec.template.spec.containers[0].env;
     expect(env.find((e: any) => e.name === 'KAFKA_SASL_PASSWORD').valueFrom.secretKeyRef).toEqual({
       name: 'ok-ingest',

@@ -159,7 +159,9 @@ describe('SalesPipeline operator (real kube-apiserver)', () => {
         last = s?.status?.conditions;
         return s?.status?.phase === 'Ready' && s;
       },
-      { what: 'phase Ready', timeoutMs: 40_000 },
+      // A volume bound, pods scheduled (the scheduler backs off up to 10 s) and run by kwok, two controllers'
+      // status updates and a reconcile.
+      { what: 'phase Ready', timeoutMs: 120_000 },
     ).catch((err: Error) => {
       throw new Error(`${err.message}; conditions: ${JSON.stringify(last)}`);
     });
@@ -182,7 +184,7 @@ describe('SalesPipeline operator (real kube-apiserver)', () => {
       );
     await waitFor(() => hasEvent('PhaseReady'), { what: 'PhaseReady event' });
     await waitFor(() => hasEvent('PhaseDegraded'), { what: 'PhaseDegraded event' });
-  });
+  }, 240_000);
 
   it('a status computed from a stale copy is refused (409), not written over a newer one', async () => {
     // The reconciler derives the phase from the status it read: from a copy older than its own last

@@ -174,6 +174,12 @@ beforeAll(async () => {
   await waitFor(() => allowed('scoped', ns, { verb: 'get', resource: 'secrets', namespace: watched }), {
     what: 'RoleBinding in effect',
   });
+  // Roles come through another informer than bindings: wait for the leader-election Role too.
+  await waitFor(
+    () =>
+      allowed(operatorName, ns, { verb: 'update', resource: 'leases', group: 'coordination.k8s.io', namespace: ns }),
+    { what: 'leader-election Role in effect' },
+  );
 });
 
 afterAll(async () => {

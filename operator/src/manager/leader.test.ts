@@ -9,18 +9,34 @@ interface Lease {
   spec: { holderIdentity?: string; leaseDurationSeconds?: number; leaseTransitions?: number };
 }
 
-/** A fake apiserver holding Leases: optimistic concurrency on resourceVersion, and a switch to make it fail. */
+/**
+ * A fake apiserver holding Leases: optimistic concurrency on resourceVersion, a switch to make it fail,
+ * and writes that can be held in flight (then applied in the order they came).
+ */
 class FakeLeases implements Transport {
   private readonly leases = new Map<string, Lease>();
   private version = 0;
+  private held?: Array<() => void>;
   down = false;
 
   lease(name = 'lock'): Lease | undefined {
     return this.leases.get(name);
   }
 
+  holdWrites(): void {
+    this.held = [];
+  }
+
+  releaseWrites(): void {
+    const held = this.held ?? [];
+    this.held = undefined;
+    for (const go of held) go();
+  }
+
   async request<T>(method: string, path: string, opts: RequestOpts = {}): Promise<T> {
     if (this.down) throw new Error('connection refused (test)');
+    const held = this.held;
+    if (held && method !== 'GET') await new Promise<void>((go) => held.push(go));
     const body = structuredClone(opts.body) as Lease | undefined;
     const name = method === 'POST' ? body!.metadata.name : decodeURIComponent(path.split('/').at(-1)!);
     const stored = this.leases.get(name);
@@ -60,7 +76,9 @@ beforeEach(() => {
   jest.useFakeTimers({ doNotFake: ['nextTick', 'queueMicrotask'] });
 });
 afterEach(async () => {
-  await Promise.all(electors.splice(0).map((e) => e.stop()));
+  const stopped = Promise.all(electors.splice(0).map((e) => e.stop()));
+  await jest.advanceTimersByTimeAsync(timings.renewDeadlineMs); // stop() waits for a hung attempt until its deadline
+  await stopped;
   jest.useRealTimers();
 });
 
@@ -130,6 +148,27 @@ describe('LeaderElector', () => {
     expect(api.lease()?.spec.holderIdentity).toBeUndefined();
     await jest.advanceTimersByTimeAsync(1_500);
     expect(second.elector.isLeader()).toBe(true);
+  });
+
+  it('stop during a renewal in flight: never leads again, and releases the lease the renewal wrote', async () => {
+    const api = new FakeLeases();
+    const first = candidate(api, 'a');
+    await jest.advanceTimersByTimeAsync(0);
+    const second = candidate(api, 'b');
+    await jest.advanceTimersByTimeAsync(400);
+    api.holdWrites();
+    await jest.advanceTimersByTimeAsync(100); // the leader's renewal: read, its write in flight
+    const stopping = first.elector.stop();
+    await jest.advanceTimersByTimeAsync(0);
+    api.releaseWrites(); // the renewal lands, then anything stop() wrote meanwhile
+    await stopping;
+    await jest.advanceTimersByTimeAsync(0);
+    expect(first.elector.isLeader()).toBe(false);
+    expect(first.calls).toEqual({ started: 1, stopped: 1 });
+    expect(api.lease()?.spec.holderIdentity).toBeUndefined();
+    await jest.advanceTimersByTimeAsync(1_500);
+    expect(second.elector.isLeader()).toBe(true);
+    expect(first.elector.isLeader()).toBe(false);
   });
 
   it('timings: the renew deadline must be shorter than the lease, the retry period well inside the deadline', () => {

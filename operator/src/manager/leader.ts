@@ -78,7 +78,10 @@ export class LeaderElector {
   private readonly terms: LeadingTerm[] = [];
   private timer?: NodeJS.Timeout;
   private lossTimer?: NodeJS.Timeout;
+  /** The attempt in flight: whether it won (false when it failed), and its deadline. */
+  private attempt?: { won: Promise<boolean>; deadline: number };
   private stopped = false;
+  private stopping?: Promise<void>;
   private readonly settings: Required<LeaderOptions>;
   /** Ungated: the lease is what decides who may write. */
   private readonly client: KubeClient;
@@ -109,35 +112,65 @@ export class LeaderElector {
     const tick = async () => {
       if (this.stopped) return;
       const attemptStart = clock();
+      const deadline = attemptStart + this.settings.renewDeadlineMs;
+      const attempt = this.tryAcquireOrRenew(deadline);
+      this.attempt = { won: attempt.catch(() => false), deadline };
+      let won: boolean | undefined;
       try {
-        const won = await this.tryAcquireOrRenew(attemptStart + this.settings.renewDeadlineMs);
-        if (won) this.renewed(attemptStart);
-        else this.lose('lease held by another');
+        won = await attempt;
       } catch (err) {
         this.logger.warn({ err: String(err) }, 'lease renewal failed');
       }
+      // Stopped meanwhile: stop() settles this attempt itself, and releases the lease if it won.
+      if (this.stopped) return;
+      this.attempt = undefined;
+      if (won) this.renewed(attemptStart);
+      else if (won === false) this.lose('lease held by another');
       if (this.leading && !this.isLeader()) this.lose('renew deadline passed');
-      if (!this.stopped) this.timer = setTimeout(() => void tick(), this.settings.retryPeriodMs);
+      this.timer = setTimeout(() => void tick(), this.settings.retryPeriodMs);
     };
     void tick();
   }
 
-  /** Stops; releases the lease if held, so another candidate takes over at once. */
-  async stop(): Promise<void> {
+  /**
+   * Stops leading at once, for good. Releases the lease if held, so another candidate takes over at
+   * once: after an attempt in flight has settled (or its deadline passed), so that its write does not
+   * make the release conflict.
+   */
+  stop(): Promise<void> {
+    this.stopping ??= this.shutdown();
+    return this.stopping;
+  }
+
+  private async shutdown(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.timer);
-    if (this.leading) {
-      this.lose('stopping');
-      try {
-        const lease = await this.getLease();
-        if (lease?.spec.holderIdentity === this.settings.identity) {
-          lease.spec.holderIdentity = undefined;
-          lease.spec.leaseDurationSeconds = 1;
-          await this.client.replace(resources.lease, lease);
-        }
-      } catch (err) {
-        this.logger.warn({ err: String(err) }, 'could not release the lease');
+    const wasLeading = this.leading;
+    this.lose('stopping');
+    const won = this.attempt !== undefined && (await this.settled(this.attempt));
+    if (!wasLeading && !won) return;
+    try {
+      const lease = await this.getLease();
+      if (lease?.spec.holderIdentity === this.settings.identity) {
+        lease.spec.holderIdentity = undefined;
+        lease.spec.leaseDurationSeconds = 1;
+        await this.client.replace(resources.lease, lease);
       }
+    } catch (err) {
+      this.logger.warn({ err: String(err) }, 'could not release the lease');
+    }
+  }
+
+  /** Whether an attempt won; false if it failed or is still unsettled at its deadline. */
+  private async settled(attempt: { won: Promise<boolean>; deadline: number }): Promise<boolean> {
+    let timer: NodeJS.Timeout | undefined;
+    const expired = new Promise<false>((resolve) => {
+      timer = setTimeout(() => resolve(false), Math.max(0, attempt.deadline - clock()));
+    });
+    try {
+      return await Promise.race([attempt.won, expired]);
+    } finally {
+      clearTimeout(timer);
     }
   }
 

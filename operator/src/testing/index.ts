@@ -154,7 +154,8 @@ export function lagScaledSpec(opts: {
   group: string;
   lagThreshold: number;
   pollingSeconds: number;
-  scaleDown: { stabilizationSeconds: number; step: number };
+  /** periodSeconds: the least time between two steps down (default 1). */
+  scaleDown: { stabilizationSeconds: number; step: number; periodSeconds?: number };
 }): SalesPipelineSpecInput {
   return {
     dashboard: { enabled: false },
@@ -166,7 +167,7 @@ export function lagScaledSpec(opts: {
       autoscaling: {
         consumerGroup: opts.group,
         pollingSeconds: opts.pollingSeconds,
-        scaleDown: { ...opts.scaleDown, periodSeconds: 1 },
+        scaleDown: { periodSeconds: 1, ...opts.scaleDown },
       },
     },
   };
