@@ -18,7 +18,7 @@ import {
   type TestEnv,
 } from './helpers.js';
 
-jest.setTimeout(240_000);
+jest.setTimeout(300_000);
 
 function makeOrders(prefix: string, n: number): AcceptedOrder[] {
   const now = Date.now();
@@ -32,7 +32,7 @@ function check(env: TestEnv, produced: AcceptedOrder[]) {
   for (const o of produced) if (!firsts.has(o.order_id)) firsts.set(o.order_id, normalise(o));
   return async () => {
     await waitFor(async () => (await countProcessed(env.pool)) === firsts.size, {
-      timeoutMs: 90_000,
+      timeoutMs: 150_000,
       what: `${firsts.size} orders processed`,
     });
     expect(mapDiff(await readAggregates(env.pool), expectedAggregates(produced))).toEqual([]);
@@ -53,7 +53,8 @@ describe('processor: kill -9 mid-stream and restart (child processes)', () => {
     await env?.cleanup();
   });
 
-  const start = () => spawnProcessor(env, { PROCESSOR_MAX_BATCH: '200' });
+  // A short session: the restarted child's join waits for the killed one's session to expire.
+  const start = () => spawnProcessor(env, { PROCESSOR_MAX_BATCH: '200', KAFKA_SESSION_TIMEOUT_MS: '10000' });
 
   it('counts every order exactly once across a kill -9 and a restart', async () => {
     const orders = makeOrders('crash', 4000);
@@ -70,7 +71,10 @@ describe('processor: kill -9 mid-stream and restart (child processes)', () => {
       }
     };
     await sendBursts(0, orders.length / 2);
-    await waitFor(async () => (await countProcessed(env.pool)) > 500, { what: 'progress before the kill' });
+    await waitFor(async () => (await countProcessed(env.pool)) > 500, {
+      timeoutMs: 90_000,
+      what: 'progress before the kill',
+    });
     child.kill('SIGKILL');
     await new Promise((r) => child!.once('exit', r));
     child = start();

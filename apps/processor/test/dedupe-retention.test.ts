@@ -4,6 +4,7 @@ import type { RowDataPacket } from 'mysql2';
 import type { AcceptedOrder } from '@salespipeline/shared';
 import { waitFor } from '@salespipeline/shared/testing';
 import { startProcessor, type RunningProcessor } from '../src/processor.js';
+import { topicRetention } from '../src/pruner.js';
 import {
   countProcessed,
   createTestEnv,
@@ -52,6 +53,10 @@ describe('processor: processed_orders retention, and side messages sent again', 
       ],
     });
     await admin.disconnect();
+    // The broker applies the change a moment after the controller commits it.
+    await waitFor(async () => (await topicRetention(env.kafka, env.topic)).segmentMs === minute, {
+      what: "the topic's new segment.ms",
+    });
   });
   afterAll(async () => {
     await processor?.stop();

@@ -26,12 +26,16 @@ describe('processor: exact aggregates and raw orders (real Kafka, Cassandra, Mar
   const produced: AcceptedOrder[] = [];
   const LATE_BOUND_MS = 3 * 3600_000;
 
-  beforeAll(async () => {
-    env = await createTestEnv('exact', 3);
-    // Offset hints only when it stops (the interval is longer than the test), which the last test checks.
+  // Offset hints only when it stops (the interval is longer than the test), which the last test checks.
+  const start = async () => {
     processor = await startProcessor(
       env.config({ LATE_BOUND_MS: String(LATE_BOUND_MS), PROCESSOR_OFFSET_HINT_INTERVAL_MS: '60000' }),
     );
+  };
+
+  beforeAll(async () => {
+    env = await createTestEnv('exact', 3);
+    await start();
   });
   afterAll(async () => {
     await processor?.stop();
@@ -120,7 +124,6 @@ describe('processor: exact aggregates and raw orders (real Kafka, Cassandra, Mar
   it('keeps the newest orders of an hour in orders_by_hour, as many as the dashboard may read', async () => {
     // A past hour of its own, so the orders are late: raw only, the aggregates checked above stay as they are.
     const hourStart = Date.parse('2026-01-01T10:00:00Z');
-    // Sent at once, so each of the 3 partitions is fetched as one chunk of more than are kept.
     const count = 6 * LATEST_ORDERS_PER_HOUR;
     // Few distinct instants, so the newest are decided by order id as often as by time.
     const orders = fc.sample(orderArbitrary({ minTime: hourStart, maxTime: hourStart }), count).map((o, i) => ({
@@ -129,7 +132,12 @@ describe('processor: exact aggregates and raw orders (real Kafka, Cassandra, Mar
       created_at: new Date(hourStart + (i % 40) * 60_000).toISOString(),
     }));
     const before = await countProcessed(env.pool);
+    // Sent while no processor runs, so that each of the 3 partitions is fetched as one chunk of more
+    // than are kept (sent to a running one, each request of the producer may be a chunk of its own).
+    await processor!.stop();
+    processor = undefined;
     await produceOrders(env.kafka, env.topic, orders);
+    await start();
     await waitFor(async () => (await countProcessed(env.pool)) === before + count, { what: 'the orders of one hour' });
     const newest = orders
       .map((o) => ({ id: o.order_id, at: Date.parse(o.created_at) }))
