@@ -136,6 +136,11 @@ export class LiveDashboard {
     return pending;
   }
 
+  /** Resolves once no tick is running: one that began before the last client left has ended. */
+  async idle(): Promise<void> {
+    await this.ticking;
+  }
+
   close(): void {
     this.closed = true;
     if (this.timer) clearTimeout(this.timer);

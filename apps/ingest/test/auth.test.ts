@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import fc from 'fast-check';
 import type { Kafka } from 'kafkajs';
 import { ConfigError, createKafka, createLogger, ensureTopics } from '@salespipeline/shared';
-import { orderArbitrary, testInfra, uniqueName, waitFor } from '@salespipeline/shared/testing';
+import { orderArbitrary, testInfra, uniqueName, waitReady } from '@salespipeline/shared/testing';
 import { endOffsets, post, startIngest, type RunningIngest } from './helpers.js';
 
 jest.setTimeout(60_000);
@@ -33,7 +33,7 @@ describe('ingest API authentication and rate limit (real Kafka)', () => {
       INGEST_RATE_LIMIT_BURST: '3',
     });
     for (const app of [ingest, limited]) {
-      await waitFor(async () => (await fetch(`${app.url}/readyz`)).status === 200, { what: 'ingest ready' });
+      await waitReady(app.url, { what: 'ingest ready' });
     }
   });
   afterAll(async () => {
@@ -117,7 +117,7 @@ describe('ingest API authentication and rate limit (real Kafka)', () => {
       INGEST_API_KEYS: `reader:${reader}:orders:read,writer:${writer}:orders:write,legacy:${key}`,
     });
     try {
-      await waitFor(async () => (await fetch(`${scoped.url}/readyz`)).status === 200, { what: 'ingest ready' });
+      await waitReady(scoped.url, { what: 'ingest ready' });
       const before = await endOffsets(kafka, topic);
       for (const [path, body] of [
         ['/v1/orders', orders[0]],
@@ -176,7 +176,7 @@ describe('ingest API authentication and rate limit (real Kafka)', () => {
   it('with INGEST_AUTH=disabled (local development) accepts requests without a key', async () => {
     const open = await startIngest(kafka, { ORDERS_TOPIC: topic, INGEST_AUTH: 'disabled', INGEST_API_KEYS: '' });
     try {
-      await waitFor(async () => (await fetch(`${open.url}/readyz`)).status === 200, { what: 'ingest ready' });
+      await waitReady(open.url, { what: 'ingest ready' });
       expect((await post(`${open.url}/v1/orders`, order(), 'application/json', {})).status).toBe(202);
     } finally {
       await open.stop();

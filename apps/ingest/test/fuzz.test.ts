@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import fc from 'fast-check';
 import type { Kafka } from 'kafkajs';
 import { createKafka, createLogger, ensureTopics } from '@salespipeline/shared';
-import { orderArbitrary, testInfra, uniqueName, waitFor } from '@salespipeline/shared/testing';
+import { orderArbitrary, testInfra, uniqueName, waitReady } from '@salespipeline/shared/testing';
 import { authHeaders, endOffsets, startIngest, type RunningIngest } from './helpers.js';
 
 jest.setTimeout(120_000);
@@ -187,7 +187,7 @@ describe('ingest API fuzzed from its OpenAPI document (real Kafka)', () => {
     kafka = createKafka(infra, createLogger('test', 'warn'));
     await ensureTopics(kafka, topic, { partitions: 2 });
     ingest = await startIngest(kafka, { ORDERS_TOPIC: topic, INGEST_MAX_BODY_BYTES: String(MAX_BODY) });
-    await waitFor(async () => (await fetch(`${ingest.url}/readyz`)).status === 200, { what: 'ingest ready' });
+    await waitReady(ingest.url, { what: 'ingest ready' });
     doc = (await (await fetch(`${ingest.url}/openapi.json`)).json()) as OpenApi;
   });
   afterAll(async () => {

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import fc from 'fast-check';
 import type { Kafka } from 'kafkajs';
 import { createKafka, createLogger, ensureTopics } from '@salespipeline/shared';
-import { freePort, orderArbitrary, waitFor } from '@salespipeline/shared/testing';
+import { freePort, orderArbitrary, waitFor, waitReady } from '@salespipeline/shared/testing';
 import { post, startIngest, type RunningIngest } from './helpers.js';
 
 jest.setTimeout(180_000);
@@ -55,7 +55,7 @@ describe('ingest API while Kafka stops and starts again', () => {
     // In the outage only the first send can wait that long: a failed send marks the producer
     // disconnected, and the later ones are refused at once.
     ingest = await startIngest(kafka, { ORDERS_TOPIC: topic });
-    await waitFor(async () => (await fetch(`${ingest.url}/readyz`)).status === 200, { what: 'ingest ready' });
+    await waitReady(ingest.url, { what: 'ingest ready' });
   });
   afterAll(async () => {
     await ingest?.stop();

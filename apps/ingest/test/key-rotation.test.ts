@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import fc from 'fast-check';
 import type { Kafka } from 'kafkajs';
 import { createKafka, createLogger, ensureTopics } from '@salespipeline/shared';
-import { orderArbitrary, testInfra, uniqueName, waitFor } from '@salespipeline/shared/testing';
+import { orderArbitrary, testInfra, uniqueName, waitFor, waitReady } from '@salespipeline/shared/testing';
 import { endOffsets, post, startIngest, type RunningIngest } from './helpers.js';
 
 jest.setTimeout(90_000);
@@ -66,7 +66,7 @@ describe('API key rotation (real Kafka)', () => {
       // The watch must do it: the poll fallback is too slow to matter within this test.
       INGEST_API_KEYS_POLL_SECONDS: '3600',
     });
-    await waitFor(async () => (await fetch(`${ingest.url}/readyz`)).status === 200, { what: 'ingest ready' });
+    await waitReady(ingest.url, { what: 'ingest ready' });
   });
   afterAll(async () => {
     await ingest?.stop();

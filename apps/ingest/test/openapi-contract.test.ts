@@ -13,13 +13,13 @@ import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import type { Kafka } from 'kafkajs';
 import { createKafka, createLogger, ensureTopics, EXAMPLE_ORDER } from '@salespipeline/shared';
 import {
-  schemaChecker,
+  type DocumentedMedia,
   kafkaVia,
+  schemaChecker,
   TcpProxy,
   testInfra,
   uniqueName,
-  waitFor,
-  type DocumentedMedia,
+  waitReady,
 } from '@salespipeline/shared/testing';
 import { post, startIngest, testApiKey, type RunningIngest } from './helpers.js';
 
@@ -58,7 +58,7 @@ describe('ingest API conforms to its OpenAPI document (schemathesis, real Kafka)
       ORDERS_TOPIC: topic,
       INGEST_MAX_BODY_BYTES: String(maxBodyBytes),
     });
-    await waitFor(async () => (await fetch(`${ingest.url}/readyz`)).status === 200, { what: 'ingest ready' });
+    await waitReady(ingest.url, { what: 'ingest ready' });
     doc = (await (await fetch(`${ingest.url}/openapi.json`)).json()) as Doc;
   });
   afterAll(async () => {

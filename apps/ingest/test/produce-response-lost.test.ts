@@ -4,15 +4,16 @@ import { RETRY_ADVICE, type AcceptedOrder } from '@salespipeline/shared';
 import {
   countProcessed,
   expectedAggregates,
+  kafkaVia,
   mapDiff,
   orderArbitrary,
   ProduceResponseDropper,
-  kafkaVia,
   readAggregates,
   TcpProxy,
   testInfra,
   waitFor,
   waitForProcessed,
+  waitReady,
 } from '@salespipeline/shared/testing';
 import { createTestEnv, startProcessor, type RunningProcessor, type TestEnv } from '@salespipeline/processor/testing';
 import { keyCounts, metricValue, post, readTopic, startIngest, type RunningIngest } from './helpers.js';
@@ -50,7 +51,7 @@ describe('ingest when Kafka writes an order but its produce response is lost (re
       // A batch goes to Kafka in several produce requests.
       INGEST_KAFKA_MAX_REQUEST_BYTES: '10000',
     });
-    await waitFor(async () => (await fetch(`${ingest.url}/readyz`)).status === 200, { what: 'ingest ready' });
+    await waitReady(ingest.url, { what: 'ingest ready' });
   });
   afterAll(async () => {
     await processor?.stop();

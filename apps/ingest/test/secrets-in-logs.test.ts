@@ -11,7 +11,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import fc from 'fast-check';
 import type { RowDataPacket } from 'mysql2';
-import { freePort, orderArbitrary, waitFor } from '@salespipeline/shared/testing';
+import { freePort, orderArbitrary, waitFor, waitReady } from '@salespipeline/shared/testing';
 import { createTestEnv, type TestEnv } from '@salespipeline/processor/testing';
 import { post } from './helpers.js';
 
@@ -138,15 +138,9 @@ describe('no secret in any log line (ingest and processor as processes)', () => 
     expect(await badUrl.exited).toBe(2);
     expect(await badSasl.exited).toBe(2);
 
-    await waitFor(async () => (await fetch(`${url}/readyz`)).status === 200, {
-      what: 'ingest ready',
-      timeoutMs: 60_000,
-    });
+    await waitReady(url, { what: 'ingest ready', timeoutMs: 60_000 });
     // Its broker unreachable, this one is never ready: alive is what it can be, and it answers from then on.
-    await waitFor(async () => (await fetch(`${deadUrl}/healthz`)).status === 200, {
-      what: 'the ingest without Kafka listening',
-      timeoutMs: 60_000,
-    });
+    await waitReady(deadUrl, { path: '/healthz', what: 'the ingest without Kafka listening', timeoutMs: 60_000 });
     const orders = fc.sample(orderArbitrary({ idPrefix: 'logs-' }), 5).map((o, i) => ({ ...o, order_id: `logs-${i}` }));
     const statuses: number[] = [];
     const send = async (target: string, body: unknown, headers: object, type = 'application/json') =>

@@ -10,7 +10,7 @@ import { afterEach, beforeAll, describe, expect, it, jest } from '@jest/globals'
 import fc from 'fast-check';
 import type { Kafka } from 'kafkajs';
 import { createKafka, createLogger, ensureTopics, type AcceptedOrder } from '@salespipeline/shared';
-import { freePort, orderArbitrary, testInfra, uniqueName, waitFor } from '@salespipeline/shared/testing';
+import { freePort, orderArbitrary, testInfra, uniqueName, waitFor, waitReady } from '@salespipeline/shared/testing';
 import { keyCounts, metricValue, testApiKey } from './helpers.js';
 
 jest.setTimeout(180_000);
@@ -109,10 +109,7 @@ describe('ingest with INGEST_WORKERS=2', () => {
     const child = proc;
     exited = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
     // Ready on the ops port: every worker listening with its producer connected.
-    await waitFor(async () => (await fetch(`${opsUrl}/readyz`)).status === 200, {
-      what: 'both workers ready',
-      timeoutMs: 90_000,
-    });
+    await waitReady(opsUrl, { what: 'both workers ready', timeoutMs: 90_000 });
   };
 
   afterEach(async () => {
@@ -146,10 +143,7 @@ describe('ingest with INGEST_WORKERS=2', () => {
         what: 'a new worker in place of the killed one',
         timeoutMs: 60_000,
       });
-      await waitFor(async () => (await fetch(`${opsUrl}/readyz`)).status === 200, {
-        what: 'ready again',
-        timeoutMs: 60_000,
-      });
+      await waitReady(opsUrl, { what: 'ready again', timeoutMs: 60_000 });
     }
     const counts = await keyCounts(kafka, topic);
     for (const order of first) expect(counts.get(order.order_id)).toBe(1);

@@ -17,10 +17,20 @@ export interface RunningDashboard extends DashboardApp {
   stop: () => Promise<void>;
 }
 
+/**
+ * The app on a free port, its Cassandra client connected. Reads get a budget for a loaded machine;
+ * a store a test cuts off still fails at once (connection refused).
+ */
 export async function startDashboard(env: Record<string, string>): Promise<RunningDashboard> {
-  const config = loadConfig(dashboardSpec, { DASHBOARD_PORT: '0', DASHBOARD_HOST: '127.0.0.1', ...env });
+  const config = loadConfig(dashboardSpec, {
+    DASHBOARD_PORT: '0',
+    DASHBOARD_HOST: '127.0.0.1',
+    DASHBOARD_QUERY_TIMEOUT_MS: '15000',
+    ...env,
+  });
   const registry = createRegistry('dashboard');
   const dashboard = createDashboardApp(config, { registry, logger: quiet() });
+  await dashboard.cassandra.connect();
   const server = await listen(createHttpServer(dashboard.app), 0, '127.0.0.1');
   return {
     ...dashboard,

@@ -17,7 +17,7 @@ import {
   startOpsServer,
   topicsOf,
 } from '@salespipeline/shared';
-import { testInfra, waitFor } from '@salespipeline/shared/testing';
+import { testInfra, waitFor, waitReady } from '@salespipeline/shared/testing';
 import { createIngestApp, type IngestApp } from '../app.js';
 import { ingestSpec } from '../config.js';
 
@@ -73,7 +73,7 @@ export async function startIngestOnNewTopic(
   const kafka = createKafka(testInfra(), createLogger('test', 'warn'));
   await ensureTopics(kafka, topic, { partitions });
   const ingest = await startIngest(kafka, { ORDERS_TOPIC: topic, ...env });
-  await waitFor(async () => (await fetch(`${ingest.url}/readyz`)).status === 200, { what: 'ingest ready' });
+  await waitReady(ingest.url, { what: 'ingest ready' });
   const cleanup = async () => {
     await ingest.stop();
     const admin = kafka.admin();

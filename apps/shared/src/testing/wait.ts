@@ -18,3 +18,15 @@ export async function waitFor<T>(
   }
   throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastError ? `: ${String(lastError)}` : ''}`);
 }
+
+/** Waits until `GET {baseUrl}{path}` answers 200: a server listening (/healthz) or ready to serve (/readyz). */
+export async function waitReady(
+  baseUrl: string,
+  opts: { path?: '/readyz' | '/healthz'; what?: string; timeoutMs?: number } = {},
+): Promise<void> {
+  const { path = '/readyz', timeoutMs = 30_000 } = opts;
+  await waitFor(async () => (await fetch(`${baseUrl}${path}`)).status === 200, {
+    what: opts.what ?? `${baseUrl}${path} answering 200`,
+    timeoutMs,
+  });
+}
