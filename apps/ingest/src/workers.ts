@@ -81,6 +81,69 @@ class WorkersRegistry extends Registry {
   }
 }
 
+/** Questions to the workers over IPC, each answered within answerTimeoutMs or rejected. */
+class WorkerQuestions {
+  private readonly answers = new Map<number, (value: unknown) => void>();
+  private nextId = 0;
+
+  ask(worker: Worker, question: Question): Promise<unknown> {
+    return new Promise((resolve, reject) => {
+      const id = this.nextId++;
+      const settle = () => (clearTimeout(timer), this.answers.delete(id));
+      const timer = setTimeout(() => {
+        this.answers.delete(id);
+        reject(new Error(`worker ${worker.id} did not answer`));
+      }, answerTimeoutMs);
+      this.answers.set(id, (value) => (settle(), resolve(value)));
+      const message: ToWorker = { ingest: 'ask', id, question };
+      worker.send(message, (err) => err && this.answers.has(id) && (settle(), reject(err)));
+    });
+  }
+
+  answered(id: number, value: unknown): void {
+    this.answers.get(id)?.(value);
+  }
+}
+
+/** Ready when every worker listens and answers that all its checks pass. */
+async function checkWorkers(listening: ReadonlyMap<number, Worker>, expected: number, questions: WorkerQuestions) {
+  const workers = [...listening.values()];
+  if (workers.length < expected) throw new Error(`${workers.length} of ${expected} listening`);
+  const results = (await Promise.all(workers.map((w) => questions.ask(w, 'ready')))) as Array<Record<string, string>>;
+  const failing = results.flatMap((checks, i) =>
+    Object.entries(checks)
+      .filter(([, status]) => status !== 'ok')
+      .map(([name, status]) => `worker ${workers[i]!.id} ${name}: ${status}`),
+  );
+  if (failing.length > 0) throw new Error(failing.join('; '));
+}
+
+/** Resolves with the address once the worker listens; exits the process as a worker whose config was invalid did. */
+function listeningAt(worker: Worker): Promise<{ port: number }> {
+  return new Promise((resolve, reject) => {
+    worker.once('listening', (address) => resolve(address));
+    worker.once('exit', (code, signal) => {
+      // A setting only a worker reads (the key file) was invalid: it wrote why; exit as it did.
+      if (code === configErrorExitCode) process.exit(configErrorExitCode);
+      reject(new Error(`ingest worker ${worker.id} exited while starting (${signal ?? `exit code ${code}`})`));
+    });
+  });
+}
+
+/** Tells every live worker to drain; resolves once they all have exited. */
+async function drainWorkers(): Promise<void> {
+  await Promise.all(
+    Object.values(cluster.workers ?? {}).map(
+      (worker) =>
+        new Promise<void>((resolve) => {
+          if (!worker || worker.isDead()) return resolve();
+          worker.once('exit', () => resolve());
+          worker.send({ ingest: 'stop' } satisfies ToWorker);
+        }),
+    ),
+  );
+}
+
 export async function runPrimary(config: IngestConfig, logger: Logger): Promise<void> {
   // The rate limit is the process's (the pod's): each worker keeps its share of it.
   const workerConfig: IngestConfig = {
@@ -89,21 +152,8 @@ export async function runPrimary(config: IngestConfig, logger: Logger): Promise<
     rateLimitBurst: Math.max(1, Math.ceil(config.rateLimitBurst / config.workers)),
   };
   const listening = new Map<number, Worker>();
-  const answers = new Map<number, (value: unknown) => void>();
-  let nextQuestion = 0;
+  const questions = new WorkerQuestions();
   let stopping = false;
-
-  const ask = (worker: Worker, question: Question): Promise<unknown> =>
-    new Promise((resolve, reject) => {
-      const id = nextQuestion++;
-      const timer = setTimeout(() => {
-        answers.delete(id);
-        reject(new Error(`worker ${worker.id} did not answer`));
-      }, answerTimeoutMs);
-      answers.set(id, (value) => (clearTimeout(timer), answers.delete(id), resolve(value)));
-      const message: ToWorker = { ingest: 'ask', id, question };
-      worker.send(message, (err) => err && answers.get(id) && (clearTimeout(timer), answers.delete(id), reject(err)));
-    });
 
   cluster.setupPrimary({ execArgv: workerExecArgv(process.execArgv, process.env.NODE_OPTIONS) });
   const fork = (): Worker => {
@@ -111,7 +161,7 @@ export async function runPrimary(config: IngestConfig, logger: Logger): Promise<
     worker.on('message', (m: unknown) => {
       if (!isMessage<ToPrimary>(m)) return;
       if (m.ingest === 'config?') worker.send({ ingest: 'config', config: workerConfig } satisfies ToWorker);
-      else answers.get(m.id)?.(m.value);
+      else questions.answered(m.id, m.value);
     });
     worker.once('listening', () => listening.set(worker.id, worker));
     worker.once('exit', (code, signal) => {
@@ -124,24 +174,11 @@ export async function runPrimary(config: IngestConfig, logger: Logger): Promise<
   };
 
   // Start-up: every worker listening, or the process fails with the first that could not.
-  const first = Array.from({ length: config.workers }, fork);
-  const addresses = await Promise.all(
-    first.map(
-      (worker) =>
-        new Promise<{ port: number }>((resolve, reject) => {
-          worker.once('listening', (address) => resolve(address));
-          worker.once('exit', (code, signal) => {
-            // A setting only a worker reads (the key file) was invalid: it wrote why; exit as it did.
-            if (code === configErrorExitCode) process.exit(configErrorExitCode);
-            reject(new Error(`ingest worker ${worker.id} exited while starting (${signal ?? `exit code ${code}`})`));
-          });
-        }),
-    ),
-  );
+  const addresses = await Promise.all(Array.from({ length: config.workers }, fork).map(listeningAt));
 
   const registry = new WorkersRegistry(
     createRegistry('ingest'),
-    async () => (await Promise.all([...listening.values()].map((w) => ask(w, 'metrics')))) as WorkerMetrics[],
+    async () => (await Promise.all([...listening.values()].map((w) => questions.ask(w, 'metrics')))) as WorkerMetrics[],
   );
   const opsServer = await startOpsServer({
     registry,
@@ -149,22 +186,7 @@ export async function runPrimary(config: IngestConfig, logger: Logger): Promise<
     port: config.opsPort,
     host: config.opsHost,
     alive: () => listening.size > 0,
-    checks: [
-      {
-        name: 'workers',
-        check: async () => {
-          const workers = [...listening.values()];
-          if (workers.length < config.workers) throw new Error(`${workers.length} of ${config.workers} listening`);
-          const results = (await Promise.all(workers.map((w) => ask(w, 'ready')))) as Array<Record<string, string>>;
-          const failing = results.flatMap((checks, i) =>
-            Object.entries(checks)
-              .filter(([, status]) => status !== 'ok')
-              .map(([name, status]) => `worker ${workers[i]!.id} ${name}: ${status}`),
-          );
-          if (failing.length > 0) throw new Error(failing.join('; '));
-        },
-      },
-    ],
+    checks: [{ name: 'workers', check: () => checkWorkers(listening, config.workers, questions) }],
   });
   logger.info(
     {
@@ -177,22 +199,15 @@ export async function runPrimary(config: IngestConfig, logger: Logger): Promise<
     'ingest API listening',
   );
 
-  const drainWorkers = () => {
-    stopping = true;
-    return Promise.all(
-      Object.values(cluster.workers ?? {}).map(
-        (worker) =>
-          new Promise<void>((resolve) => {
-            if (!worker || worker.isDead()) return resolve();
-            worker.once('exit', () => resolve());
-            worker.send({ ingest: 'stop' } satisfies ToWorker);
-          }),
-      ),
-    ).then(() => undefined);
-  };
   onShutdown(
     logger,
-    [drainWorkers, () => new Promise<void>((resolve) => opsServer.close(() => resolve()))],
+    [
+      () => {
+        stopping = true; // no more replacements
+        return drainWorkers();
+      },
+      () => new Promise<void>((resolve) => opsServer.close(() => resolve())),
+    ],
     drainTimeoutMs + 3000,
   );
 }

@@ -224,8 +224,8 @@ class PartitionBatch implements OpenBatch {
     const before = new Set(
       results.slice(1).flatMap((rows) => (rows as RowDataPacket[]).map((r) => r.order_id as string)),
     );
-    const fresh = orders.filter((o) => !before.has(o.orderId));
-    if (fresh.length > 0) await this.run(this.insertProcessed(fresh));
+    const firstSeen = orders.filter((o) => !before.has(o.orderId));
+    if (firstSeen.length > 0) await this.run(this.insertProcessed(firstSeen));
     return before;
   }
 

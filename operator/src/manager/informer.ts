@@ -115,6 +115,7 @@ export class Informer<T extends KubeObject = KubeObject> {
         if (!this.abort.signal.aborted || gone) {
           this.opts.onRestart?.(gone ? 'gone' : 'error');
           this.logger.warn({ informer: this.name, err: String(err) }, 'watch failed; relisting');
+          // The global setTimeout, not node:timers/promises: jest's fake timers replace only the former.
           await new Promise((r) => setTimeout(r, backoff));
           backoff = Math.min(10_000, backoff * 2);
         }

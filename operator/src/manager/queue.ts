@@ -122,6 +122,7 @@ export class WorkQueue {
     for (;;) {
       const waitSeconds = this.rateLimit.take(Date.now());
       if (waitSeconds === 0 || this.shuttingDown) return;
+      // The global setTimeout, not node:timers/promises: jest's fake timers replace only the former.
       await new Promise((resolve) => setTimeout(resolve, Math.ceil(waitSeconds * 1000)));
     }
   }
