@@ -106,10 +106,10 @@ export class LocalCluster {
     await ok(this.helm, ['uninstall', release, '--namespace', namespace, '--wait', '--timeout', '15m']);
   }
 
+  /** `kubectl apply`, as a user applies a SalesPipeline. */
   async applySalesPipeline(namespace: string, name: string, spec: SalesPipelineSpecInput): Promise<void> {
-    await this.rest.request('POST', spPath(namespace), {
-      body: { apiVersion: 'salespipeline.io/v1alpha1', kind: 'SalesPipeline', metadata: { name }, spec },
-    });
+    const manifest = { apiVersion: 'salespipeline.io/v1alpha1', kind: 'SalesPipeline', metadata: { name }, spec };
+    await ok(this.kubectl, ['apply', '-n', namespace, '-f', '-'], { input: JSON.stringify(manifest) });
   }
 
   salesPipeline(namespace: string, name: string) {
