@@ -12,7 +12,7 @@ import { createNamespace, deleteNamespace, quietLogger, testRest, waitFor } from
 jest.setTimeout(120_000);
 
 const timings = { leaseDurationMs: 3_000, renewDeadlineMs: 2_000, retryPeriodMs: 500 };
-/** Longer than a renew deadline, shorter than a request's own deadline: a GET + PUT take past the lease. */
+/** Each answer held this long: one request stays inside the renew deadline, a GET + PUT (3.2 s) outlast it and the lease. */
 const DELAY_MS = 1_600;
 
 let rest: KubeRest;
