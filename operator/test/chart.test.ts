@@ -13,7 +13,16 @@
  */
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import yaml from 'js-yaml';
@@ -180,6 +189,7 @@ describe('Helm chart: lint, template, schema', () => {
     expect(JSON.stringify(out.filter((o) => /Role/.test(o.kind)))).not.toContain('"*"');
     expect(find(out, 'Service').spec.ports[0]).toMatchObject({ port: 8080, targetPort: 'metrics' });
     expect(find(out, 'ServiceMonitor')).toBeUndefined();
+    expect(find(out, 'PrometheusRule')).toBeUndefined();
     const boards = out.filter((o) => o.kind === 'ConfigMap');
     expect(boards.map((b) => b.metadata.name).sort()).toEqual([
       'r1-salespipeline-operator-dashboard-operations',
@@ -264,6 +274,46 @@ describe('Helm chart: lint, template, schema', () => {
     expect(r.stderr).toContain('metrics.serviceMonitor.enabled needs the Prometheus Operator');
   });
 
+  it('a PrometheusRule with the labels and exactly the groups of rules/salespipeline-alerts.yml', async () => {
+    const out = await template([
+      'r5',
+      '--namespace',
+      'ops',
+      '--set',
+      'metrics.prometheusRule.enabled=true,metrics.prometheusRule.labels.release=kps',
+      '--api-versions',
+      'monitoring.coreos.com/v1/PrometheusRule',
+    ]);
+    const rule = find(out, 'PrometheusRule');
+    expect(rule.apiVersion).toBe('monitoring.coreos.com/v1');
+    expect(rule.metadata).toMatchObject({ name: 'r5-salespipeline-operator', namespace: 'ops' });
+    expect(rule.metadata.labels).toMatchObject({ release: 'kps', 'app.kubernetes.io/instance': 'r5' });
+    // The one source: the file the local Prometheus loads too (operator/test/alerts.test.ts tests it).
+    const file = yaml.load(readFileSync(join(chart, 'rules', 'salespipeline-alerts.yml'), 'utf8')) as any;
+    expect(rule.spec).toEqual({ groups: file.groups });
+    expect(rule.spec.groups.flatMap((g: any) => g.rules.map((r: any) => r.alert))).toEqual([
+      'SalesPipelineOffsetGap',
+      'SalesPipelineTopicReset',
+      'SalesPipelineDeadLetters',
+    ]);
+    // The chart package carries the rules, not their unit tests.
+    const pkg = join(tmp, 'pkg');
+    mkdirSync(pkg, { recursive: true });
+    await ok(helm, ['package', '--destination', pkg, chart]);
+    const [tgz] = readdirSync(pkg).filter((f) => f.endsWith('.tgz'));
+    const files = await ok('tar', ['-tzf', join(pkg, tgz!)]);
+    expect(files).toContain('salespipeline-operator/rules/salespipeline-alerts.yml');
+    expect(files).not.toContain('salespipeline-alerts.test.yml');
+  });
+
+  it('a PrometheusRule without the Prometheus Operator CRD fails with a clear message', async () => {
+    const r = await run(helm, ['template', 'r6', chart, '--set', 'metrics.prometheusRule.enabled=true']);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain(
+      "metrics.prometheusRule.enabled needs the Prometheus Operator's PrometheusRule CRD (monitoring.coreos.com/v1)",
+    );
+  });
+
   it.each([
     ['replicaCount=-1', "at '/replicaCount': minimum"],
     ['replicaCount=2,leaderElection.enabled=false', "at '/leaderElection/enabled': value must be true"],
@@ -275,6 +325,7 @@ describe('Helm chart: lint, template, schema', () => {
     ['replicas=3', "additional properties 'replicas' not allowed"],
     ['cleanupHook.timeoutSeconds=1', "at '/cleanupHook/timeoutSeconds': minimum"],
     ['logLevel=verbose', "at '/logLevel': value must be one of"],
+    ['metrics.prometheusRule.enabled=yes', "at '/metrics/prometheusRule/enabled': got string, want boolean"],
   ])('values.schema.json rejects %s', async (set, message) => {
     const r = await run(helm, ['template', 'bad', chart, '--set', set]);
     expect(r.code).not.toBe(0);
