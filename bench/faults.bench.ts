@@ -47,7 +47,12 @@ import {
 import { OrderGenerator } from '../apps/loadgen/src/generate.js';
 import { runLoad, type LoadReport, type LoadResult, type LoadTotals } from '../apps/loadgen/src/sender.js';
 import { startIngest } from '@salespipeline/ingest/testing';
-import { processorSpec, startProcessor, type RunningProcessor } from '@salespipeline/processor/testing';
+import {
+  offsetRowLockWaits,
+  processorSpec,
+  startProcessor,
+  type RunningProcessor,
+} from '@salespipeline/processor/testing';
 import {
   countByHour,
   expectedAggregates,
@@ -474,12 +479,24 @@ try {
       const fencedBefore = await fenced();
       const processedBefore = await processedByZombie();
       z.proxies.cassandra.hang();
-      // Cassandra is written while the batch's transaction holds the partition's offset row.
-      await until('the zombie in the middle of a batch', async () => z.proxies.cassandra.heldBytes > 0);
+      const consumed = await metricValue(z.processor.opsUrl, 'processor_messages_consumed_total');
+      // Cassandra is written while the batch's transaction holds the partition's offset row. (Held
+      // bytes alone prove nothing: the driver's events and heartbeats wait in the proxy too.)
+      await until(
+        'the zombie in the middle of a batch',
+        async () =>
+          (await metricValue(z.processor.opsUrl, 'processor_messages_consumed_total')) > consumed &&
+          z.proxies.cassandra.heldBytes > 0,
+      );
       z.proxies.kafka.hang();
       await until(
         "the zombie's partitions taken over",
         async () => (await assigned(members.slice(0, 2))) === Number(appEnv.TOPIC_PARTITIONS),
+      );
+      // An heir must reach the zombie's partition before the zombie commits, or it simply starts after
+      // the zombie's offsets and has nothing to fence.
+      await until("an heir waiting on the zombie's lock", () =>
+        offsetRowLockWaits(pool, new URL(mysqlUrl).pathname.slice(1)),
       );
       z.proxies.cassandra.resume();
       await until("the zombie's batch committed", async () => (await processedByZombie()) > processedBefore);

@@ -104,7 +104,7 @@ export async function expectExact(
 }
 
 // The jest-free fixtures live in this package's test kit and the shared one; re-exported for this package's tests.
-export { createTestEnv, type TestEnv } from '../src/testing/index.js';
+export { createTestEnv, offsetRowLockWaits, type TestEnv } from '../src/testing/index.js';
 export {
   countByHour,
   countProcessed,

@@ -1,5 +1,4 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it, jest } from '@jest/globals';
-import type { RowDataPacket } from 'mysql2';
 import type { AcceptedOrder } from '@salespipeline/shared';
 import { TcpProxy, testInfra, waitFor, kafkaVia } from '@salespipeline/shared/testing';
 import { startProcessor, type RunningProcessor } from '../src/processor.js';
@@ -8,6 +7,7 @@ import {
   createTestEnv,
   hostPort,
   metricValue,
+  offsetRowLockWaits,
   produceOrders,
   type TestEnv,
   expectExact,
@@ -15,16 +15,6 @@ import {
 } from './helpers.js';
 
 jest.setTimeout(300_000);
-
-/** Whether another connection to this test's database waits in the statement that locks a partition's offset row. */
-async function offsetRowLockWaits(env: TestEnv): Promise<boolean> {
-  const [rows] = await env.pool.query<RowDataPacket[]>(
-    `SELECT COUNT(*) AS n FROM information_schema.PROCESSLIST
-     WHERE ID <> CONNECTION_ID() AND DB = ? AND COMMAND = 'Query' AND INFO LIKE '%stream_offsets%FOR UPDATE%'`,
-    [env.database],
-  );
-  return Number(rows[0]!.n) > 0;
-}
 
 type Link = 'kafka' | 'cassandra' | 'mysql';
 
@@ -167,7 +157,10 @@ describe('processor: Kafka, Cassandra or MySQL hangs (two members in one group)'
     expect(await metric(zombie.processor, 'processor_partitions_assigned')).toBe(4);
     // The heir must reach the zombie's partition before the zombie commits, or it simply starts
     // after the zombie's offsets and has nothing to fence: wait until it waits on the offset row.
-    await waitFor(() => offsetRowLockWaits(env), { timeoutMs: 120_000, what: "the heir waiting on the zombie's lock" });
+    await waitFor(() => offsetRowLockWaits(env.pool, env.database), {
+      timeoutMs: 120_000,
+      what: "the heir waiting on the zombie's lock",
+    });
     zombie.proxies.cassandra.resume();
     await exact();
     // The orders are exact once the zombie commits; the heir fences them when it gets the row after.

@@ -28,6 +28,19 @@ import { startProcessor, type ProcessorConfig, type RunningProcessor } from '../
 // The processor itself, for tests and benchmarks that run it in-process.
 export { processorSpec, startProcessor, type RunningProcessor };
 
+/**
+ * Whether another connection to `database` waits in the statement that locks a partition's offset row
+ * (a member blocked behind another's batch transaction).
+ */
+export async function offsetRowLockWaits(pool: mysql.Pool, database: string): Promise<boolean> {
+  const [rows] = await pool.query<mysql.RowDataPacket[]>(
+    `SELECT COUNT(*) AS n FROM information_schema.PROCESSLIST
+     WHERE ID <> CONNECTION_ID() AND DB = ? AND COMMAND = 'Query' AND INFO LIKE '%stream_offsets%FOR UPDATE%'`,
+    [database],
+  );
+  return Number(rows[0]!.n) > 0;
+}
+
 const quietLogger = () => createLogger('test', process.env.TEST_LOG_LEVEL ?? 'silent');
 
 export interface TestEnv {
